@@ -1,0 +1,133 @@
+/**
+ * Daemon benchmark (issue 7): commit-to-converged latency for a 3-replica
+ * image change, in watch mode (a local repository) and in webhook mode (the
+ * bed's git HTTP server with a signed POST /hooks/git), p50 over 10 commits,
+ * next to the engines' own create+start cost measured in the same run.
+ *
+ *   npx tsx bench/commit-to-converged.ts [commits=10]
+ *
+ * Target: p50 ≤ 2 s on the bed. Polling is set to 10 minutes so only the
+ * watch or the webhook can trigger a pass.
+ */
+import { execFileSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { bedUp } from "../testbed/bed.ts";
+import { engineClient } from "../testbed/engines.ts";
+import { Daemon } from "../reconciler/loop/daemon.ts";
+import { createMetrics } from "../reconciler/loop/metrics.ts";
+import { LocalGitSource } from "../reconciler/source/local-source.ts";
+import { RemoteGitSource } from "../reconciler/source/remote-source.ts";
+import type { GitSource } from "../reconciler/source/types.ts";
+import { hostsYaml, serviceYaml } from "../test/support/fleet-dir.ts";
+import { removeOwnerContainers } from "../test/support/bed.ts";
+import { gitCredentials } from "../testbed/git-http.ts";
+
+const commits = Number(process.argv[2] ?? 10);
+const { layout: bed } = await bedUp();
+const SECRET = randomBytes(8).toString("hex");
+const HEALTH = "  health:\n    http:\n      path: /healthz\n      port: http";
+const work = mkdtempSync(path.join(os.tmpdir(), "berth-bench-c2c-"));
+
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    http.get(url, { timeout: 500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on("error", () => resolve(false));
+  });
+}
+
+/** Engines' floor: one app:v2 container per engine, in parallel, create+start until /healthz answers. */
+async function floor(): Promise<number> {
+  const t0 = performance.now();
+  const made = await Promise.all(
+    bed.hosts.map(async (h) => {
+      const docker = engineClient(h);
+      const c = await docker.createContainer({ Image: "127.0.0.1:5000/berth/app:v2", ExposedPorts: { "8080/tcp": {} }, HostConfig: { PortBindings: { "8080/tcp": [{ HostPort: "" }] } } });
+      await c.start();
+      const port = (await c.inspect()).NetworkSettings.Ports["8080/tcp"]![0]!.HostPort;
+      while (!(await healthy(`http://${h.ip}:${port}/healthz`))) await new Promise((r) => setTimeout(r, 20));
+      return { docker, id: c.id };
+    }),
+  );
+  const ms = performance.now() - t0;
+  await Promise.all(made.map((m) => m.docker.getContainer(m.id).remove({ force: true })));
+  return ms;
+}
+
+async function measure(mode: string, source: (dir: string) => GitSource, publish: (dir: string) => void, nudge: (listen: string) => Promise<void>): Promise<number[]> {
+  const dir = path.join(work, mode);
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=b@example.invalid", ...args], { cwd: dir, stdio: "pipe" }).toString().trim();
+  git("init", "-q", "-b", "main");
+  const commit = (tag: string) => {
+    writeFileSync(path.join(dir, "hosts.yaml"), hostsYaml(bed));
+    writeFileSync(path.join(dir, "web.yaml"), serviceYaml({ name: "web", image: `127.0.0.1:5000/berth/app:${tag}`, replicas: 3, extra: HEALTH }));
+    git("add", "-A");
+    git("commit", "-q", "-m", tag);
+    publish(dir);
+    return git("rev-parse", "HEAD");
+  };
+  const owner = `bench-c2c-${mode}-${randomBytes(3).toString("hex")}`;
+  let sha = commit("v1");
+  const daemon = new Daemon({ source: source(dir), owner, stateDir: path.join(work, `state-${mode}`), intervalMs: 600_000, resyncMs: 600_000, listen: "127.0.0.1:0", webhookSecret: SECRET, seed: 1, log: pino({ level: "warn" }), metrics: createMetrics() });
+  const converged = async (want: string) => {
+    for (;;) {
+      const s = daemon.reconciler.status();
+      const w = s.services.find((x) => x.name === "web");
+      if (s.source.commitApplied === want && w?.ready === 3 && w.health === "healthy") return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const times: number[] = [];
+  try {
+    await daemon.start();
+    await converged(sha);
+    for (let i = 0; i < commits; i++) {
+      const t0 = performance.now();
+      sha = commit(i % 2 === 0 ? "v2" : "v1");
+      await nudge(daemon.address!);
+      await converged(sha);
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    await daemon.stop();
+    await removeOwnerContainers(bed, owner);
+  }
+  return times;
+}
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const floors: number[] = [];
+for (let i = 0; i < 3; i++) floors.push(await floor());
+
+const watch = await measure("watch", (dir) => new LocalGitSource({ path: dir }), () => undefined, async () => undefined);
+
+const bare = path.join(bed.git.reposDir, "private", `bench-c2c-${process.pid}.git`);
+rmSync(bare, { recursive: true, force: true });
+execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+const [cred] = gitCredentials(bed.git);
+const url = `${bed.git.url}/private/bench-c2c-${process.pid}.git`;
+const webhook = await measure(
+  "webhook",
+  () => new RemoteGitSource({ url, cacheDir: path.join(work, "cache"), env: { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token } }),
+  (dir) => execFileSync("git", ["push", "-q", "--force", bare, "main"], { cwd: dir, stdio: "pipe" }),
+  async (listen) => {
+    const body = JSON.stringify({ ref: "refs/heads/main" });
+    await fetch(`http://${listen}/hooks/git`, { method: "POST", body, headers: { "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` } });
+  },
+);
+rmSync(work, { recursive: true, force: true });
+rmSync(bare, { recursive: true, force: true });
+
+console.log(`commit-to-converged, 3-replica image change (start-first, maxSurge 1), ${commits} commits each:`);
+console.log(`  watch mode (local repository):  p50 ${p50(watch).toFixed(0)} ms, max ${Math.max(...watch).toFixed(0)} ms`);
+console.log(`  webhook mode (git over HTTP):   p50 ${p50(webhook).toFixed(0)} ms, max ${Math.max(...webhook).toFixed(0)} ms`);
+console.log(`  engines' floor, 3 containers in parallel, create+start until /healthz answers: p50 ${p50(floors).toFixed(0)} ms`);
+console.log(`  (berth replaces the 3 replicas one after another, as maxSurge 1 requires; the floor starts them all at once)`);
+console.log(`  target: p50 ≤ 2000 ms — watch ${p50(watch) <= 2000 ? "met" : "not met"}, webhook ${p50(webhook) <= 2000 ? "met" : "not met"}`);

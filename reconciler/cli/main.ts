@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * The `berth` command line. Each subcommand is declared here with its help
+ * text; its behaviour lives in a file of its own next to this one.
+ */
+import { Command, Option } from "commander";
+
+const program = new Command("berth")
+  .description(
+    "GitOps reconciler for fleets of plain Docker hosts.\n\n" +
+      "A git repository holds the fleet's desired state (Host, Service, Job, Template,\n" +
+      "Policy documents). berth validates it, places every replica on a host, compares\n" +
+      "that with the containers really running, and prints or applies the difference\n" +
+      "as a health-gated rolling update.",
+  )
+  .version("0.1.0")
+  .showHelpAfterError("(run with --help for usage)")
+  .configureHelp({ sortSubcommands: false });
+
+/** Options every command that reads the desired state accepts. */
+function withSource(cmd: Command): Command {
+  return cmd
+    .option("--repo <url-or-path>", "git repository: an http(s) URL (credentials from BERTH_GIT_TOKEN or BERTH_GIT_USERNAME/BERTH_GIT_PASSWORD) or a local path; default: the current directory's repository")
+    .option("--ref <ref>", "branch, tag or commit SHA to read (default: the remote's default branch)")
+    .option("--path <dir>", "only read YAML files under this sub-path of the repository")
+    .option("--state-dir <dir>", "berth's state folder: git cache, deployment journal (default: $BERTH_STATE_DIR or ~/.local/state/berth)");
+}
+
+withSource(
+  program
+    .command("validate")
+    .argument("[dir]", "a folder read as files on disk (an editor, a pre-commit hook, a PR checkout) instead of a commit")
+    .description("Parse and validate the repository; print every diagnostic as file:line:col.")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit status: 0 valid, 1 invalid.\n\nExamples:\n  berth validate examples-repo\n  berth validate --repo https://git.example.com/fleet.git --ref main"),
+).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+  const { runValidate } = await import("./validate.ts");
+  process.exitCode = await runValidate(dir, opts);
+});
+
+withSource(
+  program
+    .command("render")
+    .argument("<service>", "the Service or Job to render")
+    .argument("[dir]", "a folder read as files on disk instead of a commit")
+    .description("Print the expanded pod of one service (main container plus template containers) as YAML.")
+    .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
+    .addHelpText("after", "\nSecrets are shown as references (the variable or file they come from), never as values.\n\nExample:\n  berth render web examples-repo"),
+).action(async (service: string, dir: string | undefined, opts: Record<string, unknown>) => {
+  const { runRender } = await import("./render.ts");
+  process.exitCode = await runRender(service, dir, opts);
+});
+
+withSource(
+  program
+    .command("plan")
+    .argument("[dir]", "a folder read as files on disk instead of a commit")
+    .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
+    .description("Observe every host and print what an apply would do, per host and container, with the reason for each change.")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .option("--out <file>", "save the plan as JSON for a later `berth apply --plan FILE`")
+    .option("--detailed-exitcode", "exit 0 when in sync, 2 when changes are pending, 1 on error")
+    .addHelpText("after", "\nExit status: 0 ok, 1 error (with --detailed-exitcode: 0 in sync, 2 changes pending)."),
+).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+  const { runPlan } = await import("./plan.ts");
+  process.exitCode = await runPlan(dir, opts);
+});
+
+withSource(
+  program
+    .command("apply")
+    .argument("[dir]", "a folder read as files on disk instead of a commit")
+    .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
+    .description("Carry out a plan as a health-gated rolling update, rolling back on failure where the policy says so.")
+    .option("--plan <file>", "apply a plan saved with `berth plan --out`; refused if the commit or any host changed since")
+    .addHelpText("after", "\nExit status: 0 converged, 1 failed (and rolled back where the policy says)."),
+).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+  const { runApply } = await import("./apply.ts");
+  process.exitCode = await runApply(dir, opts);
+});
+
+withSource(
+  program
+    .command("run")
+    .description("Run the reconciler daemon: fetch, reconcile, self-heal, run jobs, serve status and metrics.")
+    .option("--interval <duration>", "how often to poll the repository", "15s")
+    .option("--resync <duration>", "how often to re-observe every host even when nothing happened", "5m")
+    .option("--listen <addr>", "address for /healthz, /status and /metrics", "127.0.0.1:9470")
+    .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
+    .addHelpText(
+      "after",
+      "\nRuns until signalled; on SIGTERM it finishes the step in progress and exits 0.\n\n" +
+        "It reconciles on start, on every new commit (polling; a local repository is also watched),\n" +
+        "on POST /hooks/git (signed with BERTH_WEBHOOK_SECRET, as GitHub and Gitea sign it), when an\n" +
+        "engine reports a berth container died, stopped, was removed or turned unhealthy, and every\n" +
+        "--resync. A commit whose rollout failed is held until a newer one arrives. Jobs run on their\n" +
+        "cron schedules. Logs are JSON lines on stderr (readable text on a terminal).\n\n" +
+        "Example:\n  BERTH_GIT_TOKEN=… berth run --repo https://git.example.com/fleet.git --interval 30s",
+    ),
+).action(async (opts: Record<string, unknown>) => {
+  const { runDaemon } = await import("./run.ts");
+  process.exitCode = await runDaemon(opts);
+});
+
+withSource(
+  program
+    .command("status")
+    .argument("[dir]", "observe the fleet of this folder instead of asking the daemon")
+    .description("Per service: commit, replicas ready/desired, hosts, health, last result.")
+    .option("--json", "print JSON")
+    .option("--owner <id>", "identity of the source (default: the repository URL + path)")
+    .option("--listen <addr>", "where the daemon serves /status", "127.0.0.1:9470")
+    .addHelpText("after", "\nAsks the daemon at --listen; with --repo or a DIR it observes the hosts itself."),
+).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+  const { runStatus } = await import("./status.ts");
+  process.exitCode = await runStatus(dir, opts);
+});
+
+program
+  .command("history")
+  .argument("[service]", "only this service")
+  .description("What was deployed when, from which commit, and how it ended.")
+  .option("--json", "print JSON")
+  .option("--owner <id>", "only this source (default: every source in the state folder)")
+  .option("--state-dir <dir>", "berth's state folder (default: $BERTH_STATE_DIR or ~/.local/state/berth)")
+  .addHelpText("after", "\nRead from the deployment journal that `berth run` keeps. Roll back with `git revert`.")
+  .action(async (service: string | undefined, opts: Record<string, unknown>) => {
+    const { runHistory } = await import("./history.ts");
+    process.exitCode = await runHistory(service, opts);
+  });
+
+await program.parseAsync(process.argv);

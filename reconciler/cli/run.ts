@@ -1,0 +1,55 @@
+/**
+ * `berth run`: the reconciler daemon, until SIGTERM or SIGINT.
+ */
+import { GitSourceError } from "../source/errors.ts";
+import { openSource } from "../source/open-source.ts";
+import { Daemon } from "../loop/daemon.ts";
+import { createLogger } from "../loop/logger.ts";
+import { createMetrics } from "../loop/metrics.ts";
+import { seedFor } from "./desired-state.ts";
+import { durationOption } from "./duration.ts";
+import { stateDir } from "./state-dir.ts";
+
+export async function runDaemon(opts: Record<string, unknown>): Promise<number> {
+  const log = createLogger();
+  let daemon: Daemon | undefined;
+  // Signals are taken from the start: a SIGTERM during the first rollout
+  // lets its step finish, then exits 0.
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (signal: string) => {
+    log.info({ signal }, "stopping after the step in progress");
+    void (daemon ? daemon.stop() : Promise.resolve()).then(stopped);
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  try {
+    const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
+    const source = openSource({
+      repo: typeof opts["repo"] === "string" ? opts["repo"] : ".",
+      ...(typeof opts["ref"] === "string" ? { ref: opts["ref"] } : {}),
+      ...(subPath ? { subPath } : {}),
+      stateDir: stateDir(opts),
+    });
+    const owner = typeof opts["owner"] === "string" ? opts["owner"] : source.identity;
+    daemon = new Daemon({
+      source,
+      owner,
+      stateDir: stateDir(opts),
+      ...(subPath ? { subPath } : {}),
+      intervalMs: durationOption("interval", opts["interval"]),
+      resyncMs: durationOption("resync", opts["resync"]),
+      listen: String(opts["listen"]),
+      ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
+      seed: seedFor(owner),
+      log,
+      metrics: createMetrics(),
+    });
+    await daemon.start();
+  } catch (err) {
+    log.fatal(err instanceof GitSourceError ? { code: err.code } : { err }, `berth run could not start: ${(err as Error).message}`);
+    return 1;
+  }
+  await done;
+  return 0;
+}

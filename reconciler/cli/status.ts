@@ -1,0 +1,58 @@
+/**
+ * `berth status`: from the daemon's `/status` when it answers, else by
+ * observing the fleet of `--repo` (or DIR) directly.
+ */
+import type { DaemonStatus, ServiceStatus } from "../loop/status.ts";
+import { servicesFromPlan } from "../loop/status.ts";
+import { connectHosts } from "../pipeline/connect-hosts.ts";
+import { planFleet } from "../pipeline/plan-fleet.ts";
+import { loadDesired, seedFor } from "./desired-state.ts";
+
+async function fromDaemon(listen: string): Promise<DaemonStatus | undefined> {
+  try {
+    const res = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as DaemonStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function printServices(services: readonly ServiceStatus[]): void {
+  const rows = [["SERVICE", "READY", "HEALTH", "COMMIT", "HOSTS", "LAST RESULT"], ...services.map((s) => [s.name, `${s.ready}/${s.desired}`, s.health, s.commit?.slice(0, 12) ?? "-", s.hosts.join(",") || "-", s.lastResult ? `${s.lastResult}${s.reason ? `: ${s.reason}` : ""}` : "-"])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")}\n`);
+}
+
+export async function runStatus(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
+  const daemon = dir === undefined && typeof opts["repo"] !== "string" ? await fromDaemon(String(opts["listen"])) : undefined;
+  if (daemon) {
+    if (opts["json"]) {
+      process.stdout.write(`${JSON.stringify(daemon, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`source ${daemon.source.identity}: applied ${daemon.source.commitApplied?.slice(0, 12) ?? "-"}, seen ${daemon.source.commitSeen?.slice(0, 12) ?? "-"}${daemon.source.error ? ` (${daemon.source.error})` : ""}\n`);
+    if (daemon.lastPass) process.stdout.write(`last pass ${daemon.lastPass.at} (${daemon.lastPass.trigger}): ${daemon.lastPass.result} in ${daemon.lastPass.ms} ms\n`);
+    process.stdout.write("\n");
+    printServices(daemon.services);
+    process.stdout.write(`\nhosts: ${daemon.hosts.map((h) => `${h.name} ${h.reachable ? h.state : `unreachable (${h.error})`}`).join(", ")}\n`);
+    for (const h of daemon.held) process.stdout.write(`held commit ${h.commit.slice(0, 12)}: ${h.reason}\n`);
+    for (const d of daemon.diagnostics) process.stdout.write(`${d}\n`);
+    for (const j of daemon.jobs) process.stdout.write(`job ${j.name} (${j.schedule ?? "on demand"}): ${j.lastRun ? `${j.lastRun.result} at ${j.lastRun.at}${j.lastRun.exitCode !== undefined ? `, exit ${j.lastRun.exitCode}` : ""}` : "not run yet"}\n`);
+    return 0;
+  }
+  if (dir === undefined && typeof opts["repo"] !== "string") {
+    process.stderr.write(`berth status: no daemon answers on ${String(opts["listen"])}; pass --repo (or a DIR) to observe the fleet directly.\n`);
+    return 1;
+  }
+  const desired = await loadDesired(dir, opts, "status");
+  if (!desired) return 1;
+  const { plan } = await planFleet({ ...desired, connected: connectHosts(desired.fleet.hosts), now: Date.now(), seed: seedFor(desired.owner) });
+  const services = servicesFromPlan(plan, new Map());
+  if (opts["json"]) {
+    process.stdout.write(`${JSON.stringify({ owner: desired.owner, commit: desired.commit, services, hosts: plan.hosts }, null, 2)}\n`);
+    return 0;
+  }
+  printServices(services);
+  process.stdout.write(`\nhosts: ${plan.hosts.map((h) => `${h.name} ${h.state}${h.error ? ` (${h.error})` : ""}`).join(", ")}\n`);
+  return 0;
+}

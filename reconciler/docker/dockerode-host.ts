@@ -1,0 +1,278 @@
+/**
+ * `DockerHost` over dockerode. Thin: it turns berth's verbs into Engine API
+ * calls and the answers into berth's types; policy lives in the rollout.
+ */
+import Docker from "dockerode";
+import { PassThrough } from "node:stream";
+import type { ContainerSpec } from "../model/pod.ts";
+import { containerName, createOptions, podVolumeName } from "./container-config.ts";
+import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
+import { HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
+import { LABEL, ownerFilter } from "./labels.ts";
+import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
+import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch, PublishedPort } from "./types.ts";
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EAI_AGAIN", "ENOTFOUND", "EPIPE"]);
+const OBSERVE_TIMEOUT_MS = 10_000;
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function ignoreGone(err: unknown): void {
+  // 304: already stopped/started; 404: already gone. Both mean "done".
+  if (statusCode(err) === 304 || statusCode(err) === 404) return;
+  throw err;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms);
+    }),
+  ]);
+}
+
+function registryAuth(image: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  const username = env.BERTH_REGISTRY_USERNAME;
+  const password = env.BERTH_REGISTRY_PASSWORD;
+  if (!username || !password) return {};
+  const first = image.split("/")[0] ?? "";
+  const serveraddress = first.includes(".") || first.includes(":") ? first : "docker.io";
+  return { username, password, serveraddress };
+}
+
+export class DockerodeHost implements DockerHost {
+  readonly name: string;
+  readonly address: string;
+  private readonly docker: Docker;
+  private readonly endpoint: string;
+
+  constructor(spec: EndpointSpec, private readonly env: NodeJS.ProcessEnv = process.env) {
+    const conn = resolveEndpoint(spec);
+    this.name = spec.name;
+    this.endpoint = spec.endpoint;
+    this.address = conn.address;
+    this.docker =
+      conn.kind === "unix"
+        ? new Docker({ socketPath: conn.socketPath })
+        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", ...(conn.tls ?? {}) });
+  }
+
+  /** Wraps connection failures as `HostUnreachableError`; other errors pass through. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code && UNREACHABLE.has(code)) throw new HostUnreachableError({ host: this.name, endpoint: this.endpoint, cause: `${what}: ${causeOf(err)}` });
+      throw err;
+    }
+  }
+
+  async observe(owner: string): Promise<ObservedContainer[]> {
+    const list = await this.call("listing containers", () => withTimeout(this.docker.listContainers({ all: true, filters: { label: ownerFilter(owner) } }), OBSERVE_TIMEOUT_MS, "listing containers"));
+    const out: ObservedContainer[] = [];
+    for (const c of list) {
+      const labels = c.Labels ?? {};
+      const group = labels[LABEL.service] ?? labels[LABEL.job];
+      const pod = labels[LABEL.pod];
+      // Defence in depth: the filter already asked for these.
+      if (labels[LABEL.managed] !== "true" || labels[LABEL.owner] !== owner || !group || !pod) continue;
+      out.push({
+        host: this.name,
+        id: c.Id,
+        name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+        labels,
+        image: c.Image,
+        state: c.State as ContainerState,
+        health: healthFromStatus(c.Status ?? ""),
+        ...(exitCodeFromStatus(c.Status ?? "") !== undefined ? { exitCode: exitCodeFromStatus(c.Status ?? "")! } : {}),
+        createdAt: c.Created * 1000,
+        ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ containerPort: p.PrivatePort, protocol: p.Type as "tcp" | "udp", hostIp: p.IP ?? "", hostPort: p.PublicPort! })),
+        owner,
+        kind: labels[LABEL.service] ? "service" : "job",
+        group,
+        slot: Number(labels[LABEL.slot] ?? -1),
+        container: labels[LABEL.container] ?? "main",
+        pod,
+        specHash: labels[LABEL.specHash] ?? "",
+        commit: labels[LABEL.commit] ?? "",
+      });
+    }
+    return out;
+  }
+
+  async capacity(): Promise<Capacity> {
+    const info = (await this.call("reading engine info", () => withTimeout(this.docker.info(), OBSERVE_TIMEOUT_MS, "reading engine info"))) as { NCPU: number; MemTotal: number };
+    return { cpu: info.NCPU, memory: info.MemTotal };
+  }
+
+  async pull(image: string): Promise<void> {
+    const have = await this.call("inspecting image", () => this.docker.getImage(image).inspect()).then(() => true, (err) => {
+      if (err instanceof HostUnreachableError) throw err;
+      return false;
+    });
+    if (have) return;
+    try {
+      const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig: registryAuth(image, this.env) }));
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = events?.find((e) => e.error);
+          if (err || failed) reject(new Error(err ? causeOf(err) : failed!.error));
+          else resolve();
+        }),
+      );
+    } catch (err) {
+      if (err instanceof HostUnreachableError) throw err;
+      throw new PullError({ host: this.name, image, cause: causeOf(err) });
+    }
+  }
+
+  async launchPod(launch: PodLaunch): Promise<{ containers: { name: string; id: string }[] }> {
+    const created: { name: string; id: string; spec: ContainerSpec }[] = [];
+    let current = "main";
+    try {
+      for (const c of launch.spec.containers) {
+        current = c.name;
+        const container = await this.call("creating a container", () => this.docker.createContainer(createOptions(launch, c, created[0]?.id)));
+        created.push({ name: containerName(launch.spec, launch.slot, launch.pod, c.name), id: container.id, spec: c });
+      }
+      for (const c of created) {
+        current = c.spec.name;
+        await this.call("starting a container", () => this.docker.getContainer(c.id).start()).catch(ignoreGone);
+      }
+      return { containers: created.map(({ name, id }) => ({ name, id })) };
+    } catch (err) {
+      // All or nothing: a pod with a missing container is not a pod.
+      await Promise.all(created.map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(() => undefined)));
+      await this.removePodVolumes(launch.pod).catch(() => undefined);
+      if (err instanceof HostUnreachableError) throw err;
+      throw new LaunchError({ host: this.name, pod: launch.pod, container: current, cause: causeOf(err) });
+    }
+  }
+
+  private async podContainers(owner: string, pod: string): Promise<{ id: string; container: string; running: boolean }[]> {
+    const list = await this.call("listing a pod", () => this.docker.listContainers({ all: true, filters: { label: [...ownerFilter(owner), `${LABEL.pod}=${pod}`] } }));
+    return list.map((c) => ({ id: c.Id, container: c.Labels?.[LABEL.container] ?? "main", running: c.State === "running" || c.State === "restarting" }));
+  }
+
+  async stopPod(owner: string, pod: string, graceMs: number): Promise<void> {
+    const list = await this.podContainers(owner, pod);
+    const t = Math.ceil(graceMs / 1000);
+    const stop = (id: string) => this.docker.getContainer(id).stop({ t }).catch(ignoreGone);
+    await Promise.all(list.filter((c) => c.container !== "main" && c.running).map((c) => stop(c.id)));
+    await Promise.all(list.filter((c) => c.container === "main" && c.running).map((c) => stop(c.id)));
+  }
+
+  async startPod(owner: string, pod: string): Promise<void> {
+    const list = await this.podContainers(owner, pod);
+    for (const c of [...list].sort((a, b) => (a.container === "main" ? -1 : b.container === "main" ? 1 : 0))) {
+      await this.docker.getContainer(c.id).start().catch(ignoreGone);
+    }
+  }
+
+  async removePod(owner: string, pod: string): Promise<void> {
+    const list = await this.podContainers(owner, pod);
+    // Template containers first: they live in main's network namespace.
+    await Promise.all(list.filter((c) => c.container !== "main").map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
+    await Promise.all(list.filter((c) => c.container === "main").map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
+    await this.removePodVolumes(pod);
+  }
+
+  private async removePodVolumes(pod: string): Promise<void> {
+    const prefix = podVolumeName(pod, "");
+    const { Volumes } = await this.docker.listVolumes({ filters: { name: [prefix] } });
+    await Promise.all((Volumes ?? []).filter((v) => v.Name.startsWith(prefix)).map((v) => this.docker.getVolume(v.Name).remove().catch(ignoreGone)));
+  }
+
+  async status(id: string): Promise<ContainerStatus | undefined> {
+    try {
+      const info = await this.call("inspecting a container", () => this.docker.getContainer(id).inspect());
+      const ports: PublishedPort[] = [];
+      for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
+        const [port, proto] = key.split("/");
+        for (const b of bindings ?? []) ports.push({ containerPort: Number(port), protocol: proto as "tcp" | "udp", hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+      }
+      const health = (info.State.Health?.Status ?? "none") as ContainerStatus["health"];
+      return { id, state: info.State.Status as ContainerState, health, exitCode: info.State.ExitCode, ports };
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const sink = new PassThrough();
+    let output = "";
+    sink.on("data", (c: Buffer) => (output += c.toString()));
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await withTimeout(new Promise<void>((resolve) => stream.on("end", () => resolve())), timeoutMs, `exec ${command.join(" ")}`).catch((err) => {
+      stream.destroy();
+      throw err;
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output };
+  }
+
+  async logsTail(id: string, lines: number): Promise<string> {
+    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    // Without a TTY the engine multiplexes: 8-byte frame headers before each chunk.
+    const parts: Buffer[] = [];
+    for (let i = 0; i + 8 <= buf.length; ) {
+      const size = buf.readUInt32BE(i + 4);
+      parts.push(buf.subarray(i + 8, i + 8 + size));
+      i += 8 + size;
+    }
+    return Buffer.concat(parts).toString("utf8");
+  }
+
+  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): { close(): void } {
+    let closed = false;
+    let stream: NodeJS.ReadableStream & { destroy?: () => void } | undefined;
+    this.docker
+      .getEvents({ filters: { type: ["container"], label: ownerFilter(owner), event: ["die", "destroy", "stop", "health_status", "start"] } })
+      .then((s) => {
+        stream = s as typeof stream;
+        if (closed) return stream?.destroy?.();
+        let pending = "";
+        s.on("data", (chunk: Buffer) => {
+          pending += chunk.toString();
+          let nl: number;
+          while ((nl = pending.indexOf("\n")) >= 0) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (!line.trim()) continue;
+            const e = JSON.parse(line) as { id: string; status?: string; Action?: string; time: number; Actor?: { Attributes?: Record<string, string> } };
+            const action = e.Action ?? e.status ?? "";
+            const attrs = e.Actor?.Attributes ?? {};
+            const mapped = action.startsWith("health_status") ? (action.endsWith("unhealthy") ? "unhealthy" : "healthy") : action;
+            if (!["die", "destroy", "stop", "unhealthy", "healthy", "start"].includes(mapped)) continue;
+            onEvent({
+              host: this.name,
+              id: e.id,
+              ...(attrs[LABEL.pod] ? { pod: attrs[LABEL.pod] } : {}),
+              ...(attrs[LABEL.service] ?? attrs[LABEL.job] ? { group: attrs[LABEL.service] ?? attrs[LABEL.job] } : {}),
+              ...(attrs[LABEL.service] ? { kind: "service" as const } : attrs[LABEL.job] ? { kind: "job" as const } : {}),
+              action: mapped as EngineEvent["action"],
+              ...(attrs["exitCode"] !== undefined ? { exitCode: Number(attrs["exitCode"]) } : {}),
+              at: e.time * 1000,
+            });
+          }
+        });
+        s.on("end", () => !closed && onEnd());
+        s.on("error", (err: Error) => !closed && onEnd(err));
+      })
+      .catch((err: Error) => !closed && onEnd(err));
+    return {
+      close: () => {
+        closed = true;
+        stream?.destroy?.();
+      },
+    };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * berth's own view of a Docker engine: observed containers, pods to launch,
+ * events. Nothing here is a dockerode type.
+ */
+import type { PodSpec } from "../model/pod.ts";
+import type { TemplateUses } from "../plan/spec-changes.ts";
+
+export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+export type Health = "healthy" | "unhealthy" | "starting" | "none";
+
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+  readonly hostIp: string;
+  readonly hostPort: number;
+}
+
+export interface ObservedContainer {
+  readonly host: string;
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly image: string;
+  readonly state: ContainerState;
+  readonly health: Health;
+  readonly exitCode?: number;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly ports: readonly PublishedPort[];
+  readonly owner: string;
+  readonly kind: "service" | "job";
+  /** The service or job name. */
+  readonly group: string;
+  readonly slot: number;
+  /** `main` or the template container's name. */
+  readonly container: string;
+  readonly pod: string;
+  readonly specHash: string;
+  readonly commit: string;
+}
+
+export interface Capacity {
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export type HostObservation =
+  | { readonly host: string; readonly ok: true; readonly containers: readonly ObservedContainer[]; readonly capacity: Capacity }
+  | { readonly host: string; readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } };
+
+/** Everything needed to start one pod on one engine. Secrets are already resolved into `secretValues`. */
+export interface PodLaunch {
+  /** Unique pod id, shared by the pod's containers (label `berth.pod`). */
+  readonly pod: string;
+  readonly owner: string;
+  readonly commit: string;
+  readonly slot: number;
+  readonly spec: PodSpec;
+  readonly uses?: TemplateUses;
+  /** Per container name: secret env values. Never logged, never in labels. */
+  readonly secretValues?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Address published ports bind to (default: all the engine's addresses). */
+  readonly hostIp?: string;
+}
+
+export interface ContainerStatus {
+  readonly id: string;
+  readonly state: ContainerState;
+  readonly health: Health;
+  readonly exitCode?: number;
+  readonly ports: readonly PublishedPort[];
+}
+
+export interface EngineEvent {
+  readonly host: string;
+  readonly id: string;
+  readonly pod?: string;
+  readonly group?: string;
+  /** Whether the container belongs to a service or a job run. */
+  readonly kind?: "service" | "job";
+  readonly action: "die" | "destroy" | "stop" | "unhealthy" | "healthy" | "start";
+  readonly exitCode?: number;
+  readonly at: number;
+}
+
+/** A Docker engine, in berth's verbs. Stopping what is stopped and removing what is gone are not errors. */
+export interface DockerHost {
+  readonly name: string;
+  /** Where this engine's published ports are reached from the reconciler. */
+  readonly address: string;
+  /** One list call, filtered on berth's labels and this owner. */
+  observe(owner: string): Promise<ObservedContainer[]>;
+  capacity(): Promise<Capacity>;
+  /** Pulls the image unless the engine has it. */
+  pull(image: string): Promise<void>;
+  /** Creates and starts every container of the pod, or none: on failure, what was created is removed. */
+  launchPod(launch: PodLaunch): Promise<{ readonly containers: readonly { readonly name: string; readonly id: string }[] }>;
+  /** Stops the pod's containers, others first and main last, each with the grace period. */
+  stopPod(owner: string, pod: string, graceMs: number): Promise<void>;
+  /** Starts a stopped pod again (main first), for rollbacks. */
+  startPod(owner: string, pod: string): Promise<void>;
+  /** Removes the pod's containers and its private volumes. */
+  removePod(owner: string, pod: string): Promise<void>;
+  status(id: string): Promise<ContainerStatus | undefined>;
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  logsTail(id: string, lines: number): Promise<string>;
+  /** Subscribes to this owner's container events; `onEnd` is called when the stream ends. */
+  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): { close(): void };
+}

@@ -1,0 +1,26 @@
+/**
+ * Errors of the loading step. A repository that does not validate is not an
+ * exception (it is a list of diagnostics); these are for the cases where
+ * loading itself could not be done.
+ */
+
+/** The folder given to `berth validate DIR` cannot be read. */
+export class SourceReadError extends Error {
+  readonly code = "E_SOURCE_READ";
+  constructor(
+    readonly data: { path: string; reason: string },
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot read the repository folder ${JSON.stringify(data.path)}: ${data.reason}`, options);
+    this.name = "SourceReadError";
+  }
+}
+
+/** A YAML parse worker failed or is gone: a bug or a resource limit, not bad YAML (that is a diagnostic). */
+export class ParseWorkerError extends Error {
+  readonly code = "E_PARSE_WORKER";
+  constructor(readonly data: { detail: string }) {
+    super(`A YAML parse worker failed: ${data.detail}`);
+    this.name = "ParseWorkerError";
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Limits that protect the reconciler from hostile or broken repositories.
+ * A repository is user input: a file could be huge, or a few lines of YAML
+ * aliases could expand into gigabytes.
+ */
+
+/** Largest YAML file berth reads; a larger one is refused, not truncated. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * How many alias dereferences one document may make when it is turned into
+ * data. Real fleet files use a handful; a "billion laughs" document needs
+ * thousands.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** YAML tags allowed on nodes: the core schema's own. Any other tag is refused. */
+export const ALLOWED_TAGS: ReadonlySet<string> = new Set([
+  "tag:yaml.org,2002:str",
+  "tag:yaml.org,2002:int",
+  "tag:yaml.org,2002:float",
+  "tag:yaml.org,2002:bool",
+  "tag:yaml.org,2002:null",
+  "tag:yaml.org,2002:map",
+  "tag:yaml.org,2002:seq",
+]);

@@ -1,0 +1,92 @@
+/**
+ * Reads a folder on disk as a repository snapshot, for `berth validate DIR`
+ * (editors, pre-commit hooks, a checked-out pull request). It applies the
+ * refusal rules a hostile repository calls for: symlinks that leave the
+ * root and oversized files are refused, hidden folders are skipped.
+ */
+import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { MAX_FILE_BYTES } from "./limits.ts";
+import { SourceReadError } from "./errors.ts";
+import { isFleetFile, normaliseSubPath, type RefusedFile, type RepoSnapshot, type SourceFile } from "./source.ts";
+
+export interface ReadDirOptions {
+  /** Only read files under this sub-path of the root (`--path`). */
+  readonly subPath?: string;
+  /** Refuse files larger than this many bytes (default `MAX_FILE_BYTES`). */
+  readonly maxFileBytes?: number;
+}
+
+/**
+ * Reads every `.yaml`/`.yml` file under `root` (hidden folders skipped).
+ * Paths in the result are relative to `root`, `/`-separated.
+ * @throws {SourceReadError} when `root` (or the sub-path) is not a readable folder.
+ * @example const snapshot = await readRepoDir("examples-repo");
+ */
+export async function readRepoDir(root: string, options: ReadDirOptions = {}): Promise<RepoSnapshot> {
+  const maxBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    if (!(await stat(realRoot)).isDirectory()) throw new Error("not a folder");
+  } catch (err) {
+    throw new SourceReadError({ path: root, reason: (err as Error).message }, { cause: err });
+  }
+  const sub = normaliseSubPath(options.subPath ?? "");
+  const start = sub === "" ? realRoot : join(realRoot, ...sub.split("/"));
+  try {
+    if (!(await stat(start)).isDirectory()) throw new Error("not a folder");
+  } catch (err) {
+    throw new SourceReadError({ path: join(root, sub), reason: (err as Error).message }, { cause: err });
+  }
+
+  const files: SourceFile[] = [];
+  const refused: RefusedFile[] = [];
+  const visited = new Set<string>([realRoot]);
+  const insideRoot = (real: string): boolean => real === realRoot || real.startsWith(realRoot + sep);
+  const toRel = (abs: string): string => relative(realRoot, abs).split(sep).join("/");
+
+  async function walk(dir: string, relDir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const abs = join(dir, entry.name);
+      const rel = relDir === "" ? entry.name : `${relDir}/${entry.name}`;
+      let isDir = entry.isDirectory();
+      let target = abs;
+      if (entry.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = await realpath(abs);
+        } catch {
+          if (/\.ya?ml$/.test(entry.name)) refused.push({ path: rel, code: "symlink-broken", message: `refused symlink ${JSON.stringify(rel)}: its target does not exist` });
+          continue;
+        }
+        if (!insideRoot(real)) {
+          refused.push({ path: rel, code: "symlink-escape", message: `refused symlink ${JSON.stringify(rel)}: it points outside the repository (to ${JSON.stringify(real)})` });
+          continue;
+        }
+        target = real;
+        isDir = (await stat(real)).isDirectory();
+      }
+      if (isDir) {
+        if (entry.name.startsWith(".")) continue;
+        const real = await realpath(target);
+        if (visited.has(real)) continue; // a symlink loop, or a folder already read
+        visited.add(real);
+        await walk(target, rel);
+        continue;
+      }
+      if (!isFleetFile(rel)) continue;
+      const size = (await lstat(target)).size;
+      if (size > maxBytes) {
+        refused.push({ path: rel, code: "file-too-large", message: `refused ${JSON.stringify(rel)}: ${size} bytes is more than the ${maxBytes}-byte limit for one file` });
+        continue;
+      }
+      files.push({ path: rel, content: await readFile(target, "utf8") });
+    }
+  }
+
+  await walk(start, toRel(start));
+  return { files, refused };
+}

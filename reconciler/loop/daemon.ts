@@ -1,0 +1,97 @@
+/**
+ * `berth run`: the reconciler daemon. It reconciles on start, on every new
+ * commit (poll, watch of a local repository, or webhook), on engine events
+ * (self-healing), and on a periodic full resync; runs jobs on their
+ * schedules; and serves status and metrics. On stop it lets the pass in
+ * progress finish.
+ */
+import type { ServerType } from "@hono/node-server";
+import type { GitSource } from "../source/types.ts";
+import { liveApplyDeps } from "../rollout/live-deps.ts";
+import { EngineEvents } from "./engine-events.ts";
+import { httpApp, startHttp } from "./http-server.ts";
+import { JobRunner } from "./jobs.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import { Reconciler } from "./reconciler.ts";
+
+export interface DaemonOptions {
+  readonly source: GitSource;
+  readonly owner: string;
+  readonly stateDir: string;
+  readonly subPath?: string;
+  readonly intervalMs: number;
+  readonly resyncMs: number;
+  readonly listen: string;
+  readonly webhookSecret?: string;
+  readonly seed: number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+export class Daemon {
+  readonly reconciler: Reconciler;
+  private readonly events: EngineEvents;
+  private readonly jobs: JobRunner;
+  private timers: NodeJS.Timeout[] = [];
+  private watcher: { close(): Promise<void> } | undefined;
+  private server: ServerType | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.events = new EngineEvents(opts.owner, (e) => {
+      opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
+      void this.reconciler.trigger("event");
+    }, opts.log);
+    this.reconciler = new Reconciler({
+      source: opts.source,
+      owner: opts.owner,
+      stateDir: opts.stateDir,
+      ...(opts.subPath ? { subPath: opts.subPath } : {}),
+      log: opts.log,
+      metrics: opts.metrics,
+      now: Date.now,
+      seed: opts.seed,
+      applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, onEvent),
+      onHosts: (hosts) => this.events.follow(hosts),
+    });
+    this.jobs = new JobRunner({ owner: opts.owner, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed });
+    this.reconciler.jobsStatus = () => this.jobs.status();
+  }
+
+  /** The address actually listened on (useful with port 0). */
+  get address(): string | undefined {
+    const a = this.server?.address();
+    return a && typeof a === "object" ? `${a.address}:${a.port}` : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { opts } = this;
+    this.server = await startHttp(
+      httpApp({
+        status: () => this.reconciler.status(),
+        registry: opts.metrics.registry,
+        ...(opts.webhookSecret ? { webhookSecret: opts.webhookSecret } : {}),
+        onWebhook: () => void this.reconciler.trigger("webhook"),
+      }),
+      opts.listen,
+    );
+    opts.log.info({ listen: this.address, source: opts.source.identity, owner: opts.owner }, "berth run: started");
+    // The first pass may be a long rollout: serve status and take signals meanwhile.
+    void this.reconciler.trigger("start").then(() => this.jobs.sync());
+    this.timers.push(setInterval(() => void this.reconciler.trigger("poll").then(() => this.jobs.sync()), opts.intervalMs));
+    this.timers.push(setInterval(() => void this.reconciler.trigger("resync"), opts.resyncMs));
+    this.watcher = opts.source.watch?.(() => void this.reconciler.trigger("watch").then(() => this.jobs.sync()));
+  }
+
+  /** Finishes the pass in progress, then stops everything. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.watcher?.close();
+    this.events.close();
+    this.jobs.stop();
+    await this.reconciler.stop();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.opts.log.info("berth run: stopped");
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Runs `Job`s on their cron schedules (node-cron, in the job's time zone).
+ * Each run is a pod placed by the scheduler, watched until it exits or its
+ * timeout kills it; the exit code and the last lines of output are kept,
+ * and finished runs beyond the history limit are removed.
+ */
+import { randomBytes } from "node:crypto";
+import cron, { type ScheduledTask } from "node-cron";
+import type { JobSpec } from "../model/fleet.ts";
+import { observeFleet } from "../docker/observe-fleet.ts";
+import type { DockerHost, ObservedContainer } from "../docker/types.ts";
+import { currentPlacements, schedHosts } from "../pipeline/scheduler-input.ts";
+import { resolveSecrets } from "../rollout/secrets.ts";
+import { placePods } from "../../scheduler/place.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Reconciler } from "./reconciler.ts";
+import type { DaemonStatus } from "./status.ts";
+
+type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
+
+const POLL_MS = 500;
+const OUTPUT_LINES = 20;
+
+export interface JobRunnerDeps {
+  readonly owner: string;
+  readonly reconciler: Reconciler;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly seed: number;
+}
+
+interface Active {
+  readonly host: DockerHost;
+  readonly pod: string;
+  cancelled: boolean;
+}
+
+export class JobRunner {
+  private readonly tasks = new Map<string, { key: string; task: ScheduledTask }>();
+  private readonly active = new Map<string, Active[]>();
+  private readonly last = new Map<string, LastRun>();
+  private readonly specs = new Map<string, JobSpec>();
+  private stopped = false;
+
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  status(): DaemonStatus["jobs"] {
+    return [...this.specs.values()].map((j) => ({ name: j.name, ...(j.schedule ? { schedule: j.schedule } : {}), ...(this.last.get(j.name) ? { lastRun: this.last.get(j.name)! } : {}) }));
+  }
+
+  /** Schedules the jobs of the fleet berth converges to; unschedules the ones gone. */
+  sync(): void {
+    if (this.stopped) return;
+    const jobs = this.deps.reconciler.fleet?.jobs ?? [];
+    const wanted = new Set(jobs.map((j) => j.name));
+    for (const [name, t] of this.tasks) {
+      if (!wanted.has(name)) {
+        void t.task.destroy();
+        this.tasks.delete(name);
+        this.specs.delete(name);
+      }
+    }
+    for (const job of jobs) {
+      this.specs.set(job.name, job);
+      if (!job.schedule) continue;
+      const key = `${job.schedule}\u0000${job.timezone}\u0000${job.pod.specHash}`;
+      if (this.tasks.get(job.name)?.key === key) continue;
+      void this.tasks.get(job.name)?.task.destroy();
+      const task = cron.schedule(job.schedule, () => this.run(job.name), { timezone: job.timezone, name: `berth-job-${job.name}` });
+      this.tasks.set(job.name, { key, task });
+      this.deps.log.info({ job: job.name, schedule: job.schedule, timezone: job.timezone }, "job scheduled");
+    }
+  }
+
+  /** One run of a job, honouring its concurrency policy. */
+  async run(name: string): Promise<void> {
+    const job = this.specs.get(name);
+    if (!job || this.stopped) return;
+    const { log, metrics } = this.deps;
+    const running = this.active.get(name) ?? [];
+    if (running.length > 0 && job.concurrency === "forbid") {
+      log.info({ job: name }, "job run skipped: the previous run is still going (concurrency: forbid)");
+      metrics.jobRuns.inc({ job: name, result: "skipped" });
+      return;
+    }
+    if (running.length > 0 && job.concurrency === "replace") {
+      for (const a of running) {
+        a.cancelled = true;
+        await a.host.stopPod(this.deps.owner, a.pod, job.pod.stopGracePeriodMs).catch(() => undefined);
+      }
+    }
+    const hosts = this.deps.reconciler.hostMap;
+    const fleet = this.deps.reconciler.fleet;
+    if (!fleet) return;
+    const observations = await observeFleet([...hosts.values()], this.deps.owner);
+    const containers = observations.flatMap((o) => (o.ok ? o.containers : []));
+    const sched = placePods({
+      hosts: schedHosts(fleet.hosts.length ? fleet.hosts : [...hosts.keys()].map((n) => ({ name: n, endpoint: "", insecure: true, labels: {}, drain: false, source: { file: "", line: 0 } })), observations),
+      groups: [
+        {
+          kind: "job",
+          name: `job/${name}`,
+          replicas: 1,
+          resources: { cpu: job.pod.resources.cpu, memory: job.pod.resources.memoryBytes },
+          hostPorts: job.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
+          constraints: job.placement.constraints,
+          strategy: job.placement.strategy,
+        },
+      ],
+      current: currentPlacements(containers),
+      seed: this.deps.seed,
+    });
+    const placed = sched.placements[0];
+    const startedAt = new Date().toISOString();
+    if (!placed) {
+      const reason = sched.unplaced[0]?.reason ?? "no host";
+      this.record(name, { at: startedAt, result: "unplaced", output: reason });
+      return;
+    }
+    const host = hosts.get(placed.host)!;
+    const pod = randomBytes(5).toString("hex");
+    const active: Active = { host, pod, cancelled: false };
+    this.active.set(name, [...running.filter((a) => !a.cancelled), active]);
+    try {
+      await host.pull(job.pod.containers[0]!.image);
+      const { containers: made } = await host.launchPod({ pod, owner: this.deps.owner, commit: "job", slot: 0, spec: job.pod, secretValues: resolveSecrets(job.pod) });
+      const mainId = made[0]!.id;
+      const deadline = job.timeoutMs ? Date.now() + job.timeoutMs : Infinity;
+      let status = await host.status(mainId);
+      while (status?.state === "running" && Date.now() < deadline && !active.cancelled && !this.stopped) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        status = await host.status(mainId);
+      }
+      const output = (await host.logsTail(mainId, OUTPUT_LINES).catch(() => "")).trimEnd();
+      if (status?.state === "running") {
+        await host.stopPod(this.deps.owner, pod, job.pod.stopGracePeriodMs);
+        this.record(name, { at: startedAt, result: active.cancelled ? "replaced" : "timeout", output });
+      } else {
+        const exitCode = status?.exitCode ?? -1;
+        this.record(name, { at: startedAt, result: exitCode === 0 ? "succeeded" : "failed", exitCode, output });
+      }
+    } catch (err) {
+      this.record(name, { at: startedAt, result: "failed", output: (err as Error).message });
+    } finally {
+      this.active.set(name, (this.active.get(name) ?? []).filter((a) => a !== active));
+      await this.prune(job, containers).catch((err: unknown) => log.warn({ err, job: name }, "could not prune finished job runs"));
+    }
+  }
+
+  private record(name: string, run: LastRun): void {
+    this.last.set(name, run);
+    this.deps.metrics.jobRuns.inc({ job: name, result: run.result });
+    this.deps.log.info({ job: name, result: run.result, exitCode: run.exitCode }, "job run finished");
+  }
+
+  /** Removes finished runs of the job beyond its history limit, oldest first. */
+  private async prune(job: JobSpec, before: readonly ObservedContainer[]): Promise<void> {
+    const hosts = this.deps.reconciler.hostMap;
+    const now = (await observeFleet([...hosts.values()], this.deps.owner)).flatMap((o) => (o.ok ? o.containers : []));
+    const finished = [...new Map([...before, ...now].filter((c) => c.kind === "job" && c.group === job.name && c.container === "main" && c.state !== "running").map((c) => [c.pod, c])).values()];
+    finished.sort((a, b) => b.createdAt - a.createdAt);
+    for (const c of finished.slice(job.historyLimit)) await hosts.get(c.host)?.removePod(this.deps.owner, c.pod);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.tasks.values()) void t.task.destroy();
+    this.tasks.clear();
+  }
+}

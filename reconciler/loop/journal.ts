@@ -1,0 +1,55 @@
+/**
+ * The deployment journal: one JSON line per deployment attempt, appended to
+ * `<state>/journal/<owner digest>.jsonl`. `berth history` reads it; it is
+ * the only thing berth remembers between runs, and only for people — the
+ * loop itself always starts from what git and the engines show.
+ */
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+
+export interface JournalEntry {
+  /** ISO time the attempt ended. */
+  readonly at: string;
+  readonly owner: string;
+  readonly commit: string;
+  readonly author?: string;
+  readonly message?: string;
+  /** ISO time of the commit. */
+  readonly committedAt?: string;
+  /** What started it: `poll`, `watch`, `webhook`, `event`, `resync`, `start`. */
+  readonly trigger: string;
+  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid";
+  readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string }[];
+  readonly reason?: string;
+  readonly ms: number;
+}
+
+export function journalFile(stateDir: string, owner: string): string {
+  return path.join(stateDir, "journal", `${createHash("sha256").update(owner).digest("hex").slice(0, 16)}.jsonl`);
+}
+
+export function appendJournal(stateDir: string, entry: JournalEntry): void {
+  const file = journalFile(stateDir, entry.owner);
+  mkdirSync(path.dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(entry)}\n`);
+}
+
+/** Entries of one owner (or of every owner when absent), oldest first; unreadable lines are skipped. */
+export function readJournal(stateDir: string, owner?: string): JournalEntry[] {
+  const dir = path.join(stateDir, "journal");
+  if (!existsSync(dir)) return [];
+  const files = owner ? [journalFile(stateDir, owner)].filter(existsSync) : readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => path.join(dir, f));
+  const entries: JournalEntry[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(f, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        entries.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // A torn last line (the daemon was killed mid-write) is not history.
+      }
+    }
+  }
+  return entries.sort((a, b) => a.at.localeCompare(b.at));
+}

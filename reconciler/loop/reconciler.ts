@@ -1,0 +1,267 @@
+/**
+ * One reconcile pass, and the rules between passes. A pass is level-based:
+ * it re-reads git and every engine, so a daemon killed at any point picks up
+ * where the fleet is.
+ *
+ *   resolve the ref → load the commit (once per commit) → choose what to
+ *   converge to (the newest valid commit, unless it is held) → observe,
+ *   schedule, diff → apply → record the result.
+ *
+ * Passes never overlap: a trigger during a pass runs one more pass after it.
+ */
+import type { Fleet, HostSpec } from "../model/fleet.ts";
+import { formatDiagnostic } from "../load/diagnostic.ts";
+import { loadFleet } from "../load/load-fleet.ts";
+import type { DockerHost } from "../docker/types.ts";
+import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
+import { planFleet } from "../pipeline/plan-fleet.ts";
+import { buildWaves } from "../plan/waves.ts";
+import type { Plan } from "../plan/types.ts";
+import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
+import type { RolloutEvent } from "../rollout/events.ts";
+import type { GitSource, CommitInfo } from "../source/types.ts";
+import { GitSourceError } from "../source/errors.ts";
+import { appendJournal, type JournalEntry } from "./journal.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import { servicesFromPlan, type DaemonStatus, type ServiceStatus } from "./status.ts";
+
+export interface ReconcilerDeps {
+  readonly source: GitSource;
+  readonly owner: string;
+  readonly stateDir: string;
+  readonly subPath?: string;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  readonly seed: number;
+  readonly applyDeps: (hosts: ReadonlyMap<string, DockerHost>, onEvent: (e: RolloutEvent) => void) => ApplyDeps;
+  /** Called when the set of hosts changes, so engine event streams follow. */
+  readonly onHosts?: (hosts: ReadonlyMap<string, DockerHost>) => void;
+}
+
+interface Loaded {
+  readonly commit: CommitInfo;
+  readonly fleet?: Fleet;
+  readonly diagnostics: readonly string[];
+}
+
+/** Per-slot backoff so a crashing image cannot hammer its engine. */
+interface Backoff {
+  failures: number;
+  until: number;
+}
+
+const BACKOFF_BASE_MS = 2_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export class Reconciler {
+  private running: Promise<void> | undefined;
+  private again: string | undefined;
+  private stopping = false;
+  private loaded: Loaded | undefined;
+  private good: Loaded | undefined;
+  private readonly held = new Map<string, string>();
+  private connected: { key: string; hosts: ConnectedHosts } | undefined;
+  private readonly backoff = new Map<string, Backoff>();
+  private readonly results = new Map<string, { result: string; reason?: string }>();
+  private sourceError: string | undefined;
+  private lastPass: DaemonStatus["lastPass"];
+  private services: ServiceStatus[] = [];
+  private hosts: DaemonStatus["hosts"] = [];
+  jobsStatus: () => DaemonStatus["jobs"] = () => [];
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** The fleet berth converges to now (for the job runner). */
+  get fleet(): Fleet | undefined {
+    return this.desired()?.fleet;
+  }
+
+  get hostMap(): ReadonlyMap<string, DockerHost> {
+    return this.connected?.hosts.hosts ?? new Map();
+  }
+
+  status(): DaemonStatus {
+    return {
+      owner: this.deps.owner,
+      source: {
+        identity: this.deps.source.identity,
+        ...(this.loaded ? { commitSeen: this.loaded.commit.sha } : {}),
+        ...(this.good ? { commitApplied: this.good.commit.sha } : {}),
+        ...(this.sourceError ? { error: this.sourceError } : {}),
+      },
+      ...(this.lastPass ? { lastPass: this.lastPass } : {}),
+      services: this.services,
+      hosts: this.hosts,
+      held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
+      diagnostics: this.loaded?.diagnostics ?? [],
+      jobs: this.jobsStatus(),
+    };
+  }
+
+  /** Runs a pass now, or right after the one in progress. Resolves when no pass is left to run. */
+  trigger(reason: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.running) {
+      this.again = reason;
+      return this.running;
+    }
+    this.running = (async () => {
+      let next: string | undefined = reason;
+      while (next && !this.stopping) {
+        this.again = undefined;
+        await this.pass(next).catch((err: unknown) => this.deps.log.error({ err }, "reconcile pass failed"));
+        next = this.again;
+      }
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Stops taking new passes and waits for the one in progress to finish its apply. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private desired(): Loaded | undefined {
+    const l = this.loaded;
+    if (l?.fleet && !this.held.has(l.commit.sha)) return l;
+    return this.good;
+  }
+
+  private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
+    const key = JSON.stringify(specs.map((h) => [h.name, h.endpoint, h.tls, h.insecure]));
+    if (this.connected?.key !== key) {
+      this.connected = { key, hosts: connectHosts(specs) };
+      this.deps.onHosts?.(this.connected.hosts.hosts);
+    }
+    return this.connected.hosts;
+  }
+
+  private async refresh(): Promise<void> {
+    const { source, log, metrics } = this.deps;
+    try {
+      const { commit } = await source.resolve();
+      if (commit === this.loaded?.commit.sha) {
+        this.sourceError = undefined;
+        return;
+      }
+      const snap = await source.checkout(commit);
+      this.sourceError = undefined;
+      const result = loadFleet(snap, this.deps.subPath ? { subPath: this.deps.subPath } : {});
+      if (result.ok) {
+        this.loaded = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
+        log.info({ commit, message: snap.commit.message }, "new commit");
+      } else {
+        const diagnostics = result.diagnostics.map((d) => formatDiagnostic(d));
+        this.loaded = { commit: snap.commit, diagnostics };
+        metrics.invalidCommits.inc();
+        log.error({ commit, diagnostics }, "commit does not validate; the fleet stays at the last good commit");
+        this.journal("start", snap.commit, { result: "invalid", services: [], reason: diagnostics.slice(0, 5).join("\n"), ms: 0 });
+      }
+    } catch (err) {
+      if (!(err instanceof GitSourceError)) throw err;
+      this.sourceError = err.message;
+      metrics.gitFetchErrors.inc({ code: err.code });
+      log.warn({ code: err.code, retryable: err.retryable }, err.message);
+    }
+  }
+
+  private journal(trigger: string, commit: CommitInfo, rest: Pick<JournalEntry, "result" | "services" | "ms"> & { reason?: string }): void {
+    try {
+      appendJournal(this.deps.stateDir, {
+        at: new Date(this.deps.now()).toISOString(),
+        owner: this.deps.owner,
+        commit: commit.sha,
+        author: commit.author,
+        message: commit.message,
+        committedAt: new Date(commit.time).toISOString(),
+        trigger,
+        ...rest,
+      });
+    } catch (err) {
+      this.deps.log.warn({ err }, "could not write the deployment journal");
+    }
+  }
+
+  /** Drops recreate/create changes for slots still in crash-loop backoff. */
+  private withBackoff(plan: Plan, now: number): Plan {
+    const services = plan.services.map((s) => {
+      const changes = s.changes.filter((c) => {
+        if (c.action !== "recreate") return true;
+        const b = this.backoff.get(`${s.name}/${c.slot}`);
+        return !b || b.until <= now;
+      });
+      return changes.length === s.changes.length ? s : { ...s, changes, waves: buildWaves(changes, s.rollout) };
+    });
+    return { ...plan, services };
+  }
+
+  /**
+   * Counts drift heals (pods created or recreated while git did not change)
+   * and backs off slots whose pods keep dying.
+   */
+  private noteRepairs(plan: Plan, now: number, drift: boolean): void {
+    for (const s of plan.services) {
+      for (const c of s.changes) {
+        const key = `${s.name}/${c.slot}`;
+        if (c.action === "keep") this.backoff.delete(key);
+        if (drift && (c.action === "create" || c.action === "recreate")) this.deps.metrics.driftHeals.inc({ service: s.name });
+        if (c.action !== "recreate") continue;
+        const b = this.backoff.get(key) ?? { failures: 0, until: 0 };
+        b.failures++;
+        b.until = now + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (b.failures - 1));
+        this.backoff.set(key, b);
+      }
+    }
+  }
+
+  private async pass(trigger: string): Promise<void> {
+    const { log, metrics, now } = this.deps;
+    const t0 = now();
+    const end = metrics.reconcileSeconds.startTimer({ trigger });
+    try {
+      await this.refresh();
+      const target = this.desired();
+      if (!target?.fleet) return;
+      const connected = this.hostsFor(target.fleet.hosts);
+      const { plan: raw } = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: t0, seed: this.deps.seed });
+      this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
+      metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
+      metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
+      const plan = this.withBackoff(raw, t0);
+      const isNew = this.good?.commit.sha !== target.commit.sha;
+      const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced"));
+      if (!changing) {
+        this.services = servicesFromPlan(raw, this.results);
+        if (isNew) {
+          this.good = target;
+          this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
+        }
+        this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "in-sync" };
+        return;
+      }
+      this.noteRepairs(plan, t0, !isNew);
+      log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
+      const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message)));
+      for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
+      const failed = result.services.filter((s) => s.result !== "converged");
+      const outcome: JournalEntry["result"] = failed.length === 0 ? (result.ok ? "converged" : "failed") : failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed";
+      metrics.applies.inc({ result: outcome });
+      if (failed.length === 0) {
+        this.good = target;
+      } else if (isNew) {
+        const reason = failed.map((s) => `${s.service}: ${s.reason ?? s.result}`).join("; ");
+        this.held.set(target.commit.sha, reason);
+        log.error({ commit: target.commit.sha, reason }, "rollout failed; the commit is held until a newer one arrives");
+      }
+      this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}) })), ms: now() - t0 });
+      const { plan: after } = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed });
+      this.services = servicesFromPlan(after, this.results);
+      this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
+    } finally {
+      end();
+    }
+  }
+}

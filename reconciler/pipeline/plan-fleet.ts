@@ -1,0 +1,61 @@
+/**
+ * From a loaded fleet to a Plan: observe every host, schedule, diff. Only
+ * observation is I/O; scheduling and diffing are the pure functions.
+ */
+import type { Fleet } from "../model/fleet.ts";
+import { observeFleet } from "../docker/observe-fleet.ts";
+import type { HostObservation, ObservedContainer } from "../docker/types.ts";
+import { diffFleet } from "../plan/diff.ts";
+import { hostDigest } from "../plan/host-digest.ts";
+import type { Plan, PlanHost } from "../plan/types.ts";
+import { placePods } from "../../scheduler/place.ts";
+import type { ConnectedHosts } from "./connect-hosts.ts";
+import { currentPlacements, schedGroups, schedHosts } from "./scheduler-input.ts";
+
+export interface PlanFleetInput {
+  readonly fleet: Fleet;
+  readonly connected: ConnectedHosts;
+  readonly owner: string;
+  readonly commit: string;
+  readonly now: number;
+  readonly seed: number;
+}
+
+export interface PlannedFleet {
+  readonly plan: Plan;
+  readonly observations: readonly HostObservation[];
+}
+
+export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
+  const { connected, fleet } = input;
+  const observed = await observeFleet([...connected.hosts.values()], input.owner);
+  const observations: HostObservation[] = [
+    ...observed,
+    ...[...connected.refused].map(([host, message]): HostObservation => ({ host, ok: false, error: { code: "ENDPOINT_REFUSED", message, retryable: false } })),
+  ];
+  const containers: ObservedContainer[] = observations.flatMap((o) => (o.ok ? o.containers : []));
+  const hostSpecs = connected.specs;
+  const sched = placePods({
+    hosts: schedHosts(hostSpecs, observations),
+    groups: schedGroups(fleet.services),
+    current: currentPlacements(containers),
+    seed: input.seed,
+  });
+  const byHost = new Map(observations.map((o) => [o.host, o]));
+  const hosts: PlanHost[] = hostSpecs.map((h) => {
+    const o = byHost.get(h.name);
+    if (!o || !o.ok) return { name: h.name, state: "unreachable", error: o && !o.ok ? o.error.message : "not observed" };
+    return { name: h.name, state: h.drain ? "drained" : "ready", digest: hostDigest(o.containers) };
+  });
+  const plan = diffFleet({
+    owner: input.owner,
+    commit: input.commit,
+    now: input.now,
+    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}) })),
+    placements: sched.placements,
+    unplaced: sched.unplaced,
+    hosts,
+    observed: containers,
+  });
+  return { plan, observations };
+}

@@ -1,0 +1,49 @@
+/**
+ * Maps berth's model and observations onto the scheduler's plain inputs.
+ */
+import type { Fleet, HostSpec, ServiceSpec } from "../model/fleet.ts";
+import type { HostObservation, ObservedContainer } from "../docker/types.ts";
+import type { SchedGroup, SchedHost, SlotPlacement } from "../../scheduler/types.ts";
+
+export function schedHosts(hosts: readonly HostSpec[], observations: readonly HostObservation[]): SchedHost[] {
+  const byName = new Map(observations.map((o) => [o.host, o]));
+  return hosts.map((h) => {
+    const o = byName.get(h.name);
+    const observed = o?.ok ? o.capacity : undefined;
+    return {
+      name: h.name,
+      labels: h.labels,
+      capacity: { cpu: h.capacity?.cpu ?? observed?.cpu ?? 0, memory: h.capacity?.memoryBytes ?? observed?.memory ?? 0 },
+      state: !o?.ok ? "down" : h.drain ? "drained" : "ready",
+    };
+  });
+}
+
+export function schedGroups(services: readonly ServiceSpec[]): SchedGroup[] {
+  return services.map((s) => ({
+    kind: "service",
+    name: s.name,
+    replicas: s.replicas,
+    resources: { cpu: s.pod.resources.cpu, memory: s.pod.resources.memoryBytes },
+    hostPorts: s.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
+    constraints: s.placement.constraints,
+    ...(s.placement.spread ? { spread: s.placement.spread } : {}),
+    strategy: s.placement.strategy,
+    distinctHosts: s.placement.distinctHosts,
+  }));
+}
+
+/**
+ * Where each slot runs now, read from the main containers' labels. Of
+ * several pods for one slot (an interrupted rollout), a running one wins.
+ */
+export function currentPlacements(containers: readonly ObservedContainer[]): SlotPlacement[] {
+  const best = new Map<string, ObservedContainer>();
+  for (const c of containers) {
+    if (c.kind !== "service" || c.container !== "main" || c.slot < 0) continue;
+    const key = `${c.group}\u0000${c.slot}`;
+    const prev = best.get(key);
+    if (!prev || (prev.state !== "running" && c.state === "running")) best.set(key, c);
+  }
+  return [...best.values()].map((c) => ({ group: c.group, slot: c.slot, host: c.host }));
+}

@@ -1,0 +1,90 @@
+/**
+ * The health gate: a new pod counts only once it is healthy — by the
+ * engine's HEALTHCHECK (the image's, or an exec probe berth configured), or
+ * by berth's own HTTP/TCP probe — and has stayed so for `minReady`.
+ */
+import type { PodSpec } from "../model/pod.ts";
+import type { ContainerStatus, DockerHost } from "../docker/types.ts";
+import type { Clock } from "./clock.ts";
+import type { Prober } from "./probe.ts";
+
+export class NotReadyError extends Error {
+  readonly code = "POD_NOT_READY";
+  constructor(readonly data: { host: string; pod: string; reason: string }) {
+    super(`pod ${data.pod} on ${data.host} did not become ready: ${data.reason}`);
+  }
+}
+
+export interface GateInput {
+  readonly host: DockerHost;
+  readonly pod: string;
+  readonly spec: PodSpec;
+  /** Container ids, main first. */
+  readonly containerIds: readonly string[];
+  /** Absolute time (clock ms) by which the pod must be ready. */
+  readonly deadline: number;
+  readonly minReadyMs: number;
+}
+
+export const POLL_MS = 200;
+
+function publishedAddress(host: DockerHost, status: ContainerStatus, containerPort: number): { host: string; port: number } | undefined {
+  const b = status.ports.find((p) => p.containerPort === containerPort && p.protocol === "tcp");
+  if (!b) return undefined;
+  const ip = b.hostIp && b.hostIp !== "0.0.0.0" && b.hostIp !== "::" ? b.hostIp : host.address;
+  return { host: ip, port: b.hostPort };
+}
+
+/** One look at the pod: ready, not yet, or failed for good (with why). */
+async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean; failed?: string }> {
+  const { host, spec } = input;
+  const statuses = await Promise.all(input.containerIds.map((id) => host.status(id)));
+  const main = statuses[0];
+  if (!main) return { ready: false, failed: "its main container is gone" };
+  for (const [i, s] of statuses.entries()) {
+    const name = spec.containers[i]?.name ?? "?";
+    if (!s) return { ready: false, failed: `container ${name} is gone` };
+    if (s.state === "exited" || s.state === "dead") {
+      const logs = await host.logsTail(s.id, 5).catch(() => "");
+      return { ready: false, failed: `container ${name} exited with code ${s.exitCode ?? "?"}${logs.trim() ? `; last output: ${logs.trim().split("\n").slice(-3).join(" | ")}` : ""}` };
+    }
+  }
+  if (main.state !== "running") return { ready: false };
+  const h = spec.health;
+  switch (h.kind) {
+    case "image":
+    case "exec":
+      if (main.health === "unhealthy") return { ready: false, failed: "the engine reports it unhealthy" };
+      return { ready: main.health === "healthy" || main.health === "none" };
+    case "http": {
+      const addr = publishedAddress(host, main, h.port);
+      if (!addr) return { ready: false, failed: `port ${h.port} is not published, so berth cannot probe it` };
+      return { ready: await prober.http(`${h.scheme}://${addr.host}:${addr.port}${h.path}`, h.timeoutMs) };
+    }
+    case "tcp": {
+      const addr = publishedAddress(host, main, h.port);
+      if (!addr) return { ready: false, failed: `port ${h.port} is not published, so berth cannot probe it` };
+      return { ready: await prober.tcp(addr.host, addr.port, h.timeoutMs) };
+    }
+  }
+}
+
+/** Resolves once the pod counts as ready; throws `NotReadyError` when it fails or the deadline passes. */
+export async function waitReady(input: GateInput, clock: Clock, prober: Prober): Promise<void> {
+  let readySince: number | undefined;
+  let lastReason = "not healthy yet";
+  for (;;) {
+    const r = await look(input, prober);
+    if (r.failed) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: r.failed });
+    const now = clock.now();
+    if (r.ready) {
+      readySince ??= now;
+      if (now - readySince >= input.minReadyMs) return;
+      lastReason = `healthy for ${now - readySince} ms of the ${input.minReadyMs} ms minReady`;
+    } else {
+      readySince = undefined;
+    }
+    if (now >= input.deadline) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: `progress deadline passed (${lastReason})` });
+    await clock.sleep(POLL_MS);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Reads the files of one commit straight from git objects (never a work
+ * tree): every `.yaml`/`.yml` outside hidden folders, and only under
+ * `subPath` when given. Paths stay relative to the repository root (not to
+ * `subPath`), so diagnostics name the file as it is in the repository.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import git from "isomorphic-git";
+import { isFleetFile, normaliseSubPath, type RefusedFile, type SourceFile } from "../load/source.ts";
+import { MAX_FILE_BYTES } from "../load/limits.ts";
+import type { CommitInfo, CommitSnapshot } from "./types.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+const SYMLINK_MODE = 0o120000;
+
+/** True when the walk must enter folder `dir` to reach files under `prefix` (`""`: everything). */
+function leadsTo(dir: string, prefix: string): boolean {
+  return prefix === "" || prefix === dir || prefix.startsWith(`${dir}/`) || dir.startsWith(`${prefix}/`);
+}
+
+/** Who made a commit, what it says and when, in berth's shape. */
+export async function readCommitInfo(gitdir: string, commit: string, cache: object = {}): Promise<CommitInfo> {
+  const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
+  return { sha: commit, author: `${c.author.name} <${c.author.email}>`, message: c.message.trim(), time: c.committer.timestamp * 1000 };
+}
+
+/**
+ * The fleet files of `commit` in the repository at `gitdir`, with the commit's
+ * metadata. Symlinks that leave the repository and files over the size limit
+ * are listed in `refused` instead of read.
+ */
+export async function readCommit(gitdir: string, commit: string, subPath?: string): Promise<CommitSnapshot> {
+  // One object cache for the whole read: isomorphic-git re-parses pack indexes without it.
+  const cache = {};
+  const info = await readCommitInfo(gitdir, commit, cache);
+  const prefix = subPath === undefined ? "" : normaliseSubPath(subPath);
+  const files: SourceFile[] = [];
+  const refused: RefusedFile[] = [];
+  await git.walk({
+    fs,
+    gitdir,
+    cache,
+    trees: [git.TREE({ ref: commit })],
+    map: async (filepath, [entry]) => {
+      if (!entry || filepath === ".") return true;
+      const type = await entry.type();
+      if (type === "tree") {
+        // Hidden folders hold tool state (.github, .vscode), not fleet documents.
+        if (path.posix.basename(filepath).startsWith(".")) return null;
+        return leadsTo(filepath, prefix) ? true : null;
+      }
+      if (type !== "blob" || !isFleetFile(filepath, subPath)) return null;
+      if ((await entry.mode()) === SYMLINK_MODE) {
+        const target = decoder.decode((await entry.content()) ?? new Uint8Array());
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(filepath), target));
+        if (path.posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
+          refused.push({ path: filepath, code: "symlink-escape", message: `${filepath} is a symlink to ${target}, outside the repository; berth does not follow it` });
+        }
+        // A link inside the repository is read through its target's own entry.
+        return null;
+      }
+      const blob = await entry.content();
+      if (!blob) return null;
+      if (blob.byteLength > MAX_FILE_BYTES) {
+        refused.push({ path: filepath, code: "file-too-large", message: `${filepath} is ${blob.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit for one file` });
+        return null;
+      }
+      files.push({ path: filepath, content: decoder.decode(blob) });
+      return null;
+    },
+  });
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  files.sort(byPath);
+  refused.sort(byPath);
+  return { files, ...(refused.length ? { refused } : {}), commit: info };
+}

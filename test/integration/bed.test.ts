@@ -1,0 +1,172 @@
+/**
+ * Proves the test bed is made of real parts: each of the 3 engines pulls the
+ * test image from the bed's registry and serves it on its own loopback
+ * address, and the git HTTP server serves a private repository to
+ * isomorphic-git only with the right credentials.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import fs from "node:fs";
+import git from "isomorphic-git";
+import gitHttp from "isomorphic-git/http/node";
+import type Docker from "dockerode";
+import { useBed } from "../support/bed.ts";
+import { engineClient } from "../../testbed/engines.ts";
+import { gitCredentials } from "../../testbed/git-http.ts";
+import { IMAGE_PREFIX, type BedLayout } from "../../testbed/layout.ts";
+
+const IMAGE = `${IMAGE_PREFIX}/app:v1`;
+const TEST_LABEL = "berth.test";
+// The same host port on every engine: it works only because each engine
+// publishes on its own loopback address, as three machines would.
+const HOST_PORT = 18080;
+
+async function pull(docker: Docker, ref: string): Promise<void> {
+  const stream = await docker.pull(ref);
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { timeout: 2000 }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject)
+      .on("timeout", function (this: http.ClientRequest) {
+        this.destroy(new Error(`GET ${url} timed out`));
+      });
+  });
+}
+
+async function getWithRetry(url: string, deadlineMs: number): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      const r = await get(url);
+      if (r.status === 200) return r;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`GET ${url} did not answer 200 within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function removeTestContainers(docker: Docker): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}
+
+describe("test bed", function () {
+  let bed: BedLayout;
+
+  before(async function () {
+    bed = await useBed(this);
+  });
+
+  describe("engines", function () {
+    this.timeout(120_000);
+
+    it("has 3 engines, each answering on its own socket with its own data root", async function () {
+      assert.equal(bed.hosts.length, 3);
+      // Engines of one machine share /etc/docker and so their engine ID;
+      // their data roots tell them apart.
+      const infos = await Promise.all(bed.hosts.map((h) => engineClient(h).info() as Promise<{ DockerRootDir: string }>));
+      infos.forEach((info, i) => assert.equal(info.DockerRootDir, `${bed.hosts[i]!.dir}/data`));
+    });
+
+    it("pulls app:v1 from the bed registry on every engine and serves /healthz on each engine's own loopback address", async function () {
+      await Promise.all(
+        bed.hosts.map(async (host) => {
+          const docker = engineClient(host);
+          await removeTestContainers(docker);
+          await docker.getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+          await pull(docker, IMAGE);
+          const container = await docker.createContainer({
+            Image: IMAGE,
+            name: `bedcheck-${host.name}`,
+            Labels: { [TEST_LABEL]: "bed" },
+            ExposedPorts: { "8080/tcp": {} },
+            HostConfig: { PortBindings: { "8080/tcp": [{ HostIp: host.ip, HostPort: String(HOST_PORT) }] } },
+          });
+          try {
+            await container.start();
+            const res = await getWithRetry(`http://${host.ip}:${HOST_PORT}/healthz`, 15_000);
+            assert.equal(res.body.trim(), "ok v1");
+            const page = await get(`http://${host.ip}:${HOST_PORT}/`);
+            const id = (await container.inspect()).Config.Hostname;
+            assert.equal(page.body.trim(), `app v1 host=${id}`, "each address must reach its own engine's container");
+          } finally {
+            await container.remove({ force: true });
+          }
+          const left = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
+          assert.equal(left.length, 0);
+        }),
+      );
+    });
+  });
+
+  describe("git HTTP server", function () {
+    this.timeout(60_000);
+    let work: string;
+    let repoUrl: string;
+    let headSha: string;
+
+    before(function () {
+      work = mkdtempSync(path.join(os.tmpdir(), "berth-bedcheck-"));
+      const src = path.join(work, "src");
+      const bare = path.join(bed.git.reposDir, "private", "bedcheck.git");
+      rmSync(bare, { recursive: true, force: true });
+      const g = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+      execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+      fs.mkdirSync(src);
+      g(src, "init", "-q", "-b", "main");
+      writeFileSync(path.join(src, "fleet.yaml"), "apiVersion: berth/v1\nkind: Host\n");
+      g(src, "add", ".");
+      g(src, "-c", "user.name=bed", "-c", "user.email=bed@example.invalid", "commit", "-q", "-m", "bed check");
+      g(src, "push", "-q", bare, "main");
+      headSha = g(src, "rev-parse", "HEAD");
+      repoUrl = `${bed.git.url}/private/bedcheck.git`;
+    });
+
+    after(function () {
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it("clones a private repository with the right credentials", async function () {
+      const [cred] = gitCredentials(bed.git);
+      assert.ok(cred);
+      const dir = path.join(work, "clone-ok");
+      await git.clone({ fs, http: gitHttp, dir, url: repoUrl, singleBranch: true, depth: 1, onAuth: () => ({ username: cred.username, password: cred.token }) });
+      assert.equal(await git.resolveRef({ fs, dir, ref: "HEAD" }), headSha);
+      assert.match(readFileSync(path.join(dir, "fleet.yaml"), "utf8"), /kind: Host/);
+    });
+
+    it("refuses the same clone with a wrong token", async function () {
+      const dir = path.join(work, "clone-bad");
+      await assert.rejects(
+        git.clone({ fs, http: gitHttp, dir, url: repoUrl, singleBranch: true, depth: 1, onAuth: () => ({ username: "berth", password: "wrong-token" }), onAuthFailure: () => ({ cancel: true }) }),
+        (err: Error & { code?: string; data?: { statusCode?: number } }) => {
+          assert.ok(["HttpError", "UserCanceledError"].includes(err.code ?? ""), `unexpected error ${err.code}: ${err.message}`);
+          return true;
+        },
+      );
+    });
+
+    it("refuses a clone without credentials", async function () {
+      const dir = path.join(work, "clone-anon");
+      await assert.rejects(git.clone({ fs, http: gitHttp, dir, url: repoUrl, singleBranch: true, depth: 1 }), (err: Error & { code?: string; data?: { statusCode?: number } }) => {
+        assert.equal(err.code, "HttpError");
+        assert.equal(err.data?.statusCode, 401);
+        return true;
+      });
+    });
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * A recording in-memory Docker host for unit tests of rollout logic (the
+ * real engines are exercised by the integration tests). Pods start
+ * "starting", turn healthy after a few looks (or unhealthy, for images
+ * listed as broken), and every call is recorded in order. A shared
+ * `FakeFleet` checks invariants after every change.
+ */
+import type { Capacity, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch } from "../../reconciler/docker/types.ts";
+import { LaunchError, PullError } from "../../reconciler/docker/errors.ts";
+
+export interface FakePod {
+  readonly host: string;
+  readonly pod: string;
+  readonly group: string;
+  readonly slot: number;
+  readonly image: string;
+  readonly specHash: string;
+  state: "running" | "stopped" | "exited";
+  health: "starting" | "healthy" | "unhealthy";
+  looks: number;
+}
+
+export class FakeFleet {
+  readonly pods = new Map<string, FakePod>();
+  readonly calls: string[] = [];
+  readonly brokenImages = new Set<string>();
+  readonly crashingImages = new Set<string>();
+  readonly unpullable = new Set<string>();
+  /** Looks (status calls) before a new pod turns healthy. */
+  looksToHealthy = 2;
+  /** The least number of ready pods per group seen after any change. */
+  readonly minReady = new Map<string, number>();
+  /** The most pods (of any state but removed) per group seen after any change. */
+  readonly maxPods = new Map<string, number>();
+
+  ready(group: string): number {
+    return [...this.pods.values()].filter((p) => p.group === group && p.state === "running" && p.health === "healthy").length;
+  }
+
+  record(call: string): void {
+    this.calls.push(call);
+    const groups = new Set([...this.pods.values()].map((p) => p.group));
+    for (const g of groups) {
+      this.minReady.set(g, Math.min(this.minReady.get(g) ?? Infinity, this.ready(g)));
+      const live = [...this.pods.values()].filter((p) => p.group === g && p.state === "running").length;
+      this.maxPods.set(g, Math.max(this.maxPods.get(g) ?? 0, live));
+    }
+  }
+
+  /** Seeds a running, healthy pod as if a previous apply had made it. */
+  seed(host: string, pod: string, group: string, slot: number, image: string, specHash: string): void {
+    this.pods.set(pod, { host, pod, group, slot, image, specHash, state: "running", health: "healthy", looks: 0 });
+  }
+
+  host(name: string): FakeHost {
+    return new FakeHost(name, this);
+  }
+}
+
+export class FakeHost implements DockerHost {
+  readonly address = "127.0.0.1";
+  constructor(
+    readonly name: string,
+    private readonly fleet: FakeFleet,
+  ) {}
+
+  private mine(pod: string): FakePod | undefined {
+    const p = this.fleet.pods.get(pod);
+    return p && p.host === this.name ? p : undefined;
+  }
+
+  async observe(owner: string): Promise<ObservedContainer[]> {
+    return [...this.fleet.pods.values()]
+      .filter((p) => p.host === this.name)
+      .map((p) => ({
+        host: this.name,
+        id: `${p.pod}-main`,
+        name: `${p.group}-${p.slot}-${p.pod}`,
+        labels: {},
+        image: p.image,
+        state: p.state === "running" ? "running" : "exited",
+        health: p.health,
+        createdAt: 0,
+        ports: [],
+        owner,
+        kind: "service",
+        group: p.group,
+        slot: p.slot,
+        container: "main",
+        pod: p.pod,
+        specHash: p.specHash,
+        commit: "c",
+      }));
+  }
+
+  async capacity(): Promise<Capacity> {
+    return { cpu: 8, memory: 16 * 2 ** 30 };
+  }
+
+  async pull(image: string): Promise<void> {
+    this.fleet.record(`${this.name} pull ${image}`);
+    if (this.fleet.unpullable.has(image)) throw new PullError({ host: this.name, image, cause: "manifest unknown" });
+  }
+
+  async launchPod(l: PodLaunch): Promise<{ containers: { name: string; id: string }[] }> {
+    const image = l.spec.containers[0]!.image;
+    if (l.spec.containers.some((c) => this.fleet.unpullable.has(c.image))) {
+      this.fleet.record(`${this.name} launch-failed ${l.spec.name}/${l.slot}`);
+      throw new LaunchError({ host: this.name, pod: l.pod, container: "main", cause: "no such image" });
+    }
+    this.fleet.pods.set(l.pod, { host: this.name, pod: l.pod, group: l.spec.name, slot: l.slot, image, specHash: l.spec.specHash, state: "running", health: "starting", looks: 0 });
+    this.fleet.record(`${this.name} launch ${l.spec.name}/${l.slot} ${image}`);
+    return { containers: [{ name: `${l.spec.name}-${l.slot}`, id: `${l.pod}-main` }] };
+  }
+
+  async stopPod(_owner: string, pod: string): Promise<void> {
+    const p = this.mine(pod);
+    if (p) p.state = "stopped";
+    this.fleet.record(`${this.name} stop ${p?.group}/${p?.slot} ${p?.image}`);
+  }
+
+  async startPod(_owner: string, pod: string): Promise<void> {
+    const p = this.mine(pod);
+    if (p) {
+      p.state = "running";
+      p.health = "healthy";
+    }
+    this.fleet.record(`${this.name} start ${p?.group}/${p?.slot} ${p?.image}`);
+  }
+
+  async removePod(_owner: string, pod: string): Promise<void> {
+    const p = this.mine(pod);
+    this.fleet.pods.delete(pod);
+    this.fleet.record(`${this.name} remove ${p?.group}/${p?.slot} ${p?.image}`);
+  }
+
+  async status(id: string): Promise<ContainerStatus | undefined> {
+    const p = this.mine(id.replace(/-main$/, ""));
+    if (!p) return undefined;
+    p.looks++;
+    if (p.state === "running" && p.health === "starting") {
+      if (this.fleet.crashingImages.has(p.image)) p.state = "exited";
+      else if (p.looks >= this.fleet.looksToHealthy) p.health = this.fleet.brokenImages.has(p.image) ? "unhealthy" : "healthy";
+      this.fleet.record(`${this.name} look ${p.group}/${p.slot} ${p.state} ${p.health}`);
+    }
+    return { id, state: p.state === "running" ? "running" : "exited", health: p.health, ...(p.state === "exited" ? { exitCode: 1 } : {}), ports: [] };
+  }
+
+  async exec(): Promise<{ exitCode: number; output: string }> {
+    return { exitCode: 0, output: "" };
+  }
+
+  async logsTail(): Promise<string> {
+    return "";
+  }
+
+  events(_owner: string, _onEvent: (e: EngineEvent) => void): { close(): void } {
+    return { close: () => undefined };
+  }
+}
+
+/** A clock that never waits: sleeping only advances time. */
+export function fakeClock(start = 0): { now(): number; sleep(ms: number): Promise<void> } {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+      await Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * `berth validate` and `berth render` as a user runs them: output and exit code.
+ */
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { parse } from "yaml";
+import { runRender } from "../../../reconciler/cli/render.ts";
+import { runValidate } from "../../../reconciler/cli/validate.ts";
+
+const REPO = resolve(import.meta.dirname, "..", "..", "..");
+const BROKEN = "test/fixtures/repos/broken";
+const MINIMAL = "test/fixtures/repos/minimal";
+
+/** Runs `fn` with stdout and stderr captured. */
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  const cwd = process.cwd();
+  process.chdir(REPO);
+  try {
+    return { code: await fn(), out: out.join(""), err: err.join("") };
+  } finally {
+    process.chdir(cwd);
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+describe("berth validate", () => {
+  it("prints every error as file:line:col with the folder as given, and exits 1", async () => {
+    const r = await capture(() => runValidate(BROKEN, { format: "text" }));
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.out,
+      [
+        `${BROKEN}/service.yaml:4:9: error: must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); got "Bad_Name" (at metadata.name)`,
+        `${BROKEN}/service.yaml:7:13: error: must be integer; got "many" (at spec.replicas)`,
+        `${BROKEN}/syntax.yml:4:1: error: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }`,
+        `${BROKEN}: invalid: 3 errors in 2 files`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints JSON with --format json", async () => {
+    const r = await capture(() => runValidate(BROKEN, { format: "json" }));
+    assert.equal(r.code, 1);
+    const parsed = JSON.parse(r.out) as { valid: boolean; diagnostics: { file: string; line: number; col: number; severity: string; path: string }[] };
+    assert.equal(parsed.valid, false);
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => [d.file, d.line, d.col, d.severity, d.path]),
+      [
+        [`${BROKEN}/service.yaml`, 4, 9, "error", "metadata.name"],
+        [`${BROKEN}/service.yaml`, 7, 13, "error", "spec.replicas"],
+        [`${BROKEN}/syntax.yml`, 4, 1, "error", ""],
+      ],
+    );
+  });
+
+  it("exits 0 on the example fleet", async () => {
+    const r = await capture(() => runValidate("examples-repo", { format: "text" }));
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(r.out, "examples-repo: valid (3 hosts, 3 services, 1 job, 3 templates, a policy)\n");
+  });
+
+  it("reads only --path under the folder", async () => {
+    const r = await capture(() => runValidate("test/fixtures/repos", { format: "text", path: "minimal" }));
+    assert.equal(r.code, 0, r.out);
+  });
+
+  it("says clearly when --repo is not a git repository, and exits 1", async () => {
+    const r = await capture(() => runValidate(undefined, { repo: "test/fixtures/repos" }));
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.match(r.err, /^berth validate: .*test\/fixtures\/repos is not a git repository/);
+  });
+
+  it("exits 1 with a clear message for a folder that does not exist", async () => {
+    const r = await capture(() => runValidate("no/such/folder", {}));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Cannot read the repository folder "no\/such\/folder"/);
+  });
+});
+
+describe("berth render", () => {
+  it("prints the expanded pod as YAML, secrets as references only", async () => {
+    const r = await capture(() => runRender("hello", MINIMAL, { format: "yaml" }));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^# berth render hello: the pod of service "hello" from test\/fixtures\/repos\/minimal\/fleet.yaml:18\n/);
+    const pod = parse(r.out) as { name: string; specHash: string; containers: { name: string; command?: string[]; secretEnv: unknown[] }[] };
+    assert.equal(pod.name, "hello");
+    assert.match(pod.specHash, /^[0-9a-f]{16}$/);
+    assert.deepEqual(pod.containers.map((c) => c.name), ["main", "echo"]);
+    assert.deepEqual(pod.containers[1]?.command, ["sh", "-c", "echo hello from hello; sleep 3600"]);
+    assert.deepEqual(pod.containers[0]?.secretEnv, [
+      { name: "API_TOKEN", fromEnv: "HELLO_API_TOKEN" },
+      { name: "DB_PASSWORD", fromFile: "/run/secrets/db-password" },
+    ]);
+  });
+
+  it("never prints a secret's value, even when the reconciler's environment has it", async () => {
+    process.env["HELLO_API_TOKEN"] = "s3cr3t-value-that-must-not-leak";
+    try {
+      const r = await capture(() => runRender("hello", MINIMAL, { format: "json" }));
+      assert.equal(r.code, 0);
+      assert.ok(!r.out.includes("s3cr3t-value-that-must-not-leak"));
+      assert.equal((JSON.parse(r.out) as { name: string }).name, "hello");
+    } finally {
+      delete process.env["HELLO_API_TOKEN"];
+    }
+  });
+
+  it("renders a job too", async () => {
+    const r = await capture(() => runRender("nightly-report", "examples-repo", {}));
+    assert.equal(r.code, 0, r.err);
+    assert.equal((parse(r.out) as { kind: string }).kind, "job");
+  });
+
+  it("exits 1 naming the known services for an unknown one", async () => {
+    const r = await capture(() => runRender("nope", "examples-repo", {}));
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'berth render: no Service or Job named "nope" in examples-repo; known: api, cache, nightly-report, web\n');
+  });
+
+  it("exits 1 with the diagnostics when the repository is invalid", async () => {
+    const r = await capture(() => runRender("x", BROKEN, {}));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /service.yaml:7:13: error: must be integer/);
+    assert.match(r.err, /does not validate; nothing to render/);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Where the test bed lives and what it is made of. Every path is under one
+ * gitignored folder (`.bed/` at the repository root) so `bed:down --purge`
+ * leaves nothing behind.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** One Docker engine of the bed, standing in for one machine. */
+export interface BedHost {
+  readonly name: string;
+  readonly index: number;
+  /** The engine's own loopback address: published ports bind here. */
+  readonly ip: string;
+  readonly socket: string;
+  /** Plain TCP endpoint on loopback, as `Host` documents name it (`insecure: true`). */
+  readonly tcp: string;
+  readonly bridge: string;
+  /** The bridge's address in CIDR form (first address of the subnet). */
+  readonly bridgeCidr: string;
+  readonly dir: string;
+  readonly pidFile: string;
+  readonly logFile: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface BedLayout {
+  readonly stateDir: string;
+  readonly hosts: readonly BedHost[];
+  readonly registry: { readonly addr: string; readonly dir: string; readonly pidFile: string; readonly logFile: string };
+  readonly git: {
+    readonly url: string;
+    readonly host: string;
+    readonly port: number;
+    readonly reposDir: string;
+    readonly credentialsFile: string;
+    readonly pidFile: string;
+    readonly logFile: string;
+  };
+  readonly images: { readonly manifestFile: string; readonly buildDir: string };
+}
+
+export const REGISTRY_ADDR = "127.0.0.1:5000";
+export const GIT_PORT = 8470;
+export const IMAGE_PREFIX = `${REGISTRY_ADDR}/berth`;
+
+/** Zones match `examples-repo/`: h1 and h2 in zone a, h3 in zone b. */
+const HOST_ZONES = ["a", "a", "b"] as const;
+
+// A unix socket path must fit in sun_path (108 bytes on Linux).
+const MAX_SOCKET_PATH = 100;
+
+export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
+  const hosts = HOST_ZONES.map((zone, i): BedHost => {
+    const index = i + 1;
+    const dir = path.join(stateDir, `h${index}`);
+    const ip = `127.0.0.${10 + index}`;
+    return {
+      name: `h${index}`,
+      index,
+      ip,
+      socket: path.join(dir, "docker.sock"),
+      tcp: `tcp://${ip}:2375`,
+      bridge: `br-berth${index}`,
+      // 198.18.0.0/15 is reserved for network benchmarking (RFC 2544): it
+      // cannot collide with a real private network on the machine.
+      bridgeCidr: `198.18.${index}.1/24`,
+      dir,
+      pidFile: path.join(dir, "docker.pid"),
+      logFile: path.join(dir, "dockerd.log"),
+      labels: { zone },
+    };
+  });
+  for (const h of hosts) {
+    if (h.socket.length > MAX_SOCKET_PATH) {
+      throw new Error(
+        `The test bed's socket path "${h.socket}" is ${h.socket.length} bytes, over the ${MAX_SOCKET_PATH} a unix socket allows; clone the repository to a shorter path.`,
+      );
+    }
+  }
+  const gitDir = path.join(stateDir, "git");
+  const registryDir = path.join(stateDir, "registry");
+  return {
+    stateDir,
+    hosts,
+    registry: {
+      addr: REGISTRY_ADDR,
+      dir: registryDir,
+      pidFile: path.join(registryDir, "registry.pid"),
+      logFile: path.join(registryDir, "registry.log"),
+    },
+    git: {
+      url: `http://127.0.0.1:${GIT_PORT}`,
+      host: "127.0.0.1",
+      port: GIT_PORT,
+      reposDir: path.join(gitDir, "repos"),
+      credentialsFile: path.join(gitDir, "credentials.json"),
+      pidFile: path.join(gitDir, "server.pid"),
+      logFile: path.join(gitDir, "server.log"),
+    },
+    images: { manifestFile: path.join(stateDir, "images.json"), buildDir: path.join(stateDir, "build") },
+  };
+}
