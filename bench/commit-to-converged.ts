@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { bedUp } from "../testbed/bed.ts";
-import { engineClient } from "../testbed/engines.ts";
+import { engineClient, pullImage } from "../testbed/engines.ts";
 import { Daemon } from "../reconciler/loop/daemon.ts";
 import { createMetrics } from "../reconciler/loop/metrics.ts";
 import { LocalGitSource } from "../reconciler/source/local-source.ts";
@@ -29,6 +29,8 @@ import { gitCredentials } from "../testbed/git-http.ts";
 
 const commits = Number(process.argv[2] ?? 10);
 const { layout: bed } = await bedUp();
+// The floor measures create+start, not pulls: every engine has the images first.
+await Promise.all(bed.hosts.flatMap((h) => ["app:v1", "app:v2"].map((t) => pullImage(h, `127.0.0.1:5000/berth/${t}`))));
 const SECRET = randomBytes(8).toString("hex");
 const HEALTH = "  health:\n    http:\n      path: /healthz\n      port: http";
 const work = mkdtempSync(path.join(os.tmpdir(), "berth-bench-c2c-"));

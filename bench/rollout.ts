@@ -11,13 +11,15 @@ import http from "node:http";
 import type Docker from "dockerode";
 import pLimit from "p-limit";
 import { bedUp } from "../testbed/bed.ts";
-import { engineClient } from "../testbed/engines.ts";
+import { engineClient, pullImage } from "../testbed/engines.ts";
 import { FleetDir } from "../test/support/fleet-dir.ts";
 import { applyDir } from "../test/support/reconcile.ts";
 import { removeOwnerContainers } from "../test/support/bed.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
 const { layout: bed } = await bedUp();
+// The floor measures create+start, not pulls: every engine has the images first.
+await Promise.all(bed.hosts.flatMap((h) => ["app:v1", "app:v2"].map((t) => pullImage(h, `127.0.0.1:5000/berth/${t}`))));
 const owner = `bench-rollout-${randomBytes(3).toString("hex")}`;
 const fleet = new FleetDir(bed);
 const SPEC = "  health:\n    http:\n      path: /healthz\n      port: http\n  placement:\n    distinctHosts: false\n  rollout:\n    maxSurge: 2\n    maxUnavailable: 0";

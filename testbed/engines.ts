@@ -104,3 +104,10 @@ export async function stopEngine(host: BedHost): Promise<boolean> {
 export function mountsLeft(dir: string): string[] {
   return mountsUnder(dir);
 }
+
+/** Pulls `image` onto one engine from the bed registry (a no-op when the engine has it). */
+export async function pullImage(host: BedHost, image: string): Promise<void> {
+  const docker = engineClient(host);
+  const stream = await docker.pull(image);
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+}

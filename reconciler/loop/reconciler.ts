@@ -65,6 +65,8 @@ export class Reconciler {
   private connected: { key: string; hosts: ConnectedHosts } | undefined;
   private readonly backoff = new Map<string, Backoff>();
   private readonly results = new Map<string, { result: string; reason?: string }>();
+  /** Pods that passed berth's own probe in a rollout; see servicesFromPlan. */
+  private verified = new Set<string>();
   private sourceError: string | undefined;
   private lastPass: DaemonStatus["lastPass"];
   private services: ServiceStatus[] = [];
@@ -217,6 +219,13 @@ export class Reconciler {
     }
   }
 
+  /** Service status from a fresh plan; forgets verified pods that no longer run. */
+  private statusOf(plan: Plan): ServiceStatus[] {
+    const running = new Set(plan.services.flatMap((s) => s.changes.flatMap((c) => ("from" in c ? [c.from.pod] : []))));
+    this.verified = new Set([...this.verified].filter((pod) => running.has(pod)));
+    return servicesFromPlan(plan, this.results, this.verified);
+  }
+
   private async pass(trigger: string): Promise<void> {
     const { log, metrics, now } = this.deps;
     const t0 = now();
@@ -234,7 +243,7 @@ export class Reconciler {
       const isNew = this.good?.commit.sha !== target.commit.sha;
       const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced"));
       if (!changing) {
-        this.services = servicesFromPlan(raw, this.results);
+        this.services = this.statusOf(raw);
         if (isNew) {
           this.good = target;
           this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
@@ -244,7 +253,10 @@ export class Reconciler {
       }
       this.noteRepairs(plan, t0, !isNew);
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
-      const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message)));
+      const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => {
+        if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
+        log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
+      }));
       for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
       const failed = result.services.filter((s) => s.result !== "converged");
       const outcome: JournalEntry["result"] = failed.length === 0 ? (result.ok ? "converged" : "failed") : failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed";
@@ -258,7 +270,7 @@ export class Reconciler {
       }
       this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}) })), ms: now() - t0 });
       const { plan: after } = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed });
-      this.services = servicesFromPlan(after, this.results);
+      this.services = this.statusOf(after);
       this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
     } finally {
       end();

@@ -2,7 +2,8 @@
  * What the daemon serves at `/status` (and `berth status --json` prints):
  * plain JSON, rebuilt from the last pass.
  */
-import type { Plan } from "../plan/types.ts";
+import type { PublishedPort } from "../docker/types.ts";
+import type { Plan, PodRef } from "../plan/types.ts";
 
 export interface ServiceStatus {
   readonly name: string;
@@ -11,6 +12,8 @@ export interface ServiceStatus {
   readonly desired: number;
   readonly ready: number;
   readonly hosts: readonly string[];
+  /** Where each running replica answers: its host and published ports, engine-assigned ones included. */
+  readonly endpoints: readonly { readonly host: string; readonly slot: number; readonly ports: readonly PublishedPort[] }[];
   /** `healthy` (all ready), `degraded` (some), `down` (none), `progressing` (changes pending). */
   readonly health: "healthy" | "degraded" | "down" | "progressing";
   readonly lastResult?: string;
@@ -30,24 +33,32 @@ export interface DaemonStatus {
   readonly jobs: readonly { readonly name: string; readonly schedule?: string; readonly lastRun?: { readonly at: string; readonly result: string; readonly exitCode?: number; readonly output?: string } }[];
 }
 
-/** Per-service status from a plan made after the last apply (what runs now). */
-export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { result: string; reason?: string }>): ServiceStatus[] {
+/**
+ * Per-service status from a plan made after the last apply (what runs now).
+ * A pod counts as ready when the engine says healthy (or running, without a
+ * health check), or when it is still `starting` for the engine but passed
+ * berth's own probe in the rollout (`verified` holds those pod ids).
+ */
+export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { result: string; reason?: string }>, verified: ReadonlySet<string> = new Set()): ServiceStatus[] {
+  const isReady = (ref: PodRef) => ref.status === "healthy" || ref.status === "running" || (ref.status === "starting" && verified.has(ref.pod));
   return plan.services
     .filter((s) => s.kind === "service")
     .map((s) => {
-      const kept = s.changes.filter((c) => c.action === "keep");
-      const ready = kept.filter((c) => c.action === "keep" && (c.from.status === "healthy" || c.from.status === "running")).length;
+      const kept = s.changes.flatMap((c) => (c.action === "keep" ? [c.from] : []));
+      const ready = kept.filter(isReady);
       const pending = s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced");
-      const commits = kept.map((c) => (c.action === "keep" ? c.from.commit : ""));
-      const commit = commits.sort((a, b) => commits.filter((x) => x === b).length - commits.filter((x) => x === a).length)[0];
+      const count = new Map<string, number>();
+      for (const ref of kept) count.set(ref.commit, (count.get(ref.commit) ?? 0) + 1);
+      const commit = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
       const r = results.get(s.name);
       return {
         name: s.name,
         ...(commit ? { commit } : {}),
         desired: s.replicas,
-        ready,
-        hosts: [...new Set(kept.map((c) => (c.action === "keep" ? c.host : "")))].sort(),
-        health: pending ? "progressing" : ready >= s.replicas ? "healthy" : ready === 0 ? "down" : "degraded",
+        ready: ready.length,
+        hosts: [...new Set(kept.map((ref) => ref.host))].sort(),
+        endpoints: ready.filter((ref) => ref.ports?.length).map((ref) => ({ host: ref.host, slot: ref.slot, ports: ref.ports! })).sort((a, b) => a.slot - b.slot),
+        health: pending ? "progressing" : ready.length >= s.replicas ? "healthy" : ready.length === 0 ? "down" : "degraded",
         ...(r ? { lastResult: r.result, ...(r.reason ? { reason: r.reason } : {}) } : {}),
       };
     });

@@ -12,8 +12,8 @@ import type { TemplateUses } from "./spec-changes.ts";
 export type ObservedContainerView = Pick<
   ObservedContainer,
   "host" | "id" | "name" | "labels" | "state" | "health" | "exitCode" | "kind" | "group" | "slot" | "container" | "pod" | "specHash" | "commit"
->;
-
+> &
+  Partial<Pick<ObservedContainer, "ports">>;
 
 export interface ObservedPod {
   readonly ref: PodRef;
@@ -81,6 +81,7 @@ export function groupServicePods(containers: readonly ObservedContainerView[]): 
         commit: first.commit,
         status: condition === "incomplete" ? `${statusOf(main)}, a container is missing or stopped` : statusOf(main),
         containers: list.map((c) => ({ id: c.id, name: c.name, container: c.container })),
+        ...(main?.ports?.length ? { ports: main.ports } : {}),
       },
     });
   }

@@ -6,6 +6,7 @@
  */
 import type { PodSpec } from "../model/pod.ts";
 import type { RolloutPolicy } from "../model/fleet.ts";
+import type { PublishedPort } from "../docker/types.ts";
 import type { TemplateUses } from "./spec-changes.ts";
 
 /** A pod that runs now, as observed on an engine. */
@@ -19,6 +20,8 @@ export interface PodRef {
   /** `running`, `exited (1)`, `unhealthy`, `starting`... of the main container. */
   readonly status: string;
   readonly containers: readonly { readonly id: string; readonly name: string; readonly container: string }[];
+  /** The main container's published ports, engine-assigned ones included. */
+  readonly ports?: readonly PublishedPort[];
 }
 
 export type PlanChange =

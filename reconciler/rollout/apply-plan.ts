@@ -48,15 +48,15 @@ function errorText(err: unknown): string {
 }
 
 class ServiceRollout {
-  private readonly events: (phase: RolloutEvent["phase"], message: string, host?: string, slot?: number) => void;
+  private readonly events: (phase: RolloutEvent["phase"], message: string, host?: string, slot?: number, pod?: string) => void;
 
   constructor(
     private readonly plan: Plan,
     private readonly svc: ServicePlan,
     private readonly deps: ApplyDeps,
   ) {
-    this.events = (phase, message, host, slot) =>
-      deps.onEvent?.({ at: deps.clock.now(), service: svc.name, phase, message, ...(host ? { host } : {}), ...(slot !== undefined ? { slot } : {}) });
+    this.events = (phase, message, host, slot, pod) =>
+      deps.onEvent?.({ at: deps.clock.now(), service: svc.name, phase, message, ...(host ? { host } : {}), ...(slot !== undefined ? { slot } : {}), ...(pod ? { pod } : {}) });
   }
 
   private host(name: string): DockerHost {
@@ -79,7 +79,7 @@ class ServiceRollout {
     const host = this.host(hostName);
     const pod = this.deps.newPodId();
     const rollout = this.svc.rollout!;
-    this.events("start", `starting pod ${pod}`, hostName, slot);
+    this.events("start", `starting pod ${pod}`, hostName, slot, pod);
     const { containers } = await host.launchPod({
       pod,
       owner: this.plan.owner,
@@ -96,28 +96,28 @@ class ServiceRollout {
         this.deps.prober,
       );
     } catch (err) {
-      this.events("failed", errorText(err), hostName, slot);
+      this.events("failed", errorText(err), hostName, slot, pod);
       await host.removePod(this.plan.owner, pod).catch(() => undefined);
       throw err;
     }
-    this.events("ready", `pod ${pod} is ready`, hostName, slot);
+    this.events("ready", `pod ${pod} is ready`, hostName, slot, pod);
     return { host: hostName, pod };
   }
 
   private async stop(ref: PodRef): Promise<void> {
-    this.events("stop", `stopping pod ${ref.pod}`, ref.host, ref.slot);
+    this.events("stop", `stopping pod ${ref.pod}`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs);
   }
 
   private async remove(ref: { host: string; pod: string; slot: number }, why: string): Promise<void> {
-    this.events("remove", `removing pod ${ref.pod} (${why})`, ref.host, ref.slot);
+    this.events("remove", `removing pod ${ref.pod} (${why})`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).removePod(this.plan.owner, ref.pod);
   }
 
   /** Brings a stopped old pod back and waits for it, for rollbacks. */
   private async restore(ref: PodRef): Promise<void> {
     const host = this.host(ref.host);
-    this.events("rollback", `restarting previous pod ${ref.pod}`, ref.host, ref.slot);
+    this.events("rollback", `restarting previous pod ${ref.pod}`, ref.host, ref.slot, ref.pod);
     await host.startPod(this.plan.owner, ref.pod);
     const old: PodSpec = this.spec;
     const rollout = this.svc.rollout!;

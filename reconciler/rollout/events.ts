@@ -10,6 +10,8 @@ export interface RolloutEvent {
   readonly service: string;
   readonly host?: string;
   readonly slot?: number;
+  /** The pod the step is about (start, ready, stop, remove, restore). */
+  readonly pod?: string;
   readonly phase: RolloutPhase;
   readonly message: string;
 }

@@ -137,8 +137,13 @@ describe("berth run (the daemon) on the bed", function () {
   it("converges the first commit, and then a pushed commit (commit-to-converged measured)", async function () {
     v1 = push({ "hosts.yaml": hostsYaml(bed), "web.yaml": web("v1") }, "web v1");
     await startDaemon();
-    await converged(v1);
+    const s1 = await converged(v1);
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
+    // Engine-assigned ports, as /status reports them, answer with the service.
+    const endpoints = s1.services.find((x) => x.name === "web")!.endpoints;
+    assert.deepEqual(endpoints.map((e) => e.slot), [0, 1, 2]);
+    const answers = await Promise.all(endpoints.map((e) => get(`http://${e.ports[0]!.hostIp}:${e.ports[0]!.hostPort}/`)));
+    assert.deepEqual(answers.map((b) => b.split(" ")[1]), ["v1", "v1", "v1"]);
     const t0 = Date.now();
     const v2 = push({ "web.yaml": web("v2") }, "web v2");
     await converged(v2);
