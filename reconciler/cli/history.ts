@@ -19,7 +19,7 @@ export async function runHistory(service: string | undefined, opts: Record<strin
   for (const e of entries) {
     const svc = service ? e.services.find((s) => s.name === service) : undefined;
     const result = svc ? `${svc.result}${svc.reason ? `: ${svc.reason}` : ""}` : `${e.result}${e.reason ? `: ${e.reason.split("\n")[0]}` : ""}`;
-    process.stdout.write(`${e.at}  ${e.commit.slice(0, 12)}  ${(e.author ?? "").padEnd(24).slice(0, 24)}  ${(e.message ?? "").split("\n")[0]!.slice(0, 40).padEnd(40)}  ${result}\n`);
+    process.stdout.write(`${e.at}  ${e.commit.slice(0, 12)}  ${(e.author ?? "").replace(/\s*<[^>]*>$/, "").padEnd(20).slice(0, 20)}  ${(e.message ?? "").split("\n")[0]!.slice(0, 40).padEnd(40)}  ${result}\n`);
   }
   return 0;
 }

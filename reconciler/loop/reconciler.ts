@@ -252,6 +252,8 @@ export class Reconciler {
         return;
       }
       this.noteRepairs(plan, t0, !isNew);
+      // While the rollout runs, status shows the services it changes as progressing.
+      this.services = this.statusOf(raw);
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
       const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => {
         if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
