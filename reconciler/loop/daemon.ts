@@ -38,10 +38,20 @@ export class Daemon {
   private server: ServerType | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
-    this.events = new EngineEvents(opts.owner, (e) => {
-      opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
-      void this.reconciler.trigger("event");
-    }, opts.log);
+    this.events = new EngineEvents(
+      opts.owner,
+      {
+        drift: (e) => {
+          opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
+          void this.reconciler.trigger("event");
+        },
+        resubscribed: (host) => {
+          opts.log.info({ host }, `following ${host}'s events again; resyncing what was missed`);
+          void this.reconciler.trigger("resync");
+        },
+      },
+      opts.log,
+    );
     this.reconciler = new Reconciler({
       source: opts.source,
       owner: opts.owner,

@@ -7,8 +7,15 @@
 import type { DockerHost, EngineEvent } from "../docker/types.ts";
 import type { Logger } from "./logger.ts";
 
-const DEBOUNCE_MS = 300;
-const RESUBSCRIBE_MAX_MS = 30_000;
+export interface EngineEventsTiming {
+  /** Quiet time after the last event before a reconcile is asked for. */
+  readonly debounceMs: number;
+  /** First wait before re-subscribing to an ended stream; doubles up to `resubscribeMaxMs`. */
+  readonly resubscribeMs: number;
+  readonly resubscribeMaxMs: number;
+}
+
+const DEFAULT_TIMING: EngineEventsTiming = { debounceMs: 300, resubscribeMs: 1_000, resubscribeMaxMs: 30_000 };
 
 export class EngineEvents {
   private readonly subs = new Map<string, { close(): void }>();
@@ -18,8 +25,14 @@ export class EngineEvents {
 
   constructor(
     private readonly owner: string,
-    private readonly onDrift: (e: EngineEvent) => void,
+    private readonly on: {
+      /** A pod of this owner died, was removed, stopped or turned unhealthy (debounced: the last event of a burst). */
+      readonly drift: (e: EngineEvent) => void;
+      /** A stream ended earlier is followed again: events in between were missed, so resync. */
+      readonly resubscribed: (host: string) => void;
+    },
     private readonly log: Logger,
+    private readonly timing: EngineEventsTiming = DEFAULT_TIMING,
   ) {}
 
   /** Follows exactly these hosts from now on. */
@@ -30,28 +43,48 @@ export class EngineEvents {
         this.subs.delete(name);
       }
     }
-    for (const [name, host] of hosts) if (!this.subs.has(name)) this.subscribe(host, 1_000);
+    for (const [name, timer] of this.retry) {
+      if (!hosts.has(name)) {
+        clearTimeout(timer);
+        this.retry.delete(name);
+      }
+    }
+    for (const [name, host] of hosts) if (!this.subs.has(name) && !this.retry.has(name)) this.subscribe(host, this.timing.resubscribeMs);
   }
 
-  private subscribe(host: DockerHost, backoffMs: number): void {
-    if (this.closed) return;
+  /** Follows `host`'s stream; false when it ended at once (a retry is then scheduled). */
+  private subscribe(host: DockerHost, backoffMs: number): boolean {
+    this.retry.delete(host.name);
+    if (this.closed) return false;
+    let next = backoffMs;
+    let ended = false;
     const sub = host.events(
       this.owner,
       (e) => {
+        // The stream works again: the next failure starts the backoff afresh.
+        next = this.timing.resubscribeMs;
         // Job runs end by design; only services drift.
         if (e.action === "healthy" || e.action === "start" || e.kind === "job") return;
         clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => this.onDrift(e), DEBOUNCE_MS);
+        this.debounce = setTimeout(() => this.on.drift(e), this.timing.debounceMs);
       },
       (err) => {
-        if (this.closed) return;
+        if (this.closed || ended) return;
+        ended = true;
         this.subs.delete(host.name);
-        this.log.warn({ host: host.name, err: err?.message }, `event stream of ${host.name} ended; re-subscribing in ${backoffMs} ms`);
-        clearTimeout(this.retry.get(host.name));
-        this.retry.set(host.name, setTimeout(() => this.subscribe(host, Math.min(RESUBSCRIBE_MAX_MS, backoffMs * 2)), backoffMs));
+        this.log.warn({ host: host.name, err: err?.message }, `event stream of ${host.name} ended; re-subscribing in ${next} ms`);
+        const wait = next;
+        this.retry.set(
+          host.name,
+          setTimeout(() => {
+            if (this.subscribe(host, Math.min(this.timing.resubscribeMaxMs, wait * 2))) this.on.resubscribed(host.name);
+          }, wait),
+        );
       },
     );
-    this.subs.set(host.name, sub);
+    // A stream that could not even be opened may have ended already.
+    if (!ended) this.subs.set(host.name, sub);
+    return !ended;
   }
 
   close(): void {
