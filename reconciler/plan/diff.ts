@@ -4,6 +4,7 @@
  * passed in. Only containers of this owner reach it (the adapter filters on
  * `berth.managed` and `berth.owner`), so nothing unmanaged can be in a plan.
  */
+import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { RolloutPolicy } from "../model/fleet.ts";
 import type { PodSpec } from "../model/pod.ts";
 import { groupServicePods, type ObservedContainerView, type ObservedPod } from "./observed-pods.ts";
@@ -19,11 +20,7 @@ export interface DesiredService {
   readonly uses?: TemplateUses;
 }
 
-export interface SlotPlacement {
-  readonly group: string;
-  readonly slot: number;
-  readonly host: string;
-}
+export type { SlotPlacement };
 
 export interface UnplacedSlots {
   readonly group: string;
