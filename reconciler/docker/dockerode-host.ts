@@ -105,6 +105,17 @@ export class DockerodeHost implements DockerHost {
     return out;
   }
 
+  async portsInUse(owner: string): Promise<number[]> {
+    const running = await this.call("listing containers", () => withTimeout(this.docker.listContainers({ all: false }), OBSERVE_TIMEOUT_MS, "listing containers"));
+    const ports = new Set<number>();
+    for (const c of running) {
+      const labels = c.Labels ?? {};
+      if (labels[LABEL.managed] === "true" && labels[LABEL.owner] === owner) continue;
+      for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(p.PublicPort);
+    }
+    return [...ports].sort((a, b) => a - b);
+  }
+
   async capacity(): Promise<Capacity> {
     const info = (await this.call("reading engine info", () => withTimeout(this.docker.info(), OBSERVE_TIMEOUT_MS, "reading engine info"))) as { NCPU: number; MemTotal: number };
     return { cpu: info.NCPU, memory: info.MemTotal };

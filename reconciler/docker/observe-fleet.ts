@@ -15,8 +15,8 @@ export async function observeFleet(hosts: readonly DockerHost[], owner: string, 
     hosts.map((h) =>
       limit(async (): Promise<HostObservation> => {
         try {
-          const [containers, capacity] = await Promise.all([h.observe(owner), h.capacity()]);
-          return { host: h.name, ok: true, containers, capacity };
+          const [containers, capacity, portsInUse] = await Promise.all([h.observe(owner), h.capacity(), h.portsInUse(owner)]);
+          return { host: h.name, ok: true, containers, capacity, portsInUse };
         } catch (err) {
           const e = err as { code?: string; retryable?: boolean };
           return { host: h.name, ok: false, error: { code: e.code ?? "OBSERVE_FAILED", message: causeOf(err), retryable: e.retryable ?? true } };

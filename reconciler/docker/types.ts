@@ -45,7 +45,14 @@ export interface Capacity {
 }
 
 export type HostObservation =
-  | { readonly host: string; readonly ok: true; readonly containers: readonly ObservedContainer[]; readonly capacity: Capacity }
+  | {
+      readonly host: string;
+      readonly ok: true;
+      readonly containers: readonly ObservedContainer[];
+      readonly capacity: Capacity;
+      /** Host ports held by running containers that are not this owner's pods: the scheduler keeps off them. */
+      readonly portsInUse: readonly number[];
+    }
   | { readonly host: string; readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } };
 
 /** Everything needed to start one pod on one engine. Secrets are already resolved into `secretValues`. */
@@ -91,6 +98,8 @@ export interface DockerHost {
   /** One list call, filtered on berth's labels and this owner. */
   observe(owner: string): Promise<ObservedContainer[]>;
   capacity(): Promise<Capacity>;
+  /** Host ports published by running containers that are not this owner's berth pods (unmanaged ones, other owners'). */
+  portsInUse(owner: string): Promise<number[]>;
   /** Pulls the image unless the engine has it. */
   pull(image: string): Promise<void>;
   /** Creates and starts every container of the pod, or none: on failure, what was created is removed. */

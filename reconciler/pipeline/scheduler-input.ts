@@ -15,6 +15,7 @@ export function schedHosts(hosts: readonly HostSpec[], observations: readonly Ho
       labels: h.labels,
       capacity: { cpu: h.capacity?.cpu ?? observed?.cpu ?? 0, memory: h.capacity?.memoryBytes ?? observed?.memory ?? 0 },
       state: !o?.ok ? "down" : h.drain ? "drained" : "ready",
+      ...(o?.ok && o.portsInUse.length ? { portsInUse: o.portsInUse } : {}),
     };
   });
 }

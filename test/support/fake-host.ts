@@ -93,6 +93,10 @@ export class FakeHost implements DockerHost {
       }));
   }
 
+  async portsInUse(): Promise<number[]> {
+    return [];
+  }
+
   async capacity(): Promise<Capacity> {
     return { cpu: 8, memory: 16 * 2 ** 30 };
   }

@@ -12,6 +12,8 @@ export interface TestService {
   readonly name: string;
   readonly image?: string;
   readonly replicas?: number;
+  /** A fixed host port for the `http` port (8080). */
+  readonly hostPort?: number;
   /** Extra YAML lines under `spec:`, indented by two spaces. */
   readonly extra?: string;
 }
@@ -36,6 +38,7 @@ export function serviceYaml(s: TestService): string {
     "  ports:",
     "    - name: http",
     "      containerPort: 8080",
+    ...(s.hostPort ? [`      hostPort: ${s.hostPort}`] : []),
     "  stopGracePeriod: 2s",
     ...(s.extra ? [s.extra.replace(/\n$/, "")] : []),
     "",

@@ -260,6 +260,30 @@ describe("plan and apply on the 3-engine bed", function () {
     assert.deepEqual(await versions(bed, owner, "web"), ["app v1", "app v1", "app v1"]);
   });
 
+  it("keeps off a host port an unmanaged container holds, and explains the replica it cannot place", async function () {
+    const port = 18081;
+    const d1 = engineClient(bed.hosts[0]!);
+    const holder = await d1.createContainer({
+      Image: "127.0.0.1:5000/berth/toolbox:v1",
+      Cmd: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+      Labels: { "test.bystander": owner },
+      ExposedPorts: { "8080/tcp": {} },
+      HostConfig: { PortBindings: { "8080/tcp": [{ HostPort: String(port) }] } },
+    });
+    await holder.start();
+    bystanders.push({ docker: d1, id: holder.id });
+
+    const { plan, result } = await applyDir(fleet.write([web({ name: "pinned", image: V1, replicas: 3, hostPort: port })]), owner);
+    const pinned = plan.services.find((s) => s.name === "pinned")!;
+    const unplaced = pinned.changes.filter((c) => c.action === "unplaced");
+    assert.equal(unplaced.length, 1, JSON.stringify(pinned.changes));
+    assert.match(unplaced[0]!.action === "unplaced" ? unplaced[0]!.reason : "", /1 host: host port 18081 in use/);
+    assert.deepEqual(pinned.changes.flatMap((c) => (c.action === "create" ? [c.host] : [])).sort(), ["h2", "h3"]);
+    assert.equal(result.services.find((s) => s.service === "pinned")?.result, "converged", "the replicas that fit were started");
+    assert.equal(result.ok, false, "an apply that left a replica unplaced is not a full success");
+    assert.deepEqual((await mains(bed, owner, "pinned")).map((c) => c.host).sort(), ["h2", "h3"]);
+  });
+
   it("never touched the unmanaged container or another owner's", async function () {
     for (const b of bystanders) {
       const info = await b.docker.getContainer(b.id).inspect();
