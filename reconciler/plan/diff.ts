@@ -55,9 +55,14 @@ function moveReason(from: string, to: string, hosts: ReadonlyMap<string, PlanHos
   return `moved from ${from} to ${to}: rescheduled`;
 }
 
-/** Picks the pod that stands for a slot: the running one on the target host, then any running one, then any. */
+/** Running and past its health check (or without one): it counts for the service now. */
+function isReady(p: ObservedPod): boolean {
+  return p.condition === "running" && p.ref.status !== "starting";
+}
+
+/** Picks the pod that stands for a slot: a ready one, on the target host first, then any running one, then any. */
 function pickCurrent(candidates: readonly ObservedPod[], host: string): ObservedPod | undefined {
-  const score = (p: ObservedPod) => (p.condition === "running" ? 2 : 0) + (p.ref.host === host ? 1 : 0);
+  const score = (p: ObservedPod) => (isReady(p) ? 4 : 0) + (p.condition === "running" ? 2 : 0) + (p.ref.host === host ? 1 : 0);
   return [...candidates].sort((a, b) => score(b) - score(a))[0];
 }
 
@@ -82,7 +87,12 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       continue;
     }
     const same = candidates.filter((p) => p.ref.host === host && p.ref.specHash === hash);
-    const match = same.find((p) => p.condition === "running") ?? same[0];
+    let match = same.find(isReady) ?? same.find((p) => p.condition === "running") ?? same[0];
+    // An interrupted rollout (berth stopped mid-way) can leave a new pod that is
+    // still starting next to the ready old one. Keeping the new pod would drop
+    // the old one before its replacement counts, so the slot is replaced
+    // afresh, health-gated, and the unfinished pod goes.
+    if (match && !isReady(match) && candidates.some(isReady)) match = undefined;
     let current: ObservedPod | undefined;
     if (match) {
       current = match;

@@ -103,6 +103,42 @@ describe("diffFleet", function () {
       ],
     },
     {
+      name: "an interrupted rollout's new pod, still starting next to the ready old one, goes; the slot is replaced afresh, health-gated",
+      in: input({
+        services: [service({ pod: v2, replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        observed: [observed(v1, 0, "h1"), observed(v2, 0, "h1", { health: "starting" })],
+      }),
+      want: [
+        { slot: 0, action: "remove", host: "h1" },
+        { slot: 0, action: "replace", host: "h1" },
+      ],
+    },
+    {
+      name: "an interrupted rollout's new pod that is already healthy is kept, and the old one goes",
+      in: input({
+        services: [service({ pod: v2, replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        observed: [observed(v1, 0, "h1"), observed(v2, 0, "h1")],
+      }),
+      want: [
+        { slot: 0, action: "remove", host: "h1" },
+        { slot: 0, action: "keep", host: "h1" },
+      ],
+    },
+    {
+      name: "a starting pod with nothing ready beside it is kept; its engine health check decides, and an unhealthy turn is healed",
+      in: input({
+        services: [service({ pod: v2, replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        observed: [observed(v1, 0, "h1", { state: "exited", exitCode: 137 }), observed(v2, 0, "h1", { health: "starting" })],
+      }),
+      want: [
+        { slot: 0, action: "remove", host: "h1" },
+        { slot: 0, action: "keep", host: "h1" },
+      ],
+    },
+    {
       name: "an unplaced slot is reported with the scheduler's reason, not thrown",
       in: input({
         placements: [0, 1].map((slot) => ({ group: "web", slot, host: `h${slot + 1}` })),
