@@ -73,7 +73,13 @@ withSource(
     .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
     .description("Carry out a plan as a health-gated rolling update, rolling back on failure where the policy says so.")
     .option("--plan <file>", "apply a plan saved with `berth plan --out`; refused if the commit or any host changed since")
-    .addHelpText("after", "\nExit status: 0 converged, 1 failed (and rolled back where the policy says)."),
+    .option("--json", "print progress and the result as JSON lines (one rollout event a line, then the result)")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 converged, 1 failed (and rolled back where the policy says).\n\n" +
+        "With --json, each line is an object: rollout events {type: \"event\", at, service, host?, slot?, pod?, phase, message},\n" +
+        "then {type: \"result\", ok, services: [{service, result, reason?}], failedHosts, ms}.",
+    ),
 ).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
   const { runApply } = await import("./apply.ts");
   process.exitCode = await runApply(dir, opts);

@@ -18,6 +18,11 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
   return { event: (e) => out.write(`${formatEvent(e)}\n`) };
 }
 
+/** For machines: one JSON object a line. */
+export function jsonProgress(out: NodeJS.WritableStream): Progress {
+  return { event: (e) => out.write(`${JSON.stringify({ type: "event", ...e })}\n`) };
+}
+
 export function terminalProgress(out: NodeJS.WriteStream, color: boolean): Progress {
   const hosts = new Map<string, string>();
   const failures: string[] = [];

@@ -3,8 +3,7 @@
  * server: `berth apply --repo URL`, then a pushed commit rolled out.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -95,5 +94,31 @@ describe("berth plan/apply --repo on the bed's git server", function () {
     const apply = await berth(["apply", "--repo", url, "--owner", owner, "--plan", planFile], env);
     assert.equal(apply.code, 1);
     assert.match(apply.stderr, /refusing the saved plan .*made from commit [0-9a-f]{40}, and the source is now at [0-9a-f]{40}/);
+  });
+
+  it("refuses a file that is not a saved plan, saying what it expected", async function () {
+    const notPlan = path.join(work, "not-a-plan.json");
+    writeFileSync(notPlan, JSON.stringify({ hello: "world" }));
+    const apply = await berth(["apply", "--repo", url, "--owner", owner, "--plan", notPlan], env);
+    assert.equal(apply.code, 1);
+    assert.match(apply.stderr, /not-a-plan\.json is not a berth plan \(expected apiVersion berth\/v1, kind Plan/);
+    const missing = await berth(["apply", "--repo", url, "--owner", owner, "--plan", path.join(work, "nope.json")], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read the saved plan .*nope\.json: ENOENT/);
+  });
+
+  it("apply --json prints one rollout event a line, then the result", async function () {
+    // The previous test committed v1 over the running v2: this apply rolls 3 replicas.
+    const apply = await berth(["apply", "--repo", url, "--owner", owner, "--json"], env);
+    assert.equal(apply.code, 0, apply.stderr);
+    const lines = apply.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; phase?: string; pod?: string; ok?: boolean; services?: { result: string }[] });
+    const events = lines.slice(0, -1);
+    const result = lines.at(-1)!;
+    assert.ok(events.length > 0 && events.every((e) => e.type === "event"), apply.stdout);
+    assert.equal(events.filter((e) => e.phase === "ready").length, 3);
+    assert.ok(events.filter((e) => e.phase === "ready").every((e) => typeof e.pod === "string"));
+    assert.deepEqual({ type: result.type, ok: result.ok, services: result.services!.map((s) => s.result) }, { type: "result", ok: true, services: ["converged"] });
+    const again = await berth(["apply", "--repo", url, "--owner", owner, "--json"], env);
+    assert.deepEqual(JSON.parse(again.stdout) as unknown, { type: "result", ok: true, inSync: true, services: [], failedHosts: [], ms: 0 });
   });
 });
