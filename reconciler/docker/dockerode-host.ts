@@ -8,6 +8,7 @@ import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
 import { HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
+import { EventLines } from "./event-lines.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
 import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
 import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch, PublishedPort } from "./types.ts";
@@ -173,7 +174,7 @@ export class DockerodeHost implements DockerHost {
   async stopPod(owner: string, pod: string, graceMs: number): Promise<void> {
     const list = await this.podContainers(owner, pod);
     const t = Math.ceil(graceMs / 1000);
-    const stop = (id: string) => this.docker.getContainer(id).stop({ t }).catch(ignoreGone);
+    const stop = (id: string) => this.call("stopping a container", () => this.docker.getContainer(id).stop({ t })).catch(ignoreGone);
     await Promise.all(list.filter((c) => c.container !== "main" && c.running).map((c) => stop(c.id)));
     await Promise.all(list.filter((c) => c.container === "main" && c.running).map((c) => stop(c.id)));
   }
@@ -181,22 +182,23 @@ export class DockerodeHost implements DockerHost {
   async startPod(owner: string, pod: string): Promise<void> {
     const list = await this.podContainers(owner, pod);
     for (const c of [...list].sort((a, b) => (a.container === "main" ? -1 : b.container === "main" ? 1 : 0))) {
-      await this.docker.getContainer(c.id).start().catch(ignoreGone);
+      await this.call("starting a container", () => this.docker.getContainer(c.id).start()).catch(ignoreGone);
     }
   }
 
   async removePod(owner: string, pod: string): Promise<void> {
     const list = await this.podContainers(owner, pod);
     // Template containers first: they live in main's network namespace.
-    await Promise.all(list.filter((c) => c.container !== "main").map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
-    await Promise.all(list.filter((c) => c.container === "main").map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
+    const remove = (id: string) => this.call("removing a container", () => this.docker.getContainer(id).remove({ force: true, v: true })).catch(ignoreGone);
+    await Promise.all(list.filter((c) => c.container !== "main").map((c) => remove(c.id)));
+    await Promise.all(list.filter((c) => c.container === "main").map((c) => remove(c.id)));
     await this.removePodVolumes(pod);
   }
 
   private async removePodVolumes(pod: string): Promise<void> {
     const prefix = podVolumeName(pod, "");
-    const { Volumes } = await this.docker.listVolumes({ filters: { name: [prefix] } });
-    await Promise.all((Volumes ?? []).filter((v) => v.Name.startsWith(prefix)).map((v) => this.docker.getVolume(v.Name).remove().catch(ignoreGone)));
+    const { Volumes } = await this.call("listing volumes", () => this.docker.listVolumes({ filters: { name: [prefix] } }));
+    await Promise.all((Volumes ?? []).filter((v) => v.Name.startsWith(prefix)).map((v) => this.call("removing a volume", () => this.docker.getVolume(v.Name).remove()).catch(ignoreGone)));
   }
 
   async status(id: string): Promise<ContainerStatus | undefined> {
@@ -216,8 +218,8 @@ export class DockerodeHost implements DockerHost {
   }
 
   async exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const exec = await this.call("creating an exec", () => this.docker.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true }));
+    const stream = await this.call("starting an exec", () => exec.start({ hijack: true, stdin: false }));
     const sink = new PassThrough();
     let output = "";
     sink.on("data", (c: Buffer) => (output += c.toString()));
@@ -226,12 +228,12 @@ export class DockerodeHost implements DockerHost {
       stream.destroy();
       throw err;
     });
-    const info = await exec.inspect();
+    const info = await this.call("inspecting an exec", () => exec.inspect());
     return { exitCode: info.ExitCode ?? -1, output };
   }
 
   async logsTail(id: string, lines: number): Promise<string> {
-    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const buf = (await this.call("reading logs", () => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }))) as unknown as Buffer;
     // Without a TTY the engine multiplexes: 8-byte frame headers before each chunk.
     const parts: Buffer[] = [];
     for (let i = 0; i + 8 <= buf.length; ) {
@@ -250,30 +252,9 @@ export class DockerodeHost implements DockerHost {
       .then((s) => {
         stream = s as typeof stream;
         if (closed) return stream?.destroy?.();
-        let pending = "";
+        const lines = new EventLines(this.name);
         s.on("data", (chunk: Buffer) => {
-          pending += chunk.toString();
-          let nl: number;
-          while ((nl = pending.indexOf("\n")) >= 0) {
-            const line = pending.slice(0, nl);
-            pending = pending.slice(nl + 1);
-            if (!line.trim()) continue;
-            const e = JSON.parse(line) as { id: string; status?: string; Action?: string; time: number; Actor?: { Attributes?: Record<string, string> } };
-            const action = e.Action ?? e.status ?? "";
-            const attrs = e.Actor?.Attributes ?? {};
-            const mapped = action.startsWith("health_status") ? (action.endsWith("unhealthy") ? "unhealthy" : "healthy") : action;
-            if (!["die", "destroy", "stop", "unhealthy", "healthy", "start"].includes(mapped)) continue;
-            onEvent({
-              host: this.name,
-              id: e.id,
-              ...(attrs[LABEL.pod] ? { pod: attrs[LABEL.pod] } : {}),
-              ...(attrs[LABEL.service] ?? attrs[LABEL.job] ? { group: attrs[LABEL.service] ?? attrs[LABEL.job] } : {}),
-              ...(attrs[LABEL.service] ? { kind: "service" as const } : attrs[LABEL.job] ? { kind: "job" as const } : {}),
-              action: mapped as EngineEvent["action"],
-              ...(attrs["exitCode"] !== undefined ? { exitCode: Number(attrs["exitCode"]) } : {}),
-              at: e.time * 1000,
-            });
-          }
+          for (const e of lines.push(chunk.toString())) onEvent(e);
         });
         s.on("end", () => !closed && onEnd());
         s.on("error", (err: Error) => !closed && onEnd(err));

@@ -4,6 +4,8 @@
  * Host says `insecure: true` out loud.
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { EndpointRefusedError } from "./errors.ts";
 
 export interface EndpointSpec {
@@ -24,10 +26,21 @@ export type Connection =
       readonly address: string;
     };
 
-/** The default host when the repository declares none: DOCKER_HOST or the local socket. */
+/**
+ * The default host when the repository declares none: DOCKER_HOST or the
+ * local socket, read as the docker CLI reads them. DOCKER_TLS_VERIFY (any
+ * value) turns TLS on with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH
+ * (default ~/.docker); without it a tcp:// DOCKER_HOST is plain, because the
+ * operator chose it for their local tools.
+ */
 export function defaultEndpoint(env: NodeJS.ProcessEnv = process.env): EndpointSpec {
-  const endpoint = env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-  return { name: "local", endpoint, insecure: endpoint.startsWith("tcp://") };
+  const endpoint = env.DOCKER_HOST || "unix:///var/run/docker.sock";
+  const tcp = endpoint.startsWith("tcp://");
+  if (tcp && env.DOCKER_TLS_VERIFY) {
+    const dir = env.DOCKER_CERT_PATH || path.join(env.HOME || os.homedir(), ".docker");
+    return { name: "local", endpoint, tls: { ca: path.join(dir, "ca.pem"), cert: path.join(dir, "cert.pem"), key: path.join(dir, "key.pem") } };
+  }
+  return { name: "local", endpoint, insecure: tcp };
 }
 
 function readTlsFile(host: string, endpoint: string, what: string, path: string): Buffer {

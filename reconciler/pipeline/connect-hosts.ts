@@ -16,7 +16,8 @@ export interface ConnectedHosts {
 }
 
 export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env): ConnectedHosts {
-  const list: HostSpec[] = specs.length > 0 ? [...specs] : [{ ...defaultEndpoint(env), insecure: true, labels: {}, drain: false, source: { file: "(default)", line: 0 } }];
+  const local = defaultEndpoint(env);
+  const list: HostSpec[] = specs.length > 0 ? [...specs] : [{ ...local, insecure: local.insecure ?? false, labels: {}, drain: false, source: { file: "(default)", line: 0 } }];
   const hosts = new Map<string, DockerHost>();
   const refused = new Map<string, string>();
   for (const s of list) {

@@ -134,7 +134,8 @@ export class FakeHost implements DockerHost {
 
   async removePod(_owner: string, pod: string): Promise<void> {
     const p = this.mine(pod);
-    this.fleet.pods.delete(pod);
+    // Like an engine: removing a pod this host does not have is a no-op, whoever has it.
+    if (p) this.fleet.pods.delete(pod);
     this.fleet.record(`${this.name} remove ${p?.group}/${p?.slot} ${p?.image}`);
   }
 

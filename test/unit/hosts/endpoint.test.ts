@@ -110,6 +110,17 @@ describe("hosts: endpoint", () => {
     { name: "DOCKER_HOST as a socket", env: { DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, want: { name: "local", endpoint: "unix:///run/user/1000/docker.sock", insecure: false } },
     // The operator chose this endpoint for the local tools; berth follows it as `docker` does.
     { name: "DOCKER_HOST as plain tcp", env: { DOCKER_HOST: "tcp://127.0.0.1:2375" }, want: { name: "local", endpoint: "tcp://127.0.0.1:2375", insecure: true } },
+    {
+      name: "DOCKER_TLS_VERIFY with DOCKER_CERT_PATH: TLS from that folder",
+      env: { DOCKER_HOST: "tcp://docker.example:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/etc/berth/certs" },
+      want: { name: "local", endpoint: "tcp://docker.example:2376", tls: { ca: "/etc/berth/certs/ca.pem", cert: "/etc/berth/certs/cert.pem", key: "/etc/berth/certs/key.pem" } },
+    },
+    {
+      name: "DOCKER_TLS_VERIFY without DOCKER_CERT_PATH: TLS from ~/.docker",
+      env: { DOCKER_HOST: "tcp://docker.example:2376", DOCKER_TLS_VERIFY: "1", HOME: "/home/ops" },
+      want: { name: "local", endpoint: "tcp://docker.example:2376", tls: { ca: "/home/ops/.docker/ca.pem", cert: "/home/ops/.docker/cert.pem", key: "/home/ops/.docker/key.pem" } },
+    },
+    { name: "an empty DOCKER_HOST is unset", env: { DOCKER_HOST: "" }, want: { name: "local", endpoint: "unix:///var/run/docker.sock", insecure: false } },
   ];
   for (const c of defaults) it(`default host: ${c.name}`, () => assert.deepEqual(defaultEndpoint(c.env), c.want));
 });

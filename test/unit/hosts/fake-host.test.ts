@@ -86,4 +86,13 @@ describe("hosts: fake host", () => {
     assert.equal(fleet.pods.get("p2")?.state, "running");
     assert.deepEqual((await fleet.host("h2").observe("o")).map((c) => c.pod), ["p2"]);
   });
+
+  it("removing another host's pod is a no-op, as on an engine", async () => {
+    const fleet = new FakeFleet();
+    await fleet.host("h1").launchPod(launch("p1", "app:v1"));
+    await fleet.host("h2").removePod("o", "p1");
+    assert.deepEqual((await fleet.host("h1").observe("o")).map((c) => c.pod), ["p1"]);
+    await fleet.host("h1").removePod("o", "p1");
+    assert.deepEqual(await fleet.host("h1").observe("o"), []);
+  });
 });
