@@ -259,6 +259,15 @@ export class Reconciler {
         if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
         log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
       }));
+      // What runs now, observed before anything below changes status: held
+      // commits, results and services then change together, never half-way.
+      const after = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed }).then(
+        (r) => r.plan,
+        (err: unknown) => {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
+          return undefined;
+        },
+      );
       for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
       const failed = result.services.filter((s) => s.result !== "converged");
       const outcome: JournalEntry["result"] = failed.length === 0 ? (result.ok ? "converged" : "failed") : failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed";
@@ -271,8 +280,7 @@ export class Reconciler {
         log.error({ commit: target.commit.sha, reason }, "rollout failed; the commit is held until a newer one arrives");
       }
       this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}) })), ms: now() - t0 });
-      const { plan: after } = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed });
-      this.services = this.statusOf(after);
+      if (after) this.services = this.statusOf(after);
       this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
     } finally {
       end();
