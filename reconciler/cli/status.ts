@@ -39,7 +39,7 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
     process.stdout.write(`\nhosts: ${daemon.hosts.map((h) => `${h.name} ${h.reachable ? h.state : `unreachable (${h.error})`}`).join(", ")}\n`);
     for (const h of daemon.held) process.stdout.write(`held commit ${h.commit.slice(0, 12)}: ${h.reason}\n`);
     for (const d of daemon.diagnostics) process.stdout.write(`${d}\n`);
-    for (const j of daemon.jobs) process.stdout.write(`job ${j.name} (${j.schedule ?? "on demand"}): ${j.lastRun ? `${j.lastRun.result} at ${j.lastRun.at}${j.lastRun.exitCode !== undefined ? `, exit ${j.lastRun.exitCode}` : ""}` : "not run yet"}\n`);
+    for (const j of daemon.jobs) process.stdout.write(`job ${j.name} (${j.schedule ?? "on demand"}): ${j.lastRun ? `${j.lastRun.result} at ${j.lastRun.at}${j.lastRun.exitCode !== undefined ? `, exit ${j.lastRun.exitCode}` : ""}${j.lastRun.reason ? ` (${j.lastRun.reason})` : ""}` : "not run yet"}\n`);
     return 0;
   }
   if (dir === undefined && typeof opts["repo"] !== "string") {

@@ -6,15 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import cron, { type ScheduledTask } from "node-cron";
-import type { JobSpec } from "../model/fleet.ts";
+import type { Fleet, JobSpec } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
-import type { DockerHost, ObservedContainer } from "../docker/types.ts";
+import type { DockerHost, HostObservation, ObservedContainer } from "../docker/types.ts";
 import { currentPlacements, schedHosts } from "../pipeline/scheduler-input.ts";
 import { resolveSecrets } from "../rollout/secrets.ts";
 import { placePods } from "../../scheduler/place.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import type { Reconciler } from "./reconciler.ts";
 import type { DaemonStatus } from "./status.ts";
 
 type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
@@ -22,17 +21,24 @@ type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
 const POLL_MS = 500;
 const OUTPUT_LINES = 20;
 
+/** What jobs need of the reconciler: the fleet it converges to, its commit, and the connected hosts. */
+export interface JobFleet {
+  readonly fleet: Fleet | undefined;
+  readonly commit: string | undefined;
+  readonly hostMap: ReadonlyMap<string, DockerHost>;
+}
+
 export interface JobRunnerDeps {
   readonly owner: string;
-  readonly reconciler: Reconciler;
+  readonly reconciler: JobFleet;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly seed: number;
 }
 
+/** A run of this process: registered before its first await, its pod known once launched. */
 interface Active {
-  readonly host: DockerHost;
-  readonly pod: string;
+  launched?: { readonly host: DockerHost; readonly pod: string };
   cancelled: boolean;
 }
 
@@ -73,34 +79,65 @@ export class JobRunner {
     }
   }
 
-  /** One run of a job, honouring its concurrency policy. */
+  /**
+   * One run of a job, honouring its concurrency policy against the runs of
+   * this process and against runs still going on the engines (a run started
+   * before a restart).
+   */
   async run(name: string): Promise<void> {
     const job = this.specs.get(name);
-    if (!job || this.stopped) return;
-    const { log, metrics } = this.deps;
-    const running = this.active.get(name) ?? [];
-    if (running.length > 0 && job.concurrency === "forbid") {
-      log.info({ job: name }, "job run skipped: the previous run is still going (concurrency: forbid)");
-      metrics.jobRuns.inc({ job: name, result: "skipped" });
-      return;
-    }
-    if (running.length > 0 && job.concurrency === "replace") {
-      for (const a of running) {
-        a.cancelled = true;
-        await a.host.stopPod(this.deps.owner, a.pod, job.pod.stopGracePeriodMs).catch(() => undefined);
-      }
-    }
-    const hosts = this.deps.reconciler.hostMap;
     const fleet = this.deps.reconciler.fleet;
-    if (!fleet) return;
-    const observations = await observeFleet([...hosts.values()], this.deps.owner);
+    if (!job || !fleet || this.stopped) return;
+    const { log, owner } = this.deps;
+    const earlier = this.active.get(name) ?? [];
+    if (earlier.length > 0 && job.concurrency === "forbid") return this.skip(name);
+    const active: Active = { cancelled: false };
+    this.active.set(name, [...earlier, active]);
+    const hosts = this.deps.reconciler.hostMap;
+    let containers: ObservedContainer[] = [];
+    const startedAt = new Date().toISOString();
+    try {
+      if (job.concurrency === "replace") for (const a of earlier) a.cancelled = true;
+      const observations = await observeFleet([...hosts.values()], owner);
+      containers = observations.flatMap((o) => (o.ok ? o.containers : []));
+      const mine = new Set(earlier.map((a) => a.launched?.pod));
+      const leftovers = containers.filter((c) => c.kind === "job" && c.group === name && c.container === "main" && c.state === "running" && !mine.has(c.pod));
+      if (leftovers.length > 0 && job.concurrency === "forbid") return this.skip(name);
+      if (job.concurrency === "replace") {
+        const stops = [...earlier.flatMap((a) => (a.launched ? [a.launched] : [])), ...leftovers.flatMap((c) => (hosts.get(c.host) ? [{ host: hosts.get(c.host)!, pod: c.pod }] : []))];
+        await Promise.all(stops.map((r) => r.host.stopPod(owner, r.pod, job.pod.stopGracePeriodMs).catch(() => undefined)));
+      }
+      const placed = this.place(job, fleet, hosts, observations);
+      if ("reason" in placed) return this.record(name, { at: startedAt, result: "unplaced", reason: placed.reason });
+      const host = hosts.get(placed.host)!;
+      const pod = randomBytes(5).toString("hex");
+      await host.pull(job.pod.containers[0]!.image);
+      const commit = this.deps.reconciler.commit ?? "unknown";
+      const { containers: made } = await host.launchPod({ pod, owner, commit, slot: 0, spec: job.pod, secretValues: resolveSecrets(job.pod) });
+      active.launched = { host, pod };
+      await this.watch(name, job, active, made[0]!.id, startedAt);
+    } catch (err) {
+      this.record(name, { at: startedAt, result: "failed", reason: (err as Error).message });
+    } finally {
+      this.active.set(name, (this.active.get(name) ?? []).filter((a) => a !== active));
+      await this.prune(job, containers).catch((err: unknown) => log.warn({ err, job: name }, "could not prune finished job runs"));
+    }
+  }
+
+  private skip(name: string): void {
+    this.deps.log.info({ job: name }, "job run skipped: the previous run is still going (concurrency: forbid)");
+    this.deps.metrics.jobRuns.inc({ job: name, result: "skipped" });
+  }
+
+  /** The host for one run, or why there is none. */
+  private place(job: JobSpec, fleet: Fleet, hosts: ReadonlyMap<string, DockerHost>, observations: readonly HostObservation[]): { host: string } | { reason: string } {
     const containers = observations.flatMap((o) => (o.ok ? o.containers : []));
     const sched = placePods({
       hosts: schedHosts(fleet.hosts.length ? fleet.hosts : [...hosts.keys()].map((n) => ({ name: n, endpoint: "", insecure: true, labels: {}, drain: false, source: { file: "", line: 0 } })), observations),
       groups: [
         {
           kind: "job",
-          name: `job/${name}`,
+          name: `job/${job.name}`,
           replicas: 1,
           resources: { cpu: job.pod.resources.cpu, memory: job.pod.resources.memoryBytes },
           hostPorts: job.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
@@ -112,46 +149,38 @@ export class JobRunner {
       seed: this.deps.seed,
     });
     const placed = sched.placements[0];
-    const startedAt = new Date().toISOString();
-    if (!placed) {
-      const reason = sched.unplaced[0]?.reason ?? "no host";
-      this.record(name, { at: startedAt, result: "unplaced", output: reason });
-      return;
+    return placed ? { host: placed.host } : { reason: sched.unplaced[0]?.reason ?? "no host" };
+  }
+
+  /** Follows a launched run until it exits, times out, is replaced, or berth stops; records how it ended. */
+  private async watch(name: string, job: JobSpec, active: Active, mainId: string, startedAt: string): Promise<void> {
+    const { host, pod } = active.launched!;
+    const deadline = job.timeoutMs ? Date.now() + job.timeoutMs : Infinity;
+    let status = await host.status(mainId);
+    while (status?.state === "running" && Date.now() < deadline && !active.cancelled && !this.stopped) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      status = await host.status(mainId);
     }
-    const host = hosts.get(placed.host)!;
-    const pod = randomBytes(5).toString("hex");
-    const active: Active = { host, pod, cancelled: false };
-    this.active.set(name, [...running.filter((a) => !a.cancelled), active]);
-    try {
-      await host.pull(job.pod.containers[0]!.image);
-      const { containers: made } = await host.launchPod({ pod, owner: this.deps.owner, commit: "job", slot: 0, spec: job.pod, secretValues: resolveSecrets(job.pod) });
-      const mainId = made[0]!.id;
-      const deadline = job.timeoutMs ? Date.now() + job.timeoutMs : Infinity;
-      let status = await host.status(mainId);
-      while (status?.state === "running" && Date.now() < deadline && !active.cancelled && !this.stopped) {
-        await new Promise((r) => setTimeout(r, POLL_MS));
-        status = await host.status(mainId);
-      }
-      const output = (await host.logsTail(mainId, OUTPUT_LINES).catch(() => "")).trimEnd();
-      if (status?.state === "running") {
-        await host.stopPod(this.deps.owner, pod, job.pod.stopGracePeriodMs);
-        this.record(name, { at: startedAt, result: active.cancelled ? "replaced" : "timeout", output });
-      } else {
-        const exitCode = status?.exitCode ?? -1;
-        this.record(name, { at: startedAt, result: exitCode === 0 ? "succeeded" : "failed", exitCode, output });
-      }
-    } catch (err) {
-      this.record(name, { at: startedAt, result: "failed", output: (err as Error).message });
-    } finally {
-      this.active.set(name, (this.active.get(name) ?? []).filter((a) => a !== active));
-      await this.prune(job, containers).catch((err: unknown) => log.warn({ err, job: name }, "could not prune finished job runs"));
+    const output = (await host.logsTail(mainId, OUTPUT_LINES).catch(() => "")).trimEnd();
+    if (active.cancelled) {
+      // The newer run stops this one.
+      this.record(name, { at: startedAt, result: "replaced", reason: "a newer run replaced it (concurrency: replace)", output });
+    } else if (status?.state === "running" && this.stopped) {
+      // berth is shutting down: the run goes on on its engine; a later berth sees it (forbid, replace, history).
+      this.deps.log.info({ job: name, host: host.name, pod }, "berth is stopping; the job run goes on on its engine");
+    } else if (status?.state === "running") {
+      await host.stopPod(this.deps.owner, pod, job.pod.stopGracePeriodMs);
+      this.record(name, { at: startedAt, result: "failed", reason: `timed out after ${job.timeoutMs} ms and was stopped`, output });
+    } else {
+      const exitCode = status?.exitCode ?? -1;
+      this.record(name, { at: startedAt, result: exitCode === 0 ? "succeeded" : "failed", exitCode, output });
     }
   }
 
   private record(name: string, run: LastRun): void {
     this.last.set(name, run);
     this.deps.metrics.jobRuns.inc({ job: name, result: run.result });
-    this.deps.log.info({ job: name, result: run.result, exitCode: run.exitCode }, "job run finished");
+    this.deps.log.info({ job: name, result: run.result, exitCode: run.exitCode, reason: run.reason }, "job run finished");
   }
 
   /** Removes finished runs of the job beyond its history limit, oldest first. */

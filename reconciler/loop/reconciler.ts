@@ -80,6 +80,11 @@ export class Reconciler {
     return this.desired()?.fleet;
   }
 
+  /** The commit of that fleet. */
+  get commit(): string | undefined {
+    return this.desired()?.commit.sha;
+  }
+
   get hostMap(): ReadonlyMap<string, DockerHost> {
     return this.connected?.hosts.hosts ?? new Map();
   }

@@ -30,7 +30,7 @@ export interface DaemonStatus {
   readonly held: readonly { readonly commit: string; readonly reason: string }[];
   /** Diagnostics of the newest commit when it does not validate (`file:line:col: error: …`). */
   readonly diagnostics: readonly string[];
-  readonly jobs: readonly { readonly name: string; readonly schedule?: string; readonly lastRun?: { readonly at: string; readonly result: string; readonly exitCode?: number; readonly output?: string } }[];
+  readonly jobs: readonly { readonly name: string; readonly schedule?: string; readonly lastRun?: { readonly at: string; readonly result: string; readonly reason?: string; readonly exitCode?: number; readonly output?: string } }[];
 }
 
 /**
