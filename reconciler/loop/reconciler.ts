@@ -15,7 +15,6 @@ import { loadFleet } from "../load/load-fleet.ts";
 import type { DockerHost } from "../docker/types.ts";
 import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
-import { buildWaves } from "../plan/waves.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
 import type { RolloutEvent } from "../rollout/events.ts";
@@ -24,6 +23,7 @@ import { GitSourceError } from "../source/errors.ts";
 import { appendJournal, type JournalEntry } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { CrashBackoff } from "./crash-backoff.ts";
 import { servicesFromPlan, type DaemonStatus, type ServiceStatus } from "./status.ts";
 
 export interface ReconcilerDeps {
@@ -46,15 +46,6 @@ interface Loaded {
   readonly diagnostics: readonly string[];
 }
 
-/** Per-slot backoff so a crashing image cannot hammer its engine. */
-interface Backoff {
-  failures: number;
-  until: number;
-}
-
-const BACKOFF_BASE_MS = 2_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
-
 export class Reconciler {
   private running: Promise<void> | undefined;
   private again: string | undefined;
@@ -63,7 +54,8 @@ export class Reconciler {
   private good: Loaded | undefined;
   private readonly held = new Map<string, string>();
   private connected: { key: string; hosts: ConnectedHosts } | undefined;
-  private readonly backoff = new Map<string, Backoff>();
+  private readonly crashes = new CrashBackoff();
+  private retry: NodeJS.Timeout | undefined;
   private readonly results = new Map<string, { result: string; reason?: string }>();
   /** Pods that passed berth's own probe in a rollout; see servicesFromPlan. */
   private verified = new Set<string>();
@@ -128,6 +120,7 @@ export class Reconciler {
   /** Stops taking new passes and waits for the one in progress to finish its apply. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.retry);
     await this.running;
   }
 
@@ -192,36 +185,9 @@ export class Reconciler {
     }
   }
 
-  /** Drops recreate/create changes for slots still in crash-loop backoff. */
-  private withBackoff(plan: Plan, now: number): Plan {
-    const services = plan.services.map((s) => {
-      const changes = s.changes.filter((c) => {
-        if (c.action !== "recreate") return true;
-        const b = this.backoff.get(`${s.name}/${c.slot}`);
-        return !b || b.until <= now;
-      });
-      return changes.length === s.changes.length ? s : { ...s, changes, waves: buildWaves(changes, s.rollout) };
-    });
-    return { ...plan, services };
-  }
-
-  /**
-   * Counts drift heals (pods created or recreated while git did not change)
-   * and backs off slots whose pods keep dying.
-   */
-  private noteRepairs(plan: Plan, now: number, drift: boolean): void {
-    for (const s of plan.services) {
-      for (const c of s.changes) {
-        const key = `${s.name}/${c.slot}`;
-        if (c.action === "keep") this.backoff.delete(key);
-        if (drift && (c.action === "create" || c.action === "recreate")) this.deps.metrics.driftHeals.inc({ service: s.name });
-        if (c.action !== "recreate") continue;
-        const b = this.backoff.get(key) ?? { failures: 0, until: 0 };
-        b.failures++;
-        b.until = now + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (b.failures - 1));
-        this.backoff.set(key, b);
-      }
-    }
+  /** Counts drift heals: pods created or recreated while git did not change. */
+  private countHeals(plan: Plan): void {
+    for (const s of plan.services) for (const c of s.changes) if (c.action === "create" || c.action === "recreate") this.deps.metrics.driftHeals.inc({ service: s.name });
   }
 
   /** Service status from a fresh plan; forgets verified pods that no longer run. */
@@ -244,7 +210,14 @@ export class Reconciler {
       this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
       metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
       metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
-      const plan = this.withBackoff(raw, t0);
+      const plan = this.crashes.filter(raw, t0);
+      this.crashes.note(plan, t0);
+      const wait = this.crashes.nextRetryMs(raw, t0);
+      if (wait !== undefined) {
+        log.info({ waitMs: wait }, "a crash-looping pod is backed off; retrying it later");
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => void this.trigger("backoff"), wait);
+      }
       const isNew = this.good?.commit.sha !== target.commit.sha;
       const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced"));
       if (!changing) {
@@ -256,7 +229,7 @@ export class Reconciler {
         this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "in-sync" };
         return;
       }
-      this.noteRepairs(plan, t0, !isNew);
+      if (!isNew) this.countHeals(plan);
       // While the rollout runs, status shows the services it changes as progressing.
       this.services = this.statusOf(raw);
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");

@@ -1,7 +1,7 @@
 /**
  * Maps berth's model and observations onto the scheduler's plain inputs.
  */
-import type { Fleet, HostSpec, ServiceSpec } from "../model/fleet.ts";
+import type { HostSpec, ServiceSpec } from "../model/fleet.ts";
 import type { HostObservation, ObservedContainer } from "../docker/types.ts";
 import type { SchedGroup, SchedHost, SlotPlacement } from "../../scheduler/types.ts";
 

@@ -5,12 +5,6 @@ import { GiB, group, host } from "./mock.ts";
 
 const three = [host("h1", { labels: { zone: "a" } }), host("h2", { labels: { zone: "a" } }), host("h3", { labels: { zone: "b" } })];
 
-function hostsOf(input: ScheduleInput, name: string): string[] {
-  return placePods(input)
-    .placements.filter((p) => p.group === name)
-    .map((p) => p.host);
-}
-
 describe("placePods", function () {
   const cases: { name: string; input: ScheduleInput; want: Record<string, string[]>; unplaced?: Record<string, RegExp> }[] = [
     {
