@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { removeOwnerContainers, useBed } from "../../support/bed.ts";
 import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
-import { engineClient } from "../../../testbed/engines.ts";
+import { engineClient, startEngine, stopEngine } from "../../../testbed/engines.ts";
 import { gitCredentials } from "../../../testbed/git-http.ts";
 import { repoRoot, type BedLayout } from "../../../testbed/layout.ts";
 import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
@@ -175,6 +175,33 @@ describe("berth run (the daemon) on the bed", function () {
     assert.ok(ms < 20_000);
     const metrics = await get(`http://${listen}/metrics`);
     assert.match(metrics, /berth_drift_heals_total\{service="web"\} [1-9]/);
+  });
+
+  it("reports an engine that went down while the others keep serving, and brings its replica back when it returns", async function () {
+    const h3 = bed.hosts[2]!;
+    const applied = (await status()).source.commitApplied!;
+    const onH3 = (await webMains()).filter((c) => c.host.name === "h3").map((c) => c.Id);
+    await stopEngine(h3);
+    try {
+      const down = await until("h3 reported unreachable", async () => {
+        const s = await status();
+        return s.hosts.find((h) => h.name === "h3")?.reachable === false ? s : undefined;
+      }, 30_000);
+      assert.match(down.hosts.find((h) => h.name === "h3")!.error ?? "", /h3.*cannot be reached/);
+      const w = down.services.find((x) => x.name === "web")!;
+      assert.deepEqual({ ready: w.ready, hosts: w.hosts }, { ready: 2, hosts: ["h1", "h2"] }, "h1 and h2 keep their replicas");
+    } finally {
+      await startEngine(h3);
+    }
+    const t0 = Date.now();
+    const back = await converged(applied);
+    console.log(`      engine-back-to-converged: ${Date.now() - t0} ms`);
+    assert.ok(back.hosts.every((h) => h.reachable));
+    assert.deepEqual(back.services.find((x) => x.name === "web")!.hosts, ["h1", "h2", "h3"]);
+    // The engine stopped its containers on the way down: berth recreated the pod and removed the exited one.
+    const now = (await webMains()).filter((c) => c.host.name === "h3");
+    assert.deepEqual(now.map((c) => c.State), ["running"]);
+    assert.ok(!onH3.includes(now[0]!.Id));
   });
 
   it("returns to the previous version on git revert", async function () {
