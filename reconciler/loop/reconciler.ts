@@ -24,6 +24,7 @@ import { appendJournal, type JournalEntry } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { CrashBackoff } from "./crash-backoff.ts";
+import { BackedOffHost } from "./host-backoff.ts";
 import { servicesFromPlan, type DaemonStatus, type ServiceStatus } from "./status.ts";
 
 export interface ReconcilerDeps {
@@ -133,7 +134,9 @@ export class Reconciler {
   private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
     const key = JSON.stringify(specs.map((h) => [h.name, h.endpoint, h.tls, h.insecure]));
     if (this.connected?.key !== key) {
-      this.connected = { key, hosts: connectHosts(specs) };
+      const connected = connectHosts(specs);
+      const hosts = new Map([...connected.hosts].map(([name, h]) => [name, new BackedOffHost(h, this.deps.now)]));
+      this.connected = { key, hosts: { ...connected, hosts } };
       this.deps.onHosts?.(this.connected.hosts.hosts);
     }
     return this.connected.hosts;
