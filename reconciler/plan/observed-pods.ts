@@ -81,6 +81,7 @@ export function groupServicePods(containers: readonly ObservedContainerView[]): 
         commit: first.commit,
         status: condition === "incomplete" ? `${statusOf(main)}, a container is missing or stopped` : statusOf(main),
         containers: list.map((c) => ({ id: c.id, name: c.name, container: c.container })),
+        ...(spec ? { stopGracePeriodMs: spec.stopGracePeriodMs } : {}),
         ...(main?.ports?.length ? { ports: [...main.ports].sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol) || a.hostIp.localeCompare(b.hostIp)) } : {}),
       },
     });

@@ -22,6 +22,8 @@ export interface PodRef {
   readonly containers: readonly { readonly id: string; readonly name: string; readonly container: string }[];
   /** The main container's published ports, engine-assigned ones included. */
   readonly ports?: readonly PublishedPort[];
+  /** The stop grace period this pod was created with, when its recorded spec is readable. */
+  readonly stopGracePeriodMs?: number;
 }
 
 export type PlanChange =

@@ -69,9 +69,9 @@ class ServiceRollout {
     return this.svc.pod!;
   }
 
-  /** The desired spec's grace period; the plan does not carry the old pod's. */
-  private get graceMs(): number {
-    return this.svc.pod?.stopGracePeriodMs ?? 10_000;
+  /** A pod stops with the grace period it was created with (a drain it promised), else the desired spec's. */
+  private graceMs(ref: PodRef): number {
+    return ref.stopGracePeriodMs ?? this.svc.pod?.stopGracePeriodMs ?? 10_000;
   }
 
   /** Starts a new pod for `slot` on `hostName` and waits until it counts as ready; removes it if it does not. */
@@ -106,12 +106,18 @@ class ServiceRollout {
 
   private async stop(ref: PodRef): Promise<void> {
     this.events("stop", `stopping pod ${ref.pod}`, ref.host, ref.slot, ref.pod);
-    await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs);
+    await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs(ref));
   }
 
   private async remove(ref: { host: string; pod: string; slot: number }, why: string): Promise<void> {
     this.events("remove", `removing pod ${ref.pod} (${why})`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).removePod(this.plan.owner, ref.pod);
+  }
+
+  /** Takes a pod out of service for good: a graceful stop (its grace period, so it can drain), then removal. */
+  private async retire(ref: PodRef, why: string): Promise<void> {
+    if (!ref.status.startsWith("exited")) await this.stop(ref);
+    await this.remove(ref, why);
   }
 
   /** Brings a stopped old pod back and waits for it, for rollbacks. */
@@ -148,7 +154,7 @@ class ServiceRollout {
     const name = svc.name;
     const removes = svc.changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove");
     if (svc.kind === "removed" || !svc.pod || !svc.rollout) {
-      await Promise.all(removes.map((c) => this.remove({ host: c.host, pod: c.from.pod, slot: c.slot }, c.reason)));
+      await Promise.all(removes.map((c) => this.retire(c.from, c.reason)));
       this.events("done", "pruned");
       return { service: name, result: "converged" };
     }
@@ -252,7 +258,7 @@ class ServiceRollout {
 
     // Converged: old pods that were kept for a rollback go now, then removals.
     await Promise.all(done.map((d) => this.remove({ host: d.change.from.host, pod: d.change.from.pod, slot: d.change.slot }, "replaced")));
-    await Promise.all(removes.map((c) => this.remove({ host: c.host, pod: c.from.pod, slot: c.slot }, c.reason)));
+    await Promise.all(removes.map((c) => this.retire(c.from, c.reason)));
     this.events("done", "converged");
     return { service: name, result: "converged" };
   }

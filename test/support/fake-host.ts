@@ -26,6 +26,8 @@ export class FakeFleet {
   readonly brokenImages = new Set<string>();
   readonly crashingImages = new Set<string>();
   readonly unpullable = new Set<string>();
+  /** The grace period each pod was last stopped with. */
+  readonly graces = new Map<string, number>();
   /** Looks (status calls) before a new pod turns healthy. */
   looksToHealthy = 2;
   /** The least number of ready pods per group seen after any change. */
@@ -117,9 +119,10 @@ export class FakeHost implements DockerHost {
     return { containers: [{ name: `${l.spec.name}-${l.slot}`, id: `${l.pod}-main` }] };
   }
 
-  async stopPod(_owner: string, pod: string): Promise<void> {
+  async stopPod(_owner: string, pod: string, graceMs: number): Promise<void> {
     const p = this.mine(pod);
     if (p) p.state = "stopped";
+    this.fleet.graces.set(pod, graceMs);
     this.fleet.record(`${this.name} stop ${p?.group}/${p?.slot} ${p?.image}`);
   }
 

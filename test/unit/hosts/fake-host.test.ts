@@ -62,7 +62,7 @@ describe("hosts: fake host", () => {
     await h.pull("app:v2");
     const { containers } = await h.launchPod(launch("new", "app:v2"));
     await h.status(containers[0]!.id);
-    await h.stopPod("o", "old");
+    await h.stopPod("o", "old", 1000);
     await h.removePod("o", "old");
     assert.deepEqual(fleet.calls, [
       "h1 pull app:v2",
@@ -82,7 +82,7 @@ describe("hosts: fake host", () => {
     fleet.seed("h2", "p2", "web", 1, "app:v1", "h");
     const h1 = fleet.host("h1");
     assert.deepEqual(await h1.observe("o"), []);
-    await h1.stopPod("o", "p2");
+    await h1.stopPod("o", "p2", 1000);
     assert.equal(fleet.pods.get("p2")?.state, "running");
     assert.deepEqual((await fleet.host("h2").observe("o")).map((c) => c.pod), ["p2"]);
   });

@@ -9,7 +9,7 @@ import { diffFleet } from "../../../reconciler/plan/diff.ts";
 import { applyPlan } from "../../../reconciler/rollout/apply-plan.ts";
 import type { ApplyResult } from "../../../reconciler/rollout/events.ts";
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
-import { container, pod, rollout, service } from "../plan/mock.ts";
+import { container, input, observed, pod, rollout, service } from "../plan/mock.ts";
 
 const V1 = "app:v1";
 const podOf = (image: string) => pod({ specHash: `hash-${image}`, containers: [container({ image })] });
@@ -88,6 +88,25 @@ describe("applyPlan (fake hosts)", function () {
     const { result, fleet } = await roll({ image: "app:broken", rollout: { onFailure: "pause" }, setup: (f) => f.brokenImages.add("app:broken") });
     assert.equal(result.services[0]!.result, "paused");
     assert.deepEqual(images(fleet), [V1, V1, V1]);
+  });
+
+  it("scaling down stops a pod gracefully, with the grace period it was created with, before removing it", async function () {
+    const fleet = new FakeFleet();
+    const old = pod({ specHash: "hash-old", stopGracePeriodMs: 30_000 });
+    const now = pod({ specHash: "hash-old", stopGracePeriodMs: 5_000 });
+    ["h1", "h2", "h3"].forEach((h, i) => fleet.seed(h, `old${i}`, "web", i, V1, "hash-old"));
+    const hosts = new Map(["h1", "h2", "h3"].map((n) => [n, fleet.host(n)]));
+    const plan = diffFleet(
+      input({
+        services: [service({ replicas: 2, pod: now })],
+        placements: [0, 1].map((slot) => ({ group: "web", slot, host: `h${slot + 1}` })),
+        observed: [0, 1, 2].map((slot) => observed(old, slot, `h${slot + 1}`, { pod: `old${slot}` })),
+      }),
+    );
+    const result = await applyPlan(plan, { hosts, clock: fakeClock(), prober: { http: async () => true, tcp: async () => true }, newPodId: () => "new", secrets: () => ({}) });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(fleet.calls.filter((c) => c.startsWith("h3")), ["h3 stop web/2 app:v1", "h3 remove web/2 app:v1"]);
+    assert.equal(fleet.graces.get("old2"), 30_000, "the old spec's 30 s, not the new 5 s");
   });
 
   it("a pull failure changes nothing", async function () {
