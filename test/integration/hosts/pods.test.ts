@@ -144,6 +144,34 @@ describe("hosts: the adapter on real engines — pods", function () {
     });
   }
 
+  it("a pod-private volume is shared by the pod's containers and removed with the pod; a named volume outlives it", async () => {
+    const named = `test-hosts-named-${podId()}`;
+    const mounts = [
+      { volume: "scratch", mountPath: "/scratch", readOnly: false },
+      { volume: "shared", mountPath: "/shared", readOnly: false },
+    ];
+    const launch = podLaunch(owner, {
+      group: "volumes",
+      main: { image: TOOLBOX, command: ["sh", "-c"], args: ["trap 'exit 0' TERM; echo from-main > /scratch/f; echo kept > /shared/f; sleep 3600 & wait"], volumeMounts: mounts },
+      sidecars: [toolbox("reader", "trap 'exit 0' TERM; sleep 3600 & wait", { volumeMounts: [{ volume: "scratch", mountPath: "/in", readOnly: true }] })],
+      spec: { ports: [], volumes: [{ name: "scratch", source: { kind: "pod" } }, { name: "shared", source: { kind: "named", volume: named } }] },
+    });
+    const { containers } = await host.launchPod(launch);
+    const read = await until("the sidecar to read what main wrote", async () => {
+      const r = await host.exec(containers[1]!.id, ["cat", "/in/f"], 5000);
+      return r.exitCode === 0 ? r : undefined;
+    });
+    assert.equal(read.output.trim(), "from-main");
+    const volumes = async () => ((await engine.listVolumes()).Volumes ?? []).map((v) => v.Name);
+    assert.ok((await volumes()).includes(`berth-${launch.pod}-scratch`));
+
+    await host.removePod(owner, launch.pod);
+    const left = await volumes();
+    assert.ok(!left.includes(`berth-${launch.pod}-scratch`), "the pod-private volume went with the pod");
+    assert.ok(left.includes(named), "the named volume stays for the next pod");
+    await engine.getVolume(named).remove();
+  });
+
   it("stopping and removing are idempotent; a removed container has no status", async () => {
     const launch = podLaunch(owner, { group: "idem", sidecars: [toolbox("s", "trap 'exit 0' TERM; while true; do sleep 1; done")] });
     const { containers } = await host.launchPod(launch);
