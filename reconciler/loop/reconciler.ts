@@ -39,6 +39,8 @@ export interface ReconcilerDeps {
   readonly applyDeps: (hosts: ReadonlyMap<string, DockerHost>, onEvent: (e: RolloutEvent) => void) => ApplyDeps;
   /** Called when the set of hosts changes, so engine event streams follow. */
   readonly onHosts?: (hosts: ReadonlyMap<string, DockerHost>) => void;
+  /** How Host documents become DockerHosts (default: dockerode); tests pass fake hosts. */
+  readonly connect?: (specs: readonly HostSpec[]) => ConnectedHosts;
 }
 
 interface Loaded {
@@ -134,7 +136,7 @@ export class Reconciler {
   private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
     const key = JSON.stringify(specs.map((h) => [h.name, h.endpoint, h.tls, h.insecure]));
     if (this.connected?.key !== key) {
-      const connected = connectHosts(specs);
+      const connected = (this.deps.connect ?? connectHosts)(specs);
       const hosts = new Map([...connected.hosts].map(([name, h]) => [name, new BackedOffHost(h, this.deps.now)]));
       this.connected = { key, hosts: { ...connected, hosts } };
       this.deps.onHosts?.(this.connected.hosts.hosts);
@@ -142,32 +144,43 @@ export class Reconciler {
     return this.connected.hosts;
   }
 
-  private async refresh(): Promise<void> {
+  /** Reads where the source points now and loads that commit if it is new. */
+  private async refresh(trigger: string): Promise<void> {
     const { source, log, metrics } = this.deps;
     try {
       const { commit } = await source.resolve();
-      if (commit === this.loaded?.commit.sha) {
-        this.sourceError = undefined;
-        return;
-      }
-      const snap = await source.checkout(commit);
       this.sourceError = undefined;
-      const result = loadFleet(snap, this.deps.subPath ? { subPath: this.deps.subPath } : {});
-      if (result.ok) {
-        this.loaded = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
-        log.info({ commit, message: snap.commit.message }, "new commit");
-      } else {
-        const diagnostics = result.diagnostics.map((d) => formatDiagnostic(d));
-        this.loaded = { commit: snap.commit, diagnostics };
-        metrics.invalidCommits.inc();
-        log.error({ commit, diagnostics }, "commit does not validate; the fleet stays at the last good commit");
-        this.journal("start", snap.commit, { result: "invalid", services: [], reason: diagnostics.slice(0, 5).join("\n"), ms: 0 });
-      }
+      await this.load(commit, trigger);
     } catch (err) {
       if (!(err instanceof GitSourceError)) throw err;
       this.sourceError = err.message;
       metrics.gitFetchErrors.inc({ code: err.code });
       log.warn({ code: err.code, retryable: err.retryable }, err.message);
+      // Started while the remote is down: converge to the commit the cache holds.
+      if (!this.loaded) {
+        const last = await source.lastGood().catch(() => undefined);
+        if (last) {
+          log.warn({ commit: last.commit }, "using the last commit fetched before, until the remote answers");
+          await this.load(last.commit, trigger).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "the cached commit cannot be read"));
+        }
+      }
+    }
+  }
+
+  private async load(commit: string, trigger: string): Promise<void> {
+    const { source, log, metrics } = this.deps;
+    if (commit === this.loaded?.commit.sha) return;
+    const snap = await source.checkout(commit);
+    const result = loadFleet(snap, this.deps.subPath ? { subPath: this.deps.subPath } : {});
+    if (result.ok) {
+      this.loaded = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
+      log.info({ commit, message: snap.commit.message }, "new commit");
+    } else {
+      const diagnostics = result.diagnostics.map((d) => formatDiagnostic(d));
+      this.loaded = { commit: snap.commit, diagnostics };
+      metrics.invalidCommits.inc();
+      log.error({ commit, diagnostics }, "commit does not validate; the fleet stays at the last good commit");
+      this.journal(trigger, snap.commit, { result: "invalid", services: [], reason: diagnostics.slice(0, 5).join("\n"), ms: 0 });
     }
   }
 
@@ -205,7 +218,7 @@ export class Reconciler {
     const t0 = now();
     const end = metrics.reconcileSeconds.startTimer({ trigger });
     try {
-      await this.refresh();
+      await this.refresh(trigger);
       const target = this.desired();
       if (!target?.fleet) return;
       const connected = this.hostsFor(target.fleet.hosts);

@@ -1,0 +1,214 @@
+/**
+ * The reconcile loop against a scripted git source and recording fake hosts:
+ * passes never overlap and a commit seen during a rollout is applied right
+ * after it; a rolled-back commit is held until a newer one; an invalid
+ * commit leaves the fleet alone; a remote that is down at start falls back
+ * to the cached commit. (End to end on real engines: test/integration/daemon.)
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import type { DockerHost, PodLaunch } from "../../../reconciler/docker/types.ts";
+import { createMetrics } from "../../../reconciler/loop/metrics.ts";
+import { Reconciler } from "../../../reconciler/loop/reconciler.ts";
+import { RemoteUnreachableError } from "../../../reconciler/source/errors.ts";
+import type { CommitSnapshot, GitSource, ResolvedRef } from "../../../reconciler/source/types.ts";
+import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
+
+const HOSTS = ["h1", "h2", "h3"].map((h) => `apiVersion: berth/v1\nkind: Host\nmetadata:\n  name: ${h}\nspec:\n  endpoint: unix:///fake/${h}.sock\n`).join("---\n");
+const web = (image: string) => `apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: ${image}\n  replicas: 3\n`;
+
+/** A git source whose branch the test moves, and whose remote it can take down. */
+class ScriptedSource implements GitSource {
+  readonly identity = "fake://fleet";
+  private readonly commits = new Map<string, CommitSnapshot>();
+  private head: string | undefined;
+  private cached: string | undefined;
+  down = false;
+
+  push(files: Record<string, string>, message: string): string {
+    const sha = (this.commits.size + 1).toString(16).padStart(40, "0");
+    this.commits.set(sha, { commit: { sha, author: "Test <t@example.invalid>", message, time: Date.UTC(2026, 10, 23) }, files: Object.entries(files).map(([p, content]) => ({ path: p, content })) });
+    this.head = sha;
+    return sha;
+  }
+  async resolve(): Promise<ResolvedRef> {
+    if (this.down || !this.head) throw new RemoteUnreachableError({ url: this.identity, cause: "connect ECONNREFUSED" });
+    return { commit: this.head, ref: "refs/heads/main" };
+  }
+  async checkout(commit: string): Promise<CommitSnapshot> {
+    if (this.down && commit !== this.cached) throw new RemoteUnreachableError({ url: this.identity, cause: "connect ECONNREFUSED" });
+    this.cached = commit;
+    return this.commits.get(commit)!;
+  }
+  async lastGood(): Promise<ResolvedRef | undefined> {
+    return this.cached ? { commit: this.cached, ref: "refs/heads/main" } : undefined;
+  }
+}
+
+/** Holds every launch until the test lets go, to look at the loop mid-rollout. */
+class Gate {
+  held = 0;
+  private waiting: (() => void)[] = [];
+  private open = true;
+  close(): void {
+    this.open = false;
+  }
+  release(): void {
+    this.open = true;
+    for (const w of this.waiting.splice(0)) w();
+  }
+  async pass(): Promise<void> {
+    if (this.open) return;
+    this.held++;
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+}
+
+function harness() {
+  const fleet = new FakeFleet();
+  const source = new ScriptedSource();
+  const gate = new Gate();
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "berth-reconciler-"));
+  let applying = 0;
+  let maxApplying = 0;
+  let ids = 0;
+  const gated = (h: DockerHost): DockerHost =>
+    Object.assign(Object.create(h) as DockerHost, {
+      launchPod: async (l: PodLaunch) => {
+        await gate.pass();
+        return h.launchPod(l);
+      },
+    });
+  const reconciler = new Reconciler({
+    source,
+    owner: "test",
+    stateDir,
+    log: pino({ level: "silent" }),
+    metrics: createMetrics(),
+    now: Date.now,
+    seed: 1,
+    connect: (specs) => ({ specs, hosts: new Map(specs.map((s) => [s.name, gated(fleet.host(s.name))])), refused: new Map() }),
+    applyDeps: (hosts, onEvent) => {
+      // Counts applies in flight: one starts with its first event and ends with "done" or a failure of the service.
+      return {
+        hosts,
+        clock: fakeClock(),
+        prober: { http: async () => true, tcp: async () => true },
+        newPodId: () => `pod${ids++}`,
+        secrets: () => ({}),
+        onEvent: (e) => {
+          if (e.phase === "pull" && e.host === "h1") maxApplying = Math.max(maxApplying, ++applying);
+          if (e.phase === "done" || e.phase === "rollback") applying--;
+          onEvent(e);
+        },
+      };
+    },
+  });
+  const images = () => [...fleet.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
+  return { fleet, source, gate, reconciler, images, maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+}
+
+async function until<T>(what: string, f: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const v = f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("Reconciler (the loop, on fake hosts)", function () {
+  let h: ReturnType<typeof harness>;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.cleanup());
+
+  it("converges a first commit and reports it applied", async function () {
+    const sha = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+    const s = h.reconciler.status();
+    assert.equal(s.source.commitApplied, sha);
+    assert.deepEqual(s.services.map((x) => [x.name, x.ready, x.health, x.lastResult]), [["web", 3, "healthy", "converged"]]);
+  });
+
+  it("a commit seen during a rollout is applied right after it; two applies never run at once", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    h.gate.close();
+    const v2 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+    const first = h.reconciler.trigger("poll");
+    await until("the v2 rollout to be under way", () => (h.gate.held > 0 ? true : undefined));
+    const v3 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v3") }, "web v3");
+    const second = h.reconciler.trigger("webhook");
+    const third = h.reconciler.trigger("poll");
+    assert.equal(h.gate.held, 1, "no second apply started while the first one runs");
+    assert.equal(h.reconciler.status().source.commitApplied === v2, false);
+    h.gate.release();
+    await Promise.all([first, second, third]);
+    assert.equal(h.maxApplying(), 1);
+    assert.equal(h.reconciler.status().source.commitApplied, v3);
+    assert.deepEqual(h.images(), ["app:v3", "app:v3", "app:v3"]);
+    assert.notEqual(v2, v3);
+  });
+
+  it("a rolled-back commit is held: later passes leave it alone until a newer commit arrives", async function () {
+    const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    h.fleet.brokenImages.add("app:broken");
+    const bad = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:broken") }, "web broken");
+    await h.reconciler.trigger("poll");
+    let s = h.reconciler.status();
+    assert.deepEqual(s.held.map((x) => x.commit), [bad]);
+    assert.match(s.held[0]!.reason, /^web: /);
+    assert.equal(s.source.commitApplied, v1);
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+
+    const launches = h.fleet.calls.filter((c) => c.includes(" launch ")).length;
+    await h.reconciler.trigger("poll");
+    await h.reconciler.trigger("resync");
+    assert.equal(h.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "the held commit is not tried again");
+
+    const fixed = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+    await h.reconciler.trigger("poll");
+    s = h.reconciler.status();
+    assert.equal(s.source.commitApplied, fixed);
+    assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
+  });
+
+  it("an invalid commit leaves the fleet at the last good one and shows file:line diagnostics", async function () {
+    const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const calls = h.fleet.calls.length;
+    const bad = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2").replace("replicas: 3", "replicas: [3") }, "broken yaml");
+    await h.reconciler.trigger("poll");
+    const s = h.reconciler.status();
+    assert.equal(s.source.commitSeen, bad);
+    assert.equal(s.source.commitApplied, v1);
+    assert.match(s.diagnostics[0]!, /^web\.yaml:\d+:\d+: error: /);
+    assert.ok(h.fleet.calls.slice(calls).every((c) => !c.includes(" launch ") && !c.includes(" stop ")), h.fleet.calls.slice(calls).join("\n"));
+  });
+
+  it("started while the remote is down: converges to the commit it fetched before, and says the remote is down", async function () {
+    const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.source.checkout(v1);
+    h.source.down = true;
+    await h.reconciler.trigger("start");
+    const s = h.reconciler.status();
+    assert.equal(s.source.commitApplied, v1);
+    assert.match(s.source.error ?? "", /cannot reach git remote fake:\/\/fleet: connect ECONNREFUSED/);
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+  });
+
+  it("heals a pod that died, between commits", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const victim = [...h.fleet.pods.values()][0]!;
+    victim.state = "exited";
+    await h.reconciler.trigger("event");
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+    assert.equal(h.fleet.pods.has(victim.pod), false, "the dead pod was replaced, not kept");
+  });
+});
