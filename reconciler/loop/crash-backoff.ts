@@ -47,6 +47,16 @@ export class CrashBackoff {
     }
   }
 
+  /** The slots of `service` waiting out a backoff now, for status. */
+  waiting(service: string, now: number): { slot: number; failures: number; retryInMs: number }[] {
+    const out: { slot: number; failures: number; retryInMs: number }[] = [];
+    for (const [key, b] of this.slots) {
+      const cut = key.lastIndexOf("/");
+      if (key.slice(0, cut) === service && b.until > now) out.push({ slot: Number(key.slice(cut + 1)), failures: b.failures, retryInMs: b.until - now });
+    }
+    return out.sort((a, b) => a.slot - b.slot);
+  }
+
   /** How long until the first recreate that `filter` holds back in `plan` may run; undefined when none is held. */
   nextRetryMs(plan: Plan, now: number): number | undefined {
     const waits = plan.services.flatMap((s) => s.changes.flatMap((c) => (c.action === "recreate" ? [(this.slots.get(`${s.name}/${c.slot}`)?.until ?? 0) - now] : []))).filter((w) => w > 0);

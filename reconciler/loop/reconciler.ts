@@ -94,7 +94,10 @@ export class Reconciler {
         ...(this.sourceError ? { error: this.sourceError } : {}),
       },
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
-      services: this.services,
+      services: this.services.map((s) => {
+        const backoff = this.crashes.waiting(s.name, this.deps.now());
+        return backoff.length ? { ...s, backoff } : s;
+      }),
       hosts: this.hosts,
       held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
       diagnostics: this.loaded?.diagnostics ?? [],

@@ -18,6 +18,8 @@ export interface ServiceStatus {
   readonly health: "healthy" | "degraded" | "down" | "progressing";
   readonly lastResult?: string;
   readonly reason?: string;
+  /** Slots whose pod keeps dying, waiting out their crash-loop backoff. */
+  readonly backoff?: readonly { readonly slot: number; readonly failures: number; readonly retryInMs: number }[];
 }
 
 export interface DaemonStatus {

@@ -56,6 +56,15 @@ describe("CrashBackoff (a crashing image cannot hammer its engine)", function ()
     assert.equal(b.nextRetryMs(crashed(), 10_000 + STABLE_MS + 1), BACKOFF_BASE_MS);
   });
 
+  it("lists the slots waiting, for status", function () {
+    const b = new CrashBackoff();
+    b.note(crashed(), 0);
+    b.note(crashed(), BACKOFF_BASE_MS);
+    assert.deepEqual(b.waiting("web", BACKOFF_BASE_MS + 500), [{ slot: 0, failures: 2, retryInMs: 2 * BACKOFF_BASE_MS - 500 }]);
+    assert.deepEqual(b.waiting("web", 3 * BACKOFF_BASE_MS), [], "nothing once the wait is over");
+    assert.deepEqual(b.waiting("api", BACKOFF_BASE_MS), []);
+  });
+
   it("holds back only recreates: other slots and other actions pass", function () {
     const b = new CrashBackoff();
     b.note(crashed(), 0);

@@ -211,4 +211,21 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
     assert.equal(h.fleet.pods.has(victim.pod), false, "the dead pod was replaced, not kept");
   });
+
+  it("a pod that dies again at once is backed off, and status says so", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const slot0 = () => [...h.fleet.pods.values()].find((p) => p.slot === 0 && p.state === "running")!;
+    slot0().state = "exited";
+    await h.reconciler.trigger("event");
+    slot0().state = "exited";
+    const launches = h.fleet.calls.filter((c) => c.includes(" launch ")).length;
+    await h.reconciler.trigger("event");
+    assert.equal(h.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "not recreated again at once");
+    const [w] = h.reconciler.status().services;
+    assert.deepEqual(w!.backoff?.map((b) => [b.slot, b.failures]), [[0, 1]]);
+    assert.ok(w!.backoff![0]!.retryInMs > 0 && w!.backoff![0]!.retryInMs <= 2000);
+    assert.equal(w!.ready, 2);
+    await h.reconciler.stop();
+  });
 });
