@@ -11,6 +11,15 @@ import { durationOption } from "./duration.ts";
 import { stateDir } from "./state-dir.ts";
 
 export async function runDaemon(opts: Record<string, unknown>): Promise<number> {
+  let intervalMs: number;
+  let resyncMs: number;
+  try {
+    intervalMs = durationOption("interval", opts["interval"]);
+    resyncMs = durationOption("resync", opts["resync"]);
+  } catch (err) {
+    process.stderr.write(`berth run: ${(err as Error).message}\n`);
+    return 1;
+  }
   const log = createLogger();
   let daemon: Daemon | undefined;
   // Signals are taken from the start: a SIGTERM during the first rollout
@@ -37,8 +46,8 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
       owner,
       stateDir: stateDir(opts),
       ...(subPath ? { subPath } : {}),
-      intervalMs: durationOption("interval", opts["interval"]),
-      resyncMs: durationOption("resync", opts["resync"]),
+      intervalMs,
+      resyncMs,
       listen: String(opts["listen"]),
       ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
       seed: seedFor(owner),

@@ -8,7 +8,7 @@ import { SourceReadError } from "../load/errors.ts";
 import { loadFleet, loadFleetParallel, type LoadResult } from "../load/load-fleet.ts";
 import { YamlParsePool } from "../load/parse-pool.ts";
 import { readRepoDir } from "../load/read-dir.ts";
-import { GitSourceError } from "../source/errors.ts";
+import { GitSourceError, NotARepositoryError } from "../source/errors.ts";
 import { openSource } from "../source/open-source.ts";
 import type { CommitInfo } from "../source/types.ts";
 import { stateDir } from "./state-dir.ts";
@@ -16,9 +16,10 @@ import { stateDir } from "./state-dir.ts";
 /** Reads the commit `--ref` (default: the remote's default branch) of `--repo`. */
 async function loadCommitForCli(opts: Record<string, unknown>, command: string): Promise<CliLoad | undefined> {
   const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
+  const defaulted = typeof opts["repo"] !== "string";
   try {
     const source = openSource({
-      repo: String(opts["repo"]),
+      repo: defaulted ? "." : String(opts["repo"]),
       ...(typeof opts["ref"] === "string" ? { ref: opts["ref"] } : {}),
       ...(subPath ? { subPath } : {}),
       stateDir: stateDir(opts),
@@ -28,7 +29,8 @@ async function loadCommitForCli(opts: Record<string, unknown>, command: string):
     return { root: ".", result: loadFleet(snapshot, subPath === undefined ? {} : { subPath }), source: { identity: source.identity, commit: snapshot.commit } };
   } catch (err) {
     if (err instanceof GitSourceError) {
-      process.stderr.write(`berth ${command}: ${err.message}\n`);
+      const hint = defaulted && err instanceof NotARepositoryError ? "; without --repo berth reads the commits of the current directory's repository: pass --repo URL|PATH, or a DIR to read files on disk" : "";
+      process.stderr.write(`berth ${command}: ${err.message}${hint}\n`);
       return undefined;
     }
     throw err;
@@ -53,8 +55,9 @@ export interface CliLoad {
  * commits is issue 4), or an unreadable folder.
  */
 export async function loadForCli(dir: string | undefined, opts: Record<string, unknown>, command: string): Promise<CliLoad | undefined> {
-  if (dir === undefined && typeof opts["repo"] === "string") return loadCommitForCli(opts, command);
-  const root = dir ?? ".";
+  // DESIGN §5: without --repo, the current directory's repository, read as a commit.
+  if (dir === undefined) return loadCommitForCli(opts, command);
+  const root = dir;
   const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
   try {
     const snapshot = await readRepoDir(root, subPath === undefined ? {} : { subPath });

@@ -2,7 +2,7 @@
  * Reads a folder on disk as a repository snapshot, for `berth validate DIR`
  * (editors, pre-commit hooks, a checked-out pull request). It applies the
  * refusal rules a hostile repository calls for: symlinks that leave the
- * root and oversized files are refused, hidden folders are skipped.
+ * root and oversized files are refused, hidden folders and `node_modules` are skipped.
  */
 import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
@@ -18,7 +18,7 @@ export interface ReadDirOptions {
 }
 
 /**
- * Reads every `.yaml`/`.yml` file under `root` (hidden folders skipped).
+ * Reads every `.yaml`/`.yml` file under `root` (hidden folders and `node_modules` skipped).
  * Paths in the result are relative to `root`, `/`-separated.
  * @throws {SourceReadError} when `root` (or the sub-path) is not a readable folder.
  * @example const snapshot = await readRepoDir("examples-repo");
@@ -70,7 +70,7 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
         isDir = (await stat(real)).isDirectory();
       }
       if (isDir) {
-        if (entry.name.startsWith(".")) continue;
+        if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
         const real = await realpath(target);
         if (visited.has(real)) continue; // a symlink loop, or a folder already read
         visited.add(real);

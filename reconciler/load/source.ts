@@ -26,12 +26,13 @@ export interface RepoSnapshot {
   readonly refused?: readonly RefusedFile[];
 }
 
-/** True for the files the loader reads: `.yaml`/`.yml`, outside hidden folders, under `subPath` when given. */
+/** True for the files the loader reads: `.yaml`/`.yml`, outside hidden folders and `node_modules`, under `subPath` when given. */
 export function isFleetFile(path: string, subPath?: string): boolean {
   if (!/\.ya?ml$/.test(path)) return false;
   const parts = path.split("/");
-  // Hidden folders hold tool state (.git, .github, .vscode), not fleet documents.
-  if (parts.slice(0, -1).some((p) => p.startsWith("."))) return false;
+  // Hidden folders hold tool state (.git, .github, .vscode), and node_modules
+  // other people's packages (their CI files are YAML too): not fleet documents.
+  if (parts.slice(0, -1).some((p) => p.startsWith(".") || p === "node_modules")) return false;
   if (subPath === undefined) return true;
   const prefix = normaliseSubPath(subPath);
   return prefix === "" || path.startsWith(`${prefix}/`);

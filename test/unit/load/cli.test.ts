@@ -2,7 +2,9 @@
  * `berth validate` and `berth render` as a user runs them: output and exit code.
  */
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { runRender } from "../../../reconciler/cli/render.ts";
 import { runValidate } from "../../../reconciler/cli/validate.ts";
@@ -30,6 +32,23 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
 }
 
 describe("berth validate", () => {
+  it("without --repo or a DIR reads the current directory's repository, and says what to do when there is none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-no-repo-"));
+    const err: string[] = [];
+    const write = process.stderr.write;
+    const cwd = process.cwd();
+    process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+    process.chdir(dir);
+    try {
+      assert.equal(await runValidate(undefined, { format: "text" }), 1);
+    } finally {
+      process.chdir(cwd);
+      process.stderr.write = write;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.match(err.join(""), /^berth validate: .*berth-no-repo-\w+ is not a git repository .*; without --repo berth reads the commits of the current directory's repository: pass --repo URL\|PATH, or a DIR to read files on disk\n$/);
+  });
+
   it("prints every error as file:line:col with the folder as given, and exits 1", async () => {
     const r = await capture(() => runValidate(BROKEN, { format: "text" }));
     assert.equal(r.code, 1);

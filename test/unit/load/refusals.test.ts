@@ -114,6 +114,14 @@ describe("readRepoDir", () => {
     assert.deepEqual(snapshot.refused, []);
   });
 
+  it("skips node_modules, whose packages carry YAML of their own", async () => {
+    await mkdir(join(root, "node_modules", "pkg"), { recursive: true });
+    await writeFile(join(root, "node_modules", "pkg", "ci.yml"), "language: node_js\n");
+    await writeFile(join(root, "hosts.yaml"), "kind: Host\n");
+    const snapshot = await readRepoDir(root);
+    assert.deepEqual(snapshot.files.map((f) => f.path), ["hosts.yaml"]);
+  });
+
   it("refuses a file over the size cap without reading it", async () => {
     await writeFile(join(root, "big.yaml"), "# ".padEnd(200, "x"));
     const snapshot = await readRepoDir(root, { maxFileBytes: 100 });
