@@ -45,6 +45,7 @@ export class Daemon {
           opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
           void this.reconciler.trigger("event");
         },
+        ours: (e) => e.pod !== undefined && this.reconciler.isOwnChange(e.pod),
         resubscribed: (host) => {
           opts.log.info({ host }, `following ${host}'s events again; resyncing what was missed`);
           void this.reconciler.trigger("resync");

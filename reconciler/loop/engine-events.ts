@@ -30,6 +30,8 @@ export class EngineEvents {
       readonly drift: (e: EngineEvent) => void;
       /** A stream ended earlier is followed again: events in between were missed, so resync. */
       readonly resubscribed: (host: string) => void;
+      /** Events berth caused itself (its own stops and removals), dropped before debouncing. */
+      readonly ours?: (e: EngineEvent) => boolean;
     },
     private readonly log: Logger,
     private readonly timing: EngineEventsTiming = DEFAULT_TIMING,
@@ -64,7 +66,7 @@ export class EngineEvents {
         // The stream works again: the next failure starts the backoff afresh.
         next = this.timing.resubscribeMs;
         // Job runs end by design; only services drift.
-        if (e.action === "healthy" || e.action === "start" || e.kind === "job") return;
+        if (e.action === "healthy" || e.action === "start" || e.kind === "job" || this.on.ours?.(e)) return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => this.on.drift(e), this.timing.debounceMs);
       },

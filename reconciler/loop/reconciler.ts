@@ -49,6 +49,9 @@ interface Loaded {
   readonly diagnostics: readonly string[];
 }
 
+/** How long after berth stops or removes a pod its engine events are taken as berth's own. */
+const OWN_EVENT_MS = 60_000;
+
 export class Reconciler {
   private running: Promise<void> | undefined;
   private again: string | undefined;
@@ -60,6 +63,8 @@ export class Reconciler {
   private readonly crashes = new CrashBackoff();
   private retry: NodeJS.Timeout | undefined;
   private readonly results = new Map<string, { result: string; reason?: string }>();
+  /** Pods berth itself is stopping or removing, until when: their engine events are not drift. */
+  private readonly changing = new Map<string, number>();
   /** Pods that passed berth's own probe in a rollout; see servicesFromPlan. */
   private verified = new Set<string>();
   private sourceError: string | undefined;
@@ -103,6 +108,13 @@ export class Reconciler {
       diagnostics: this.loaded?.diagnostics ?? [],
       jobs: this.jobsStatus(),
     };
+  }
+
+  /** True when `pod` is one berth stopped or removed itself in the last minute: its die/stop/destroy events are not drift. */
+  isOwnChange(pod: string): boolean {
+    const t = this.deps.now();
+    for (const [p, until] of this.changing) if (until <= t) this.changing.delete(p);
+    return this.changing.has(pod);
   }
 
   /** Runs a pass now, or right after the one in progress. Resolves when no pass is left to run. */
@@ -254,6 +266,7 @@ export class Reconciler {
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
       const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => {
         if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
+        if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
         log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
       }));
       // What runs now, observed before anything below changes status: held

@@ -75,6 +75,21 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     assert.deepEqual(drifts.map((e) => e.action), ["unhealthy"]);
   });
 
+  it("drops the events berth caused itself before debouncing, so a real drift in the same burst still counts", async function () {
+    events.close();
+    events = new EngineEvents("o", { drift: (e) => drifts.push(e), resubscribed: () => undefined, ours: (e) => e.pod === "mine" }, pino({ level: "silent" }), TIMING);
+    const h1 = new StreamHost("h1");
+    events.follow(new Map([["h1", h1.asHost()]]));
+    h1.emit("die", { pod: "theirs" });
+    h1.emit("stop", { pod: "mine" });
+    h1.emit("destroy", { pod: "mine" });
+    await sleep(60);
+    assert.deepEqual(drifts.map((e) => [e.pod, e.action]), [["theirs", "die"]]);
+    h1.emit("destroy", { pod: "mine" });
+    await sleep(60);
+    assert.equal(drifts.length, 1, "berth's own removal alone is no drift");
+  });
+
   it("re-subscribes after an engine restart, then resyncs what it missed", async function () {
     const h1 = new StreamHost("h1");
     events.follow(new Map([["h1", h1.asHost()]]));

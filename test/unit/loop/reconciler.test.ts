@@ -202,6 +202,16 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
   });
 
+  it("knows the pods it stopped or removed itself, so their engine events are not taken for drift", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const v1Pods = [...h.fleet.pods.keys()];
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+    await h.reconciler.trigger("poll");
+    assert.ok(v1Pods.every((p) => h.reconciler.isOwnChange(p)), "the replaced v1 pods");
+    assert.ok([...h.fleet.pods.keys()].every((p) => !h.reconciler.isOwnChange(p)), "the running v2 pods are not");
+  });
+
   it("heals a pod that died, between commits", async function () {
     h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
     await h.reconciler.trigger("start");
