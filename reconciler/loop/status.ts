@@ -46,7 +46,8 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
   return plan.services
     .filter((s) => s.kind === "service")
     .map((s) => {
-      const kept = s.changes.flatMap((c) => (c.action === "keep" ? [c.from] : []));
+      // A pod being replaced still serves until its replacement is ready: it counts.
+      const kept = s.changes.flatMap((c) => (c.action === "keep" || c.action === "replace" ? [c.from] : []));
       const ready = kept.filter(isReady);
       const pending = s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced");
       const count = new Map<string, number>();

@@ -23,6 +23,13 @@ describe("servicesFromPlan (what /status and berth status show per service)", fu
     assert.deepEqual({ ready: web!.ready, health: web!.health }, { ready: 3, health: "healthy" });
   });
 
+  it("during a rolling update the pods being replaced still serve: 3/3 ready, progressing", function () {
+    const v2 = pod({ specHash: "hash-v2" });
+    const plan = diffFleet(input({ services: [service({ pod: v2 })], observed: [observed(v1, 0, "h1"), observed(v1, 1, "h2"), observed(v1, 2, "h3")] }));
+    const [web] = servicesFromPlan(plan, new Map());
+    assert.deepEqual({ ready: web!.ready, health: web!.health, hosts: web!.hosts }, { ready: 3, health: "progressing", hosts: ["h1", "h2", "h3"] });
+  });
+
   it("an unhealthy pod is not ready, and a pending change shows as progressing", function () {
     const plan = diffFleet(input({ observed: [observed(v1, 0, "h1"), observed(v1, 1, "h2"), observed(v1, 2, "h3", { health: "unhealthy" })] }));
     const [web] = servicesFromPlan(plan, new Map());
