@@ -82,16 +82,22 @@ export class Daemon {
         status: () => this.reconciler.status(),
         registry: opts.metrics.registry,
         ...(opts.webhookSecret ? { webhookSecret: opts.webhookSecret } : {}),
-        onWebhook: () => void this.reconciler.trigger("webhook"),
+        onWebhook: () => void this.pass("webhook"),
       }),
       opts.listen,
     );
     opts.log.info({ listen: this.address, source: opts.source.identity, owner: opts.owner }, "berth run: started");
     // The first pass may be a long rollout: serve status and take signals meanwhile.
-    void this.reconciler.trigger("start").then(() => this.jobs.sync());
-    this.timers.push(setInterval(() => void this.reconciler.trigger("poll").then(() => this.jobs.sync()), opts.intervalMs));
+    void this.pass("start");
+    this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));
     this.timers.push(setInterval(() => void this.reconciler.trigger("resync"), opts.resyncMs));
-    this.watcher = opts.source.watch?.(() => void this.reconciler.trigger("watch").then(() => this.jobs.sync()));
+    this.watcher = opts.source.watch?.(() => void this.pass("watch"));
+  }
+
+  /** A pass that may have moved to a new commit: the job schedules follow it. */
+  private async pass(trigger: string): Promise<void> {
+    await this.reconciler.trigger(trigger);
+    this.jobs.sync();
   }
 
   /** Finishes the pass in progress, then stops everything. */
