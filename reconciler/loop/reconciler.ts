@@ -62,6 +62,8 @@ export class Reconciler {
   private connected: { key: string; hosts: ConnectedHosts } | undefined;
   private readonly crashes = new CrashBackoff();
   private retry: NodeJS.Timeout | undefined;
+  /** Aborted by stop(): the apply under way finishes its steps in progress and starts no new one. */
+  private readonly stopSignal = new AbortController();
   private readonly results = new Map<string, { result: string; reason?: string }>();
   /** Pods berth itself is stopping or removing, until when: their engine events are not drift. */
   private readonly changing = new Map<string, number>();
@@ -139,6 +141,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retry);
+    this.stopSignal.abort();
     await this.running;
   }
 
@@ -264,11 +267,12 @@ export class Reconciler {
       // While the rollout runs, status shows the services it changes as progressing.
       this.services = this.statusOf(raw);
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
-      const result = await applyPlan(plan, this.deps.applyDeps(connected.hosts, (e) => {
+      const deps = this.deps.applyDeps(connected.hosts, (e) => {
         if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
         if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
         log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
-      }));
+      });
+      const result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
       // What runs now, observed before anything below changes status: held
       // commits, results and services then change together, never half-way.
       const after = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed }).then(
@@ -279,10 +283,17 @@ export class Reconciler {
         },
       );
       for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
-      const failed = result.services.filter((s) => s.result !== "converged");
-      const outcome: JournalEntry["result"] = failed.length === 0 ? (result.ok ? "converged" : "failed") : failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed";
+      const interrupted = result.services.some((s) => s.result === "interrupted");
+      const failed = result.services.filter((s) => s.result !== "converged" && s.result !== "interrupted");
+      const outcome: JournalEntry["result"] =
+        failed.length > 0
+          ? failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed"
+          : interrupted ? "interrupted" : result.ok ? "converged" : "failed";
       metrics.applies.inc({ result: outcome });
-      if (failed.length === 0) {
+      if (interrupted && failed.length === 0) {
+        // Neither good nor held: the next start picks the commit up where this one stopped.
+        log.info({ commit: target.commit.sha }, "rollout interrupted by shutdown; the next start finishes it");
+      } else if (failed.length === 0) {
         this.good = target;
       } else if (isNew) {
         const reason = failed.map((s) => `${s.service}: ${s.reason ?? s.result}`).join("; ");

@@ -34,6 +34,8 @@ export interface ApplyDeps {
   readonly onEvent?: (e: RolloutEvent) => void;
   /** Services rolled at the same time (default 4). */
   readonly serviceConcurrency?: number;
+  /** Aborted when berth is stopping: steps under way finish, no new one starts. */
+  readonly signal?: AbortSignal;
 }
 
 type Replace = Extract<PlanChange, { action: "replace" }>;
@@ -220,8 +222,9 @@ class ServiceRollout {
       });
       inFlight.add(p);
     };
-    while ((queue.length > 0 && !failure) || inFlight.size > 0) {
-      const next = failure ? undefined : queue[0];
+    const stopping = () => this.deps.signal?.aborted === true;
+    while ((queue.length > 0 && !failure && !stopping()) || inFlight.size > 0) {
+      const next = failure || stopping() ? undefined : queue[0];
       let started = false;
       if (next && next.order === "start-first" && tokens.surge > 0) {
         begin(next, "surge");
@@ -256,8 +259,13 @@ class ServiceRollout {
       return { service: name, result: "paused", reason };
     }
 
-    // Converged: old pods that were kept for a rollback go now, then removals.
+    // Converged (or interrupted): old pods that were kept for a rollback go
+    // now, their replacements are ready. Removals wait for a full run.
     await Promise.all(done.map((d) => this.remove({ host: d.change.from.host, pod: d.change.from.pod, slot: d.change.slot }, "replaced")));
+    if (queue.length > 0) {
+      this.events("done", `interrupted: ${done.length} of ${replaces.length} replaced; the rest is left for the next run`);
+      return { service: name, result: "interrupted", reason: `berth was stopping: ${done.length} of ${replaces.length} replacements done` };
+    }
     await Promise.all(removes.map((c) => this.retire(c.from, c.reason)));
     this.events("done", "converged");
     return { service: name, result: "converged" };
@@ -271,7 +279,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const services = await Promise.all(
     plan.services.map((svc) =>
       limit(() =>
-        new ServiceRollout(plan, svc, deps).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err) })),
+        deps.signal?.aborted
+          ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
+          : new ServiceRollout(plan, svc, deps).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err) })),
       ),
     ),
   );

@@ -18,8 +18,12 @@ export interface RolloutEvent {
 
 export interface ServiceResult {
   readonly service: string;
-  /** `converged`; `rolled-back` (failed, previous spec restored); `paused` (failed, left as it stands); `failed` (could not even roll back). */
-  readonly result: "converged" | "rolled-back" | "paused" | "failed";
+  /**
+   * `converged`; `rolled-back` (failed, previous spec restored); `paused` (failed, left as it
+   * stands); `failed` (could not even roll back); `interrupted` (berth was stopping: the steps
+   * under way were finished, the rest left for the next run).
+   */
+  readonly result: "converged" | "rolled-back" | "paused" | "failed" | "interrupted";
   readonly reason?: string;
 }
 

@@ -265,6 +265,25 @@ describe("berth run (the daemon) on the bed", function () {
     assert.deepEqual(await versions(), ["v2", "v2", "v2"]);
   });
 
+  it("on SIGTERM mid-rollout finishes the step under way and exits 0; the next start finishes the rollout", async function () {
+    const slow = `${HEALTH}\n  rollout:\n    minReady: 2s`.replace("  rollout:\n    progressDeadline: 8s\n", "");
+    const v1 = push({ "web.yaml": web("v1", slow), "job.yaml": JOB }, "web back to v1, slowly");
+    await until("a v1 pod on an engine", async () => ((await webMains()).some((c) => c.Image.endsWith(":v1")) ? true : undefined), 30_000);
+    const t0 = Date.now();
+    assert.equal(await stopDaemon("SIGTERM"), 0);
+    const took = Date.now() - t0;
+    assert.ok(took < 8_000, `stopped after the step under way, not the whole rollout (${took} ms)`);
+    const mains = await webMains();
+    assert.deepEqual(mains.map((c) => c.State), ["running", "running", "running"], "3 running pods, nothing left stopped");
+    const mixed = await versions();
+    assert.ok(mixed.includes("v1") && mixed.includes("v2"), `part done, part left for the next start: ${mixed.join(",")}`);
+
+    await startDaemon();
+    await converged(v1);
+    assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
+    assert.equal((await webMains()).length, 3);
+  });
+
   it("stops on SIGTERM and exits 0; berth history shows the deployments", async function () {
     assert.equal(await stopDaemon("SIGTERM"), 0);
     const out = execFileSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), "history", "--owner", owner], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: "utf8" });
@@ -272,5 +291,6 @@ describe("berth run (the daemon) on the bed", function () {
     assert.match(out, /Dana Deployer/);
     assert.match(out, /web broken\s+rolled-back/);
     assert.match(out, /broken yaml\s+invalid/);
+    assert.match(out, /web back to v1, slowly\s+interrupted/);
   });
 });

@@ -154,6 +154,25 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     assert.notEqual(v2, v3);
   });
 
+  it("stopped mid-rollout: the step under way finishes, the commit is neither applied nor held, and the next start finishes it", async function () {
+    const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    h.gate.close();
+    const v2 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+    const pass = h.reconciler.trigger("poll");
+    await until("the first v2 launch", () => (h.gate.held > 0 ? true : undefined));
+    const stopped = h.reconciler.stop();
+    h.gate.release();
+    await Promise.all([pass, stopped]);
+    const s = h.reconciler.status();
+    assert.equal(s.source.commitApplied, v1);
+    assert.deepEqual(s.held, []);
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v2"]);
+    assert.equal(s.services[0]!.lastResult, "interrupted");
+    assert.equal(h.gate.held, 1, "no launch after the stop");
+    assert.notEqual(v1, v2);
+  });
+
   it("a rolled-back commit is held: later passes leave it alone until a newer commit arrives", async function () {
     const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
     await h.reconciler.trigger("start");

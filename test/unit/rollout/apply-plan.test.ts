@@ -109,6 +109,32 @@ describe("applyPlan (fake hosts)", function () {
     assert.equal(fleet.graces.get("old2"), 30_000, "the old spec's 30 s, not the new 5 s");
   });
 
+  it("when berth is stopping, the replacement under way finishes, no new one starts, and nothing is left stopped", async function () {
+    const fleet = new FakeFleet();
+    ["h1", "h2", "h3"].forEach((h, i) => fleet.seed(h, `old${i}`, "web", i, V1, `hash-${V1}`));
+    const hosts = new Map(["h1", "h2", "h3"].map((n) => [n, fleet.host(n)]));
+    const observedNow = (await Promise.all([...hosts.values()].map((h) => h.observe("o")))).flat();
+    const plan = diffFleet({ owner: "o", commit: "c2", now: 0, services: [service({ pod: podOf("app:v2") })], placements: [0, 1, 2].map((slot) => ({ group: "web", slot, host: `h${slot + 1}` })), unplaced: [], hosts: ["h1", "h2", "h3"].map((name) => ({ name, state: "ready" as const })), observed: observedNow });
+    const stop = new AbortController();
+    let n = 0;
+    const result = await applyPlan(plan, {
+      hosts,
+      clock: fakeClock(),
+      prober: { http: async () => true, tcp: async () => true },
+      newPodId: () => `new${n++}`,
+      secrets: () => ({}),
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.phase === "start") stop.abort();
+      },
+    });
+    assert.equal(result.services[0]!.result, "interrupted");
+    assert.match(result.services[0]!.reason ?? "", /1 of 3 replacements done/);
+    assert.equal(result.ok, false);
+    assert.deepEqual(images(fleet), [V1, V1, "app:v2"]);
+    assert.equal([...fleet.pods.values()].filter((p) => p.state !== "running").length, 0, "the replaced old pod was removed, not left stopped");
+  });
+
   it("a pull failure changes nothing", async function () {
     const { result, fleet } = await roll({ image: "app:missing", setup: (f) => f.unpullable.add("app:missing") });
     assert.equal(result.services[0]!.result, "failed");
