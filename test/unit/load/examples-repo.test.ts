@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { spawnSync } from "node:child_process";
+import { parse, parseAllDocuments } from "yaml";
 import { loadFleet } from "../../../reconciler/load/load-fleet.ts";
 import { readRepoDir } from "../../../reconciler/load/read-dir.ts";
 import { documentValidators } from "../../../reconciler/load/schema.ts";
@@ -80,5 +81,22 @@ describe("examples-repo", () => {
     for (const w of [...services, ...jobs]) {
       for (const c of w.pod.containers) assert.match(c.image, /^127\.0\.0\.1:5000\/berth\/(app|toolbox):/);
     }
+  });
+
+  it("the pull-request workflow runs berth commands with options berth has, and is not read as fleet files", async () => {
+    const file = join(EXAMPLES, ".github", "workflows", "berth-plan.yaml");
+    const workflow = parse(readFileSync(file, "utf8")) as { on: { pull_request: unknown }; jobs: { plan: { steps: { run?: string }[] } } };
+    assert.ok(workflow.on.pull_request);
+    const runs = workflow.jobs.plan.steps.flatMap((st) => (st.run ? [st.run] : [])).join("\n");
+    const cli = resolve(EXAMPLES, "..", "reconciler", "cli", "main.ts");
+    for (const [command, options] of [
+      ["validate", ["--repo"]],
+      ["plan", ["--repo", "--owner", "--format", "--detailed-exitcode"]],
+    ] as const) {
+      assert.match(runs, new RegExp(`main\\.js ${command} `), `the workflow runs berth ${command}`);
+      const help = spawnSync(process.execPath, ["--import", "tsx", cli, command, "--help"], { encoding: "utf8" }).stdout;
+      for (const o of options) assert.ok(help.includes(o), `berth ${command} has ${o}`);
+    }
+    assert.ok(!(await readRepoDir(EXAMPLES)).files.some((f) => f.path.startsWith(".github/")));
   });
 });
