@@ -5,7 +5,7 @@
  * loop itself always starts from what git and the engines show.
  */
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export interface JournalEntry {
@@ -29,10 +29,18 @@ export function journalFile(stateDir: string, owner: string): string {
   return path.join(stateDir, "journal", `${createHash("sha256").update(owner).digest("hex").slice(0, 16)}.jsonl`);
 }
 
-export function appendJournal(stateDir: string, entry: JournalEntry): void {
+/** Past this size the journal keeps its newest half (drift heals of a long-lived daemon add up). */
+export const JOURNAL_MAX_BYTES = 4 * 1024 * 1024;
+
+export function appendJournal(stateDir: string, entry: JournalEntry, maxBytes = JOURNAL_MAX_BYTES): void {
   const file = journalFile(stateDir, entry.owner);
   mkdirSync(path.dirname(file), { recursive: true });
   appendFileSync(file, `${JSON.stringify(entry)}\n`);
+  if (statSync(file).size <= maxBytes) return;
+  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+  // Written aside and renamed: a crash leaves the old journal or the new one, never half of one.
+  writeFileSync(`${file}.tmp`, `${lines.slice(Math.floor(lines.length / 2)).join("\n")}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
 /** Entries of one owner (or of every owner when absent), oldest first; unreadable lines are skipped. */
