@@ -58,7 +58,7 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     h1.emit("stop");
     h1.emit("destroy");
     assert.equal(drifts.length, 0, "debounced");
-    await sleep(60);
+    await sleep(120);
     assert.deepEqual(drifts.map((e) => e.action), ["destroy"]);
   });
 
@@ -68,10 +68,10 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     h1.emit("start");
     h1.emit("healthy");
     h1.emit("die", { kind: "job", exitCode: 0 });
-    await sleep(60);
+    await sleep(120);
     assert.equal(drifts.length, 0);
     h1.emit("unhealthy");
-    await sleep(60);
+    await sleep(120);
     assert.deepEqual(drifts.map((e) => e.action), ["unhealthy"]);
   });
 
@@ -83,10 +83,10 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     h1.emit("die", { pod: "theirs" });
     h1.emit("stop", { pod: "mine" });
     h1.emit("destroy", { pod: "mine" });
-    await sleep(60);
+    await sleep(120);
     assert.deepEqual(drifts.map((e) => [e.pod, e.action]), [["theirs", "die"]]);
     h1.emit("destroy", { pod: "mine" });
-    await sleep(60);
+    await sleep(120);
     assert.equal(drifts.length, 1, "berth's own removal alone is no drift");
   });
 
@@ -95,11 +95,11 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     events.follow(new Map([["h1", h1.asHost()]]));
     h1.end();
     assert.equal(h1.subscriptions, 1);
-    await sleep(50);
+    await sleep(120);
     assert.equal(h1.subscriptions, 2, "followed again after the first backoff");
     assert.deepEqual(resubscribed, ["h1"]);
     h1.emit("die");
-    await sleep(60);
+    await sleep(120);
     assert.equal(drifts.length, 1, "events of the new stream arrive");
   });
 
@@ -128,7 +128,7 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     assert.deepEqual([h1.subscriptions, h2.subscriptions], [1, 1], "following again does not subscribe twice, nor jump a pending retry");
     events.follow(new Map());
     assert.equal(h1.closed, 1);
-    await sleep(60);
+    await sleep(120);
     assert.equal(h2.subscriptions, 1, "no retry for a host no longer followed");
   });
 
@@ -138,7 +138,7 @@ describe("EngineEvents (the daemon's self-healing trigger)", function () {
     h1.emit("die");
     h1.end();
     events.close();
-    await sleep(60);
+    await sleep(120);
     assert.deepEqual(drifts, []);
     assert.equal(h1.subscriptions, 1);
   });
