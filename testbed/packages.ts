@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 
 const run = promisify(execFile);
 
-export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2"] as const;
+/** openssl makes the certificates of the mutual-TLS test. */
+export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl"] as const;
 
 export class MissingPackagesError extends Error {
   readonly code = "BED_PACKAGES_MISSING";

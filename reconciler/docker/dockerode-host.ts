@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
-import { HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
+import { EndpointRefusedError, HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
 import { EventLines } from "./event-lines.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
 import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
@@ -15,6 +15,19 @@ import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EAI_AGAIN", "ENOTFOUND", "EPIPE"]);
 const OBSERVE_TIMEOUT_MS = 10_000;
+
+/** TLS failures need a human (a certificate to fix), not a retry: what to fix, by error code. */
+function tlsFailure(code: string): string | undefined {
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "the engine's certificate is not issued for this address; fix its subjectAltName or the endpoint";
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return "the engine's certificate is outside its validity period";
+  if (/^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT(_LOCALLY)?)|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/.test(code)) {
+    return "the engine's certificate is not signed by the CA in the Host's tls.ca";
+  }
+  if (/^ERR_SSL_(TLSV1|TLSV13|SSLV3)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|ACCESS_DENIED)$/.test(code)) {
+    return "the engine refused the client certificate in the Host's tls.cert (is it signed by the engine's CA?)";
+  }
+  return undefined;
+}
 
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -50,10 +63,12 @@ export class DockerodeHost implements DockerHost {
   readonly address: string;
   private readonly docker: Docker;
   private readonly endpoint: string;
+  private readonly tls: boolean;
 
   constructor(spec: EndpointSpec, private readonly env: NodeJS.ProcessEnv = process.env) {
     const conn = resolveEndpoint(spec);
     this.name = spec.name;
+    this.tls = conn.kind === "tcp" && conn.tls !== undefined;
     this.endpoint = spec.endpoint;
     this.address = conn.address;
     this.docker =
@@ -68,7 +83,13 @@ export class DockerodeHost implements DockerHost {
       return await fn();
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code && UNREACHABLE.has(code)) throw new HostUnreachableError({ host: this.name, endpoint: this.endpoint, cause: `${what}: ${causeOf(err)}` });
+      if (code && UNREACHABLE.has(code)) {
+        // With TLS 1.3 an engine that refuses the client certificate just closes the connection.
+        const hint = this.tls && code === "ECONNRESET" ? " (if this persists: does the engine accept the Host's tls.cert?)" : "";
+        throw new HostUnreachableError({ host: this.name, endpoint: this.endpoint, cause: `${what}: ${causeOf(err)}${hint}` });
+      }
+      const tlsReason = code ? tlsFailure(code) : undefined;
+      if (tlsReason) throw new EndpointRefusedError({ host: this.name, endpoint: this.endpoint, reason: `${what} at ${this.endpoint}: ${tlsReason} (${causeOf(err)})` });
       throw err;
     }
   }
