@@ -49,13 +49,21 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-function registryAuth(image: string, env: NodeJS.ProcessEnv): Record<string, string> {
-  const username = env.BERTH_REGISTRY_USERNAME;
-  const password = env.BERTH_REGISTRY_PASSWORD;
-  if (!username || !password) return {};
+/** The registry an image reference names (`docker.io` when it names none). */
+export function registryOf(image: string): string {
   const first = image.split("/")[0] ?? "";
-  const serveraddress = first.includes(".") || first.includes(":") ? first : "docker.io";
-  return { username, password, serveraddress };
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
+}
+
+/**
+ * Credentials for pulling `image`: BERTH_REGISTRY_USERNAME and _PASSWORD, sent
+ * only to the registry named by BERTH_REGISTRY_SERVER, never to another one
+ * an image happens to come from.
+ */
+function registryAuth(image: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  const { BERTH_REGISTRY_USERNAME: username, BERTH_REGISTRY_PASSWORD: password, BERTH_REGISTRY_SERVER: server } = env;
+  if (!username || !password || !server || registryOf(image) !== server) return {};
+  return { username, password, serveraddress: server };
 }
 
 export class DockerodeHost implements DockerHost {
