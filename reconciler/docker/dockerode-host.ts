@@ -9,6 +9,7 @@ import { containerName, createOptions, podVolumeName } from "./container-config.
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
 import { EndpointRefusedError, HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
 import { EventLines } from "./event-lines.ts";
+import { registryAuth } from "./registry-auth.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
 import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
 import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch, PublishedPort } from "./types.ts";
@@ -47,23 +48,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms);
     }),
   ]);
-}
-
-/** The registry an image reference names (`docker.io` when it names none). */
-export function registryOf(image: string): string {
-  const first = image.split("/")[0] ?? "";
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
-}
-
-/**
- * Credentials for pulling `image`: BERTH_REGISTRY_USERNAME and _PASSWORD, sent
- * only to the registry named by BERTH_REGISTRY_SERVER, never to another one
- * an image happens to come from.
- */
-function registryAuth(image: string, env: NodeJS.ProcessEnv): Record<string, string> {
-  const { BERTH_REGISTRY_USERNAME: username, BERTH_REGISTRY_PASSWORD: password, BERTH_REGISTRY_SERVER: server } = env;
-  if (!username || !password || !server || registryOf(image) !== server) return {};
-  return { username, password, serveraddress: server };
 }
 
 export class DockerodeHost implements DockerHost {

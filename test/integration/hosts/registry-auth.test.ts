@@ -1,6 +1,7 @@
 /**
  * Pulls from a registry that requires a login, with the credentials from
- * berth's environment (BERTH_REGISTRY_SERVER, _USERNAME and _PASSWORD):
+ * berth's environment (BERTH_REGISTRY_SERVER, _USERNAME and _PASSWORD, or
+ * BERTH_REGISTRY_CONFIG):
  * a second `docker-registry` with htpasswd auth, started by this suite next
  * to the bed's open one.
  */
@@ -102,6 +103,15 @@ describe("hosts: pulling from a registry that requires a login", function () {
 
   it("credentials for another registry are not sent to this one", async function () {
     await assert.rejects(h2().host({ BERTH_REGISTRY_SERVER: "registry.example.com", BERTH_REGISTRY_USERNAME: USER, BERTH_REGISTRY_PASSWORD: PASSWORD }).pull(image), PullError);
+  });
+
+  it("with BERTH_REGISTRY_CONFIG (a docker config.json) naming this registry, the engine pulls it", async function () {
+    const { engine, host } = h2();
+    const config = path.join(dir, "config.json");
+    writeFileSync(config, JSON.stringify({ auths: { [addr]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }));
+    await host({ BERTH_REGISTRY_CONFIG: config }).pull(image);
+    assert.ok((await engine.getImage(image).inspect()).RepoTags.includes(image));
+    await engine.getImage(image).remove({ force: true });
   });
 
   it("with BERTH_REGISTRY_SERVER, _USERNAME and _PASSWORD for it, the engine pulls it", async function () {
