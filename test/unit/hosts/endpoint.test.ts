@@ -120,6 +120,14 @@ describe("hosts: endpoint", () => {
       env: { DOCKER_HOST: "tcp://docker.example:2376", DOCKER_TLS_VERIFY: "1", HOME: "/home/ops" },
       want: { name: "local", endpoint: "tcp://docker.example:2376", tls: { ca: "/home/ops/.docker/ca.pem", cert: "/home/ops/.docker/cert.pem", key: "/home/ops/.docker/key.pem" } },
     },
+    // As `docker` reads it (os.Getenv != ""): "0" turns TLS on too (moby/moby#22411), so berth never talks plain to an engine the CLI reaches over TLS.
+    {
+      name: "DOCKER_TLS_VERIFY=0 still means TLS",
+      env: { DOCKER_HOST: "tcp://docker.example:2376", DOCKER_TLS_VERIFY: "0", DOCKER_CERT_PATH: "/c" },
+      want: { name: "local", endpoint: "tcp://docker.example:2376", tls: { ca: "/c/ca.pem", cert: "/c/cert.pem", key: "/c/key.pem" } },
+    },
+    { name: "an empty DOCKER_TLS_VERIFY is unset", env: { DOCKER_HOST: "tcp://127.0.0.1:2375", DOCKER_TLS_VERIFY: "" }, want: { name: "local", endpoint: "tcp://127.0.0.1:2375", insecure: true } },
+    { name: "DOCKER_TLS_VERIFY with a socket DOCKER_HOST: no TLS", env: { DOCKER_HOST: "unix:///var/run/docker.sock", DOCKER_TLS_VERIFY: "1" }, want: { name: "local", endpoint: "unix:///var/run/docker.sock", insecure: false } },
     { name: "an empty DOCKER_HOST is unset", env: { DOCKER_HOST: "" }, want: { name: "local", endpoint: "unix:///var/run/docker.sock", insecure: false } },
   ];
   for (const c of defaults) it(`default host: ${c.name}`, () => assert.deepEqual(defaultEndpoint(c.env), c.want));

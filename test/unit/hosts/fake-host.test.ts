@@ -75,8 +75,6 @@ describe("hosts: fake host", () => {
     assert.equal(fleet.maxPods.get("web"), 2);
   });
 
-  // Not asserted: removePod on another host's pod. The fake deletes it anyway
-  // (unlike an engine, which only knows its own containers); reported to the lead.
   it("a host sees only its own pods; stopping another host's pod changes nothing", async () => {
     const fleet = new FakeFleet();
     fleet.seed("h2", "p2", "web", 1, "app:v1", "h");
@@ -87,6 +85,8 @@ describe("hosts: fake host", () => {
     assert.deepEqual((await fleet.host("h2").observe("o")).map((c) => c.pod), ["p2"]);
   });
 
+  // Guards the bug where the fake's removePod deleted the pod from the shared
+  // map whichever host held it, so a rollout that removed on the wrong host passed.
   it("removing another host's pod is a no-op, as on an engine", async () => {
     const fleet = new FakeFleet();
     await fleet.host("h1").launchPod(launch("p1", "app:v1"));
