@@ -2,14 +2,15 @@
  * `berth apply`: carry out a fresh plan, or a saved one when the fleet and
  * the commit are still what it was made from. Exit 0 only when converged.
  */
-import { readFileSync } from "node:fs";
+import { readSavedPlan } from "../plan/read-saved-plan.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan } from "../rollout/apply-plan.ts";
 import { liveApplyDeps } from "../rollout/live-deps.ts";
-import { connectHosts } from "../pipeline/connect-hosts.ts";
+import { planFromRecord, saveRecord } from "../pipeline/plan-from-record.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
-import { renderPlan, useColor } from "./plan.ts";
+import { stateDir } from "./state-dir.ts";
+import { renderPlan, useColor } from "./render-plan.ts";
 import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
 
 /** Why a saved plan no longer applies, or undefined when it still does. */
@@ -25,32 +26,33 @@ export function stalePlanReason(saved: Plan, fresh: Plan): string | undefined {
   return undefined;
 }
 
-/** Reads a plan saved by `berth plan --out`, or says why it cannot. */
-function readSavedPlan(file: string): Plan | string {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    return `cannot read the saved plan ${file}: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  const p = data as Partial<Plan>;
-  if (p?.apiVersion !== "berth/v1" || p.kind !== "Plan" || !Array.isArray(p.services) || !Array.isArray(p.hosts)) {
-    return `${file} is not a berth plan (expected apiVersion berth/v1, kind Plan, as \`berth plan --out\` writes it)`;
-  }
-  return data as Plan;
-}
-
 export async function runApply(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const desired = await loadDesired(dir, opts, "apply");
   if (!desired) return 1;
-  const connected = connectHosts(desired.fleet.hosts);
-  const { plan: fresh } = await planFleet({ ...desired, connected, now: Date.now(), seed: seedFor(desired.owner) });
+  const state = stateDir(opts);
+  const seed = seedFor(desired.owner);
+  const warn = (m: string) => process.stderr.write(`berth apply: ${m}\n`);
+  const { plan: fresh, connected, record, ...firstLook } = await planFromRecord({ ...desired, stateDir: state, now: Date.now(), seed, warn });
   let plan = fresh;
   const json = Boolean(opts["json"]);
+  /** Writes the deployment record from a fresh look at the engines (or `look` when nothing changed since). */
+  const recordAfter = async (applied: boolean, look?: Awaited<ReturnType<typeof planFleet>>) => {
+    try {
+      const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, ...(record ? { record } : {}) }));
+      saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied, ...(record ? { previous: record } : {}), connected }, after);
+    } catch (err) {
+      warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
   if (typeof opts["plan"] === "string") {
     const saved = readSavedPlan(opts["plan"]);
     if (typeof saved === "string") {
       process.stderr.write(`berth apply: ${saved}\n`);
+      return 1;
+    }
+    // A plan saved before plans carried their steps cannot be carried out as printed.
+    if (saved.services.some((svc) => svc.waves.some((w) => !Array.isArray(w.tracks)))) {
+      process.stderr.write(`berth apply: refusing the saved plan ${opts["plan"]}: it was made by an older berth and carries no rollout steps. Make a new one with \`berth plan --out FILE\`.\n`);
       return 1;
     }
     const stale = stalePlanReason(saved, fresh);
@@ -62,9 +64,15 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   } else if (!json) {
     process.stdout.write(renderPlan(plan, "text"));
   }
+  if (plan.refused) {
+    if (json) process.stdout.write(`${JSON.stringify({ type: "result", ok: false, refused: plan.refused, services: [], failedHosts: [], ms: 0 })}\n`);
+    else process.stdout.write(`berth apply: refused, nothing was changed: ${plan.refused.message}\n`);
+    return 1;
+  }
   if (plan.summary.inSync) {
-    const ok = plan.summary.unplaced === 0 && !plan.hosts.some((h) => h.state === "unreachable");
-    if (json) process.stdout.write(`${JSON.stringify({ type: "result", ok, inSync: true, services: [], failedHosts: plan.hosts.filter((h) => h.state === "unreachable").map((h) => ({ host: h.name, reason: h.error ?? "unreachable" })), ms: 0 })}\n`);
+    const ok = plan.summary.unplaced === 0;
+    await recordAfter(true, { plan: fresh, ...firstLook });
+    if (json) process.stdout.write(`${JSON.stringify({ type: "result", ok, inSync: true, services: [], failedHosts: [], ms: 0 })}\n`);
     else process.stdout.write("berth apply: the fleet is in sync with the source; nothing to do.\n");
     return ok ? 0 : 1;
   }
@@ -74,6 +82,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
       ? terminalProgress(process.stdout, useColor(process.stdout))
       : lineProgress(process.stdout);
   const result = await applyPlan(plan, liveApplyDeps(connected.hosts, (e) => progress.event(e)));
+  await recordAfter(result.services.every((s) => s.result === "converged"));
   if (json) {
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);
     return result.ok ? 0 : 1;

@@ -135,4 +135,21 @@ program
     process.exitCode = await runHistory(service, opts);
   });
 
+program
+  .command("show")
+  .argument("<plan>", "a plan saved with `berth plan --out FILE`")
+  .description("Print a saved plan, as `berth plan` prints a fresh one.")
+  .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+  .addHelpText(
+    "after",
+    "\nNothing is observed or applied: the plan is printed as it was saved. Markdown is meant for a\n" +
+      "pull-request comment and stays under 60,000 characters, summarising a large plan.\n\n" +
+      "Exit status: 0 shown, 1 the file is missing or is not a berth plan.\n\n" +
+      "Examples:\n  berth plan --out plan.json && berth show plan.json\n  berth show plan.json --format markdown > plan-comment.md",
+  )
+  .action(async (file: string, opts: Record<string, unknown>) => {
+    const { runShow } = await import("./show.ts");
+    process.exitCode = runShow(file, opts);
+  });
+
 await program.parseAsync(process.argv);

@@ -10,7 +10,7 @@ import type { Located, ParsedDocument, PathSegment } from "./parse-yaml.ts";
 import { diagnosticAt } from "./diagnostic-at.ts";
 
 /** What applies when the repository has no Policy: nothing privileged, no host network, no bind mounts, any registry. */
-export const DEFAULT_POLICY: PolicySpec = { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [] };
+export const DEFAULT_POLICY: PolicySpec = { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [], allowEmpty: false };
 
 /** Picks the repository's Policy; a second one is an error, since two policies could contradict each other. */
 export function normalisePolicy(policies: readonly Located<PolicyDoc>[], out: Diagnostic[]): PolicySpec {
@@ -23,6 +23,7 @@ export function normalisePolicy(policies: readonly Located<PolicyDoc>[], out: Di
   return {
     allowPrivileged: s.allowPrivileged === true,
     allowHostNetwork: s.allowHostNetwork === true,
+    allowEmpty: s.allowEmpty === true,
     allowedHostPaths: [...(s.allowedHostPaths ?? [])],
     ...(s.allowedRegistries === undefined ? {} : { allowedRegistries: [...s.allowedRegistries] }),
     source: { file: first.at.file, line: first.at.start.line },

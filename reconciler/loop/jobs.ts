@@ -9,11 +9,10 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Fleet, JobSpec } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
 import type { DockerHost, HostObservation, ObservedContainer } from "../docker/types.ts";
-import { currentPlacements, schedHosts } from "../pipeline/scheduler-input.ts";
 import { resolveSecrets } from "../rollout/secrets.ts";
-import { placePods } from "../../scheduler/place.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { placeJobRun } from "./place-job-run.ts";
 import type { DaemonStatus } from "./status.ts";
 
 type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
@@ -129,27 +128,10 @@ export class JobRunner {
     this.deps.metrics.jobRuns.inc({ job: name, result: "skipped" });
   }
 
-  /** The host for one run, or why there is none. */
+  /** The host for one run, or why there is none. Without hosts in git, the connected ones (the default engine). */
   private place(job: JobSpec, fleet: Fleet, hosts: ReadonlyMap<string, DockerHost>, observations: readonly HostObservation[]): { host: string } | { reason: string } {
-    const containers = observations.flatMap((o) => (o.ok ? o.containers : []));
-    const sched = placePods({
-      hosts: schedHosts(fleet.hosts.length ? fleet.hosts : [...hosts.keys()].map((n) => ({ name: n, endpoint: "", insecure: true, labels: {}, drain: false, source: { file: "", line: 0 } })), observations),
-      groups: [
-        {
-          kind: "job",
-          name: `job/${job.name}`,
-          replicas: 1,
-          resources: { cpu: job.pod.resources.cpu, memory: job.pod.resources.memoryBytes },
-          hostPorts: job.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
-          constraints: job.placement.constraints,
-          strategy: job.placement.strategy,
-        },
-      ],
-      current: currentPlacements(containers),
-      seed: this.deps.seed,
-    });
-    const placed = sched.placements[0];
-    return placed ? { host: placed.host } : { reason: sched.unplaced[0]?.reason ?? "no host" };
+    const specs = fleet.hosts.length ? fleet.hosts : [...hosts.keys()].map((n) => ({ name: n, endpoint: "", insecure: true, labels: {}, drain: false, source: { file: "", line: 0 } }));
+    return placeJobRun(job, { hosts: specs, services: fleet.services, observations, seed: this.deps.seed });
   }
 
   /** Follows a launched run until it exits, times out, is replaced, or berth stops; records how it ended. */

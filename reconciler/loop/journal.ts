@@ -19,7 +19,7 @@ export interface JournalEntry {
   readonly committedAt?: string;
   /** What started it: `poll`, `watch`, `webhook`, `event`, `resync`, `start`. */
   readonly trigger: string;
-  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid" | "interrupted";
+  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid" | "interrupted" | "refused";
   readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string }[];
   readonly reason?: string;
   readonly ms: number;

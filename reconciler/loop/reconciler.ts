@@ -5,7 +5,8 @@
  *
  *   resolve the ref → load the commit (once per commit) → choose what to
  *   converge to (the newest valid commit, unless it is held) → observe,
- *   schedule, diff → apply → record the result.
+ *   schedule, diff → apply → record the result, and where pods run now
+ *   (the deployment record, reconciler/record/).
  *
  * Passes never overlap: a trigger during a pass runs one more pass after it.
  */
@@ -13,8 +14,11 @@ import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
 import { loadFleet } from "../load/load-fleet.ts";
 import type { DockerHost } from "../docker/types.ts";
-import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
-import { planFleet } from "../pipeline/plan-fleet.ts";
+import type { DeployedRecord } from "../model/deployed.ts";
+import { connectHosts, departedHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
+import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
+import { saveRecord } from "../pipeline/plan-from-record.ts";
+import { readRecord } from "../record/deployed-record.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
 import type { RolloutEvent } from "../rollout/events.ts";
@@ -39,8 +43,8 @@ export interface ReconcilerDeps {
   readonly applyDeps: (hosts: ReadonlyMap<string, DockerHost>, onEvent: (e: RolloutEvent) => void) => ApplyDeps;
   /** Called when the set of hosts changes, so engine event streams follow. */
   readonly onHosts?: (hosts: ReadonlyMap<string, DockerHost>) => void;
-  /** How Host documents become DockerHosts (default: dockerode); tests pass fake hosts. */
-  readonly connect?: (specs: readonly HostSpec[]) => ConnectedHosts;
+  /** How Host documents (in git, and those that left it) become DockerHosts (default: dockerode); tests pass fake hosts. */
+  readonly connect?: (specs: readonly HostSpec[], left: readonly HostSpec[]) => ConnectedHosts;
 }
 
 interface Loaded {
@@ -73,9 +77,15 @@ export class Reconciler {
   private lastPass: DaemonStatus["lastPass"];
   private services: ServiceStatus[] = [];
   private hosts: DaemonStatus["hosts"] = [];
+  /** Where berth deployed what, as last written to the state folder. */
+  private record: DeployedRecord | undefined;
   jobsStatus: () => DaemonStatus["jobs"] = () => [];
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    const { record, problem } = readRecord(deps.stateDir, deps.owner);
+    if (problem) deps.log.warn(problem);
+    this.record = record;
+  }
 
   /** The fleet berth converges to now (for the job runner). */
   get fleet(): Fleet | undefined {
@@ -152,9 +162,10 @@ export class Reconciler {
   }
 
   private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
-    const key = JSON.stringify(specs.map((h) => [h.name, h.endpoint, h.tls, h.insecure]));
+    const left = departedHosts(specs, this.record?.hosts);
+    const key = JSON.stringify([specs, left].map((list) => list.map((h) => [h.name, h.endpoint, h.tls, h.insecure])));
     if (this.connected?.key !== key) {
-      const connected = (this.deps.connect ?? connectHosts)(specs);
+      const connected = (this.deps.connect ?? ((s, l) => connectHosts(s, process.env, l)))(specs, left);
       const hosts = new Map([...connected.hosts].map(([name, h]) => [name, new BackedOffHost(h, this.deps.now)]));
       this.connected = { key, hosts: { ...connected, hosts } };
       this.deps.onHosts?.(this.connected.hosts.hosts);
@@ -219,6 +230,32 @@ export class Reconciler {
     }
   }
 
+  /** Writes the deployment record from an observation; a failure to write is logged, not fatal. */
+  private saveRecord(target: Loaded, applied: boolean, look: PlannedFleet): void {
+    const connected = this.connected?.hosts;
+    if (!target.fleet || !connected) return;
+    try {
+      this.record = saveRecord(
+        { stateDir: this.deps.stateDir, owner: this.deps.owner, now: this.deps.now(), fleet: target.fleet, commit: target.commit.sha, applied, ...(this.record ? { previous: this.record } : {}), connected },
+        look,
+      );
+    } catch (err) {
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not write the deployment record");
+    }
+  }
+
+  /** Holds a commit that must not be applied as it stands (a refused plan): the fleet stays as it is until a newer commit. */
+  private hold(target: Loaded, reason: string, trigger: string, t0: number): void {
+    const { log, metrics, now } = this.deps;
+    if (!this.held.has(target.commit.sha)) {
+      this.held.set(target.commit.sha, reason);
+      log.error({ commit: target.commit.sha, reason }, "commit refused; the fleet stays as it is until a newer commit arrives");
+      metrics.applies.inc({ result: "refused" });
+      this.journal(trigger, target.commit, { result: "refused", services: [], reason, ms: now() - t0 });
+    }
+    this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "refused" };
+  }
+
   /** Counts drift heals: pods created or recreated while git did not change. */
   private countHeals(plan: Plan): void {
     for (const s of plan.services) for (const c of s.changes) if (c.action === "create" || c.action === "recreate") this.deps.metrics.driftHeals.inc({ service: s.name });
@@ -240,7 +277,9 @@ export class Reconciler {
       const target = this.desired();
       if (!target?.fleet) return;
       const connected = this.hostsFor(target.fleet.hosts);
-      const { plan: raw } = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: t0, seed: this.deps.seed });
+      const look = (now: number) => planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now, seed: this.deps.seed, ...(this.record ? { record: this.record } : {}) });
+      const first = await look(t0);
+      const raw = first.plan;
       this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
       metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
       metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
@@ -253,9 +292,15 @@ export class Reconciler {
         this.retry = setTimeout(() => void this.trigger("backoff"), wait);
       }
       const isNew = this.good?.commit.sha !== target.commit.sha;
-      const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced"));
+      if (plan.refused) {
+        this.services = this.statusOf(raw);
+        this.hold(target, plan.refused.message, trigger, t0);
+        return;
+      }
+      const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown"));
       if (!changing) {
         this.services = this.statusOf(raw);
+        this.saveRecord(target, true, first);
         if (isNew) {
           this.good = target;
           this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
@@ -275,8 +320,11 @@ export class Reconciler {
       const result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
       // What runs now, observed before anything below changes status: held
       // commits, results and services then change together, never half-way.
-      const after = await planFleet({ fleet: target.fleet, connected, owner: this.deps.owner, commit: target.commit.sha, now: now(), seed: this.deps.seed }).then(
-        (r) => r.plan,
+      const after = await look(now()).then(
+        (r) => {
+          this.saveRecord(target, result.services.every((s) => s.result === "converged"), r);
+          return r.plan;
+        },
         (err: unknown) => {
           log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
           return undefined;

@@ -49,7 +49,7 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
       // A pod being replaced still serves until its replacement is ready: it counts.
       const kept = s.changes.flatMap((c) => (c.action === "keep" || c.action === "replace" ? [c.from] : []));
       const ready = kept.filter(isReady);
-      const pending = s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced");
+      const pending = s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown");
       const count = new Map<string, number>();
       for (const ref of kept) count.set(ref.commit, (count.get(ref.commit) ?? 0) + 1);
       const commit = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];

@@ -174,6 +174,7 @@ export interface TemplateSpecDoc {
 export interface PolicySpecDoc {
   readonly allowPrivileged?: boolean;
   readonly allowHostNetwork?: boolean;
+  readonly allowEmpty?: boolean;
   readonly allowedHostPaths?: readonly string[];
   readonly allowedRegistries?: readonly string[];
 }

@@ -97,6 +97,8 @@ export interface PolicySpec {
   readonly allowedHostPaths: readonly string[];
   /** Registries (`host[:port]`, or a `host[:port]/prefix`) images may come from; absent: any. */
   readonly allowedRegistries?: readonly string[];
+  /** A commit may remove every pod this owner runs (like Argo CD's allowEmpty); default false. */
+  readonly allowEmpty: boolean;
   readonly source?: SourceRef;
 }
 

@@ -2,6 +2,7 @@
  * From a loaded fleet to a Plan: observe every host, schedule, diff. Only
  * observation is I/O; scheduling and diffing are the pure functions.
  */
+import type { DeployedRecord } from "../model/deployed.ts";
 import type { Fleet } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
 import type { HostObservation, ObservedContainer } from "../docker/types.ts";
@@ -19,6 +20,8 @@ export interface PlanFleetInput {
   readonly commit: string;
   readonly now: number;
   readonly seed: number;
+  /** What berth deployed before, where; absent when there is no record. */
+  readonly record?: DeployedRecord;
 }
 
 export interface PlannedFleet {
@@ -36,7 +39,8 @@ export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
   const containers: ObservedContainer[] = observations.flatMap((o) => (o.ok ? o.containers : []));
   const hostSpecs = connected.specs;
   const sched = placePods({
-    hosts: schedHosts(hostSpecs, observations),
+    // Hosts that left git are observed (their pods go) but never placed on.
+    hosts: schedHosts(hostSpecs.filter((h) => !connected.departed.has(h.name)), observations),
     groups: schedGroups(fleet.services),
     current: currentPlacements(containers),
     seed: input.seed,
@@ -44,8 +48,9 @@ export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
   const byHost = new Map(observations.map((o) => [o.host, o]));
   const hosts: PlanHost[] = hostSpecs.map((h) => {
     const o = byHost.get(h.name);
-    if (!o || !o.ok) return { name: h.name, state: "unreachable", error: o && !o.ok ? o.error.message : "not observed" };
-    return { name: h.name, state: h.drain ? "drained" : "ready", digest: hostDigest(o.containers) };
+    const left = connected.departed.has(h.name) ? { leftGit: true } : {};
+    if (!o || !o.ok) return { name: h.name, state: "unreachable", error: o && !o.ok ? o.error.message : "not observed", ...left };
+    return { name: h.name, state: h.drain ? "drained" : "ready", digest: hostDigest(o.containers), ...left };
   });
   const plan = diffFleet({
     owner: input.owner,
@@ -56,6 +61,9 @@ export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
     unplaced: sched.unplaced,
     hosts,
     observed: containers,
+    jobs: fleet.jobs,
+    ...(input.record ? { record: input.record } : {}),
+    allowEmpty: fleet.policy.allowEmpty,
   });
   return { plan, observations };
 }

@@ -5,12 +5,14 @@
  * `berth.managed` and `berth.owner`), so nothing unmanaged can be in a plan.
  */
 import type { SlotPlacement } from "../../scheduler/types.ts";
-import type { RolloutPolicy } from "../model/fleet.ts";
+import type { DeployedRecord } from "../model/deployed.ts";
+import type { JobSpec, RolloutPolicy } from "../model/fleet.ts";
 import type { PodSpec } from "../model/pod.ts";
+import { diffJobs } from "./job-diff.ts";
 import { groupServicePods, type ObservedContainerView, type ObservedPod } from "./observed-pods.ts";
 import { describeSpecChanges, type TemplateUses } from "./spec-changes.ts";
-import type { Plan, PlanChange, PlanHost, PlanSummary, ServicePlan } from "./types.ts";
-import { buildWaves } from "./waves.ts";
+import { planSteps, strategies } from "./steps.ts";
+import type { JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServicePlan } from "./types.ts";
 
 export interface DesiredService {
   readonly name: string;
@@ -37,22 +39,49 @@ export interface DiffInput {
   readonly services: readonly DesiredService[];
   readonly placements: readonly SlotPlacement[];
   readonly unplaced: readonly UnplacedSlots[];
+  /** The hosts in git, and (with `leftGit`) the hosts of the record that left it. */
   readonly hosts: readonly PlanHost[];
   /** Containers observed on the reachable hosts. */
   readonly observed: readonly ObservedContainerView[];
+  /** The jobs git declares. */
+  readonly jobs?: readonly JobSpec[];
+  /** What berth deployed before, where (the durable record); absent when there is none. */
+  readonly record?: Pick<DeployedRecord, "slots" | "observed" | "jobs">;
+  /** The repository's Policy says a commit may remove every pod (`allowEmpty: true`). */
+  readonly allowEmpty?: boolean;
 }
 
-const ACTION_ORDER: Record<PlanChange["action"], number> = { remove: 0, recreate: 1, replace: 2, create: 3, keep: 4, unplaced: 5 };
-
-function fixedHostPorts(pod: PodSpec): number[] {
-  return pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!);
-}
+const ACTION_ORDER: Record<PlanChange["action"], number> = { remove: 0, recreate: 1, replace: 2, create: 3, keep: 4, unplaced: 5, unknown: 6 };
 
 function moveReason(from: string, to: string, hosts: ReadonlyMap<string, PlanHost>): string {
-  const state = hosts.get(from)?.state;
-  if (state === "drained") return `moved from ${from} to ${to}: ${from} is drained`;
-  if (hosts.get(from) === undefined) return `moved from ${from} to ${to}: ${from} is no longer a host in git`;
+  const h = hosts.get(from);
+  if (h === undefined || h.leftGit) return `moved from ${from} to ${to}: ${from} is no longer a host in git`;
+  if (h.state === "drained") return `moved from ${from} to ${to}: ${from} is drained`;
   return `moved from ${from} to ${to}: rescheduled`;
+}
+
+function isAre(n: number): string {
+  return n === 1 ? "was" : "were";
+}
+
+/**
+ * Why a slot with no pod in sight must not be created, or undefined when it
+ * may. A pod is only known to be missing when every host that may run it
+ * was observed: the host the record last saw it on, and every host the
+ * record never observed (with no record, every host). A host that left git
+ * is not a blind spot: its pods go, whatever they are.
+ */
+function blindSpot(group: string, slot: number, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { host?: string; reason: string } | undefined {
+  const unobserved = [...hosts.values()].filter((h) => h.state === "unreachable" && !h.leftGit);
+  if (unobserved.length === 0) return undefined;
+  const last = input.record?.slots.find((s) => s.group === group && s.slot === slot)?.host;
+  const lastHost = last === undefined ? undefined : hosts.get(last);
+  if (lastHost && lastHost.state === "unreachable" && !lastHost.leftGit) return { host: last!, reason: `last seen on ${last}, which was not observed (${lastHost.error ?? "unreachable"}); nothing is done until it answers` };
+  const known = new Set(input.record?.observed ?? []);
+  const never = unobserved.filter((h) => !known.has(h.name)).map((h) => h.name);
+  if (never.length === 0) return undefined;
+  const which = `${never.join(", ")} ${isAre(never.length)} not observed${input.record ? " and never observed before" : ", and there is no record of what runs there"}`;
+  return { ...(never.length === 1 ? { host: never[0]! } : {}), reason: `no pod seen for slot ${slot}, but ${which}: it may run there; nothing is done until ${never.length === 1 ? "it answers" : "they answer"}` };
 }
 
 /** Running and past its health check (or without one): it counts for the service now. */
@@ -82,8 +111,11 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
     const candidates = bySlot.get(slot) ?? [];
     const host = placed.get(slot);
     if (host === undefined) {
-      const left = pickCurrent(candidates, "");
+      // What runs for an unplaced slot is left alone, except on a host that left git: nothing of this owner stays there.
+      const gone = (p: ObservedPod) => hosts.get(p.ref.host)?.leftGit === true;
+      const left = pickCurrent(candidates.filter((p) => !gone(p)), "");
       changes.push({ action: "unplaced", slot, reason: unplaced.get(slot) ?? "no host was chosen", ...(left ? { left: left.ref } : {}) });
+      for (const p of candidates.filter(gone)) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `${p.ref.host} is no longer a host in git` });
       continue;
     }
     const same = candidates.filter((p) => p.ref.host === host && p.ref.specHash === hash);
@@ -103,19 +135,12 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       const reasons = current.ref.specHash === hash ? [] : current.spec ? describeSpecChanges(current.spec, svc.pod, current.uses, svc.uses) : ["spec changed"];
       if (current.ref.host !== host) reasons.push(moveReason(current.ref.host, host, hosts));
       if (current.condition !== "running") reasons.push(`current pod is ${current.ref.status}`);
-      const ports = fixedHostPorts(svc.pod);
-      const portClash = svc.rollout.order === "start-first" && current.ref.host === host && ports.length > 0 && current.condition === "running";
-      changes.push({
-        action: "replace",
-        slot,
-        host,
-        from: current.ref,
-        reasons,
-        order: portClash ? "stop-first" : svc.rollout.order,
-        ...(portClash ? { orderReason: `host port ${ports.join(", ")} is held by the old pod on ${host}` } : {}),
-      });
+      // The order is the steps' (plan/steps.ts), filled in by diffFleet.
+      changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
     } else {
-      changes.push({ action: "create", slot, host, reason: pods.length === 0 ? "new service" : `no pod for slot ${slot}` });
+      const blind = blindSpot(svc.name, slot, input, hosts);
+      if (blind) changes.push({ action: "unknown", slot, ...blind });
+      else changes.push({ action: "create", slot, host, reason: pods.length === 0 ? "new service" : `no pod for slot ${slot}` });
     }
     for (const p of candidates) {
       if (p !== current) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `duplicate pod for slot ${slot} (${p.ref.status})` });
@@ -128,10 +153,46 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
   return changes.sort((a, b) => a.slot - b.slot || ACTION_ORDER[a.action] - ACTION_ORDER[b.action]);
 }
 
-function summarise(services: readonly ServicePlan[]): PlanSummary {
-  const count = { create: 0, replace: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0 };
+/** A service's plan with its waves, and each replacement's order as the waves really run it. */
+function withSteps(base: Omit<ServicePlan, "waves">): ServicePlan {
+  const waves = planSteps(base.changes, base.rollout, base.pod);
+  const tracks = strategies(waves);
+  const changes = base.changes.map((c): PlanChange => {
+    const t = c.action === "replace" ? tracks.get(c.slot) : undefined;
+    if (c.action !== "replace" || !t?.strategy) return c;
+    const { orderReason: _, ...rest } = c;
+    return { ...rest, order: t.strategy, ...(t.strategyReason ? { orderReason: t.strategyReason } : {}) };
+  });
+  return { ...base, changes, waves };
+}
+
+/**
+ * A commit that would leave no pod of this owner running, while some run
+ * now, is refused unless the repository says so: an empty or misdirected
+ * commit (a wrong --path, a bad merge) must not prune the whole fleet.
+ */
+function refusal(services: readonly ServicePlan[], owner: string, allowEmpty: boolean): PlanRefusal | undefined {
+  if (allowEmpty) return undefined;
+  const changes = services.flatMap((s) => s.changes);
+  const remain = changes.filter((c) => c.action !== "remove" && (c.action !== "unplaced" || c.left)).length;
+  const removed = changes.filter((c) => c.action === "remove");
+  if (remain > 0 || removed.length === 0) return undefined;
+  const names = [...new Set(services.filter((s) => s.changes.some((c) => c.action === "remove")).map((s) => s.name))];
+  return {
+    code: "empty-fleet",
+    message: `this commit would remove every pod berth runs for ${owner} (${removed.length} pod${removed.length === 1 ? "" : "s"} of ${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")}) and leave none; if that is intended, set \`allowEmpty: true\` in the repository's Policy`,
+  };
+}
+
+function summarise(services: readonly ServicePlan[], jobs: readonly JobPlan[], hosts: readonly PlanHost[], refused: PlanRefusal | undefined): PlanSummary {
+  const count = { create: 0, replace: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
   for (const s of services) for (const c of s.changes) count[c.action]++;
-  return { ...count, inSync: count.create + count.replace + count.recreate + count.remove === 0 };
+  const jobCount = { create: 0, update: 0, remove: 0, keep: 0 };
+  for (const j of jobs) jobCount[j.action]++;
+  const unobserved = hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "not observed" }));
+  const complete = unobserved.length === 0;
+  const changes = count.create + count.replace + count.recreate + count.remove + jobCount.create + jobCount.update + jobCount.remove;
+  return { ...count, jobs: jobCount, complete, unobserved, inSync: complete && changes === 0 && !refused };
 }
 
 /**
@@ -148,32 +209,42 @@ export function diffFleet(input: DiffInput): Plan {
 
   const services: ServicePlan[] = [...input.services]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((svc) => {
-      const changes = diffService(svc, byGroup.get(svc.name) ?? [], input, hosts);
-      return {
+    .map((svc) =>
+      withSteps({
         name: svc.name,
         kind: "service" as const,
         replicas: svc.replicas,
         pod: svc.pod,
         ...(svc.uses ? { uses: svc.uses } : {}),
         rollout: svc.rollout,
-        changes,
-        waves: buildWaves(changes, svc.rollout),
-      };
-    });
+        changes: diffService(svc, byGroup.get(svc.name) ?? [], input, hosts),
+      }),
+    );
   const wanted = new Set(input.services.map((s) => s.name));
   for (const [group, list] of [...byGroup].filter(([g]) => !wanted.has(g)).sort(([a], [b]) => a.localeCompare(b))) {
     const changes: PlanChange[] = list.map((p) => ({ action: "remove", slot: p.ref.slot, host: p.ref.host, from: p.ref, reason: "service deleted from git" }));
-    services.push({ name: group, kind: "removed", replicas: 0, changes, waves: buildWaves(changes, undefined) });
+    services.push(withSteps({ name: group, kind: "removed", replicas: 0, changes }));
   }
+  const jobs = diffJobs({
+    desired: input.jobs ?? [],
+    ...(input.record ? { record: input.record.jobs } : {}),
+    runs: input.observed.filter((c) => c.kind === "job").map((c) => ({ ...c, createdAt: c.createdAt ?? 0 })),
+    now: input.now,
+  });
+  const planHosts = [...input.hosts].sort((a, b) => a.name.localeCompare(b.name));
+  const warnings = planHosts.filter((h) => h.leftGit && h.state === "unreachable").map((h) => `pods may remain on ${h.name} (unreachable): it is no longer in git, and berth removes them once it answers (${h.error ?? "not observed"})`);
+  const refused = refusal(services, input.owner, input.allowEmpty ?? false);
   return {
     apiVersion: "berth/v1",
     kind: "Plan",
     owner: input.owner,
     commit: input.commit,
     createdAt: new Date(input.now).toISOString(),
-    hosts: [...input.hosts].sort((a, b) => a.name.localeCompare(b.name)),
+    hosts: planHosts,
     services,
-    summary: summarise(services),
+    jobs,
+    warnings,
+    ...(refused ? { refused } : {}),
+    summary: summarise(services, jobs, planHosts, refused),
   };
 }

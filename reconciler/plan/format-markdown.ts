@@ -1,59 +1,330 @@
 /**
- * The plan as Markdown for a pull-request comment: a summary line, one table
- * per service, reasons inline. Secrets never appear: the plan holds only
- * references, and env values are never printed.
+ * The plan as Markdown for a pull-request comment: what the plan could not
+ * see (incomplete, refused, warnings) as blockquotes on top, the closing
+ * count, then each service and the jobs folded in `<details>`, with the
+ * table of changes and the rollout's steps inside.
+ *
+ * A comment must stay readable and postable for any fleet (GitHub refuses
+ * bodies over 65,536 characters), so past `maxChars` it degrades, and says
+ * so: first the largest services lose their per-slot rows for counts per
+ * action and host, then every service shrinks to one line, as many as fit.
+ *
+ * Environment values are never printed; a secret is only named.
  */
-import type { Plan, PlanChange } from "./types.ts";
+import { countNoun } from "./count-noun.ts";
+import { describePod, type PodLine } from "./describe-pod.ts";
+import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
 import { shortSha } from "./format-text.ts";
+import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
+import { incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { strategies } from "./steps.ts";
+import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
+import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ServicePlan, Track } from "./types.ts";
 
-const VERB: Record<PlanChange["action"], string> = {
+export interface MarkdownOptions {
+  /** The comment stays shorter than this many characters (default 60,000: GitHub refuses comments over 65,536). */
+  readonly maxChars?: number;
+  /** How the notice of a shortened comment names the saved plan (default `plan.json`). */
+  readonly planFile?: string;
+}
+
+const VERB: Record<PlanAction, string> = {
   create: "➕ create",
   replace: "🔄 replace",
   recreate: "♻️ recreate",
   remove: "➖ remove",
   keep: "✔️ keep",
   unplaced: "⚠️ unplaced",
+  unknown: "❔ unknown",
 };
+const JOB_VERB: Record<JobPlan["action"], string> = { create: "➕ create", update: "🔄 update", remove: "➖ remove", keep: "✔️ keep" };
 
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+/** How many hosts, warnings or reasons the head of a comment lists before it counts the rest. */
+const LISTED = { hosts: 20, unobserved: 10, warnings: 20, reasons: 10, names: 20 } as const;
+/** A single notice or host error is cut here, so no one string can push the comment over its limit. */
+const CLIP = 500;
+
+/** Plain words in Markdown: what would start emphasis, code, a link, a table cell or HTML is escaped. */
+function text(s: string): string {
+  return s
+    .replace(/[\\`*[\]~|]/g, "\\$&")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/_/g, (m, at: number, all: string) => (/\w/.test(all[at - 1] ?? "") && /\w/.test(all[at + 1] ?? "") ? m : "\\_"));
 }
 
-function why(c: PlanChange): string {
+/** A table cell: escaped, `|` included, and newlines as `<br>`. */
+function cell(s: string): string {
+  return text(s).replace(/\r?\n/g, "<br>");
+}
+
+/** A name or image as code. */
+function code(s: string): string {
+  const ticks = s.includes("`") ? "``" : "`";
+  return `${ticks}${ticks.length > 1 ? " " : ""}${s}${ticks.length > 1 ? " " : ""}${ticks}`;
+}
+
+/** Text inside HTML (`<summary>`), where Markdown is not read. */
+function html(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function clip(s: string): string {
+  return s.length > CLIP ? `${s.slice(0, CLIP - 1)}…` : s;
+}
+
+const MD: Words = { name: code, text };
+
+function podLine(l: PodLine): string {
+  return `- ${text(l.label)} ${l.literal ? code(l.value) : text(l.value)}`;
+}
+
+/** A `<details>` block; GitHub reads Markdown inside it only after a blank line. */
+function details(summary: string, body: string): string {
+  return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+function serviceSummary(s: ServicePlan): string {
+  const name = s.kind === "removed" ? `<b><s>${html(s.name)}</s></b> (deleted from git)` : `<b>${html(s.name)}</b> — ${countNoun(s.replicas, "replica")}`;
+  return `${name}: ${html(describeCounts(countChanges(s.changes)).join(", "))}`;
+}
+
+function serviceLine(s: ServicePlan): string {
+  const name = s.kind === "removed" ? `**~~${text(s.name)}~~** (deleted from git)` : `**${text(s.name)}** — ${countNoun(s.replicas, "replica")}`;
+  return `- ${name}: ${describeCounts(countChanges(s.changes)).join(", ")}`;
+}
+
+function hostOf(c: PlanChange): string {
+  if (c.action === "unplaced") return "—";
+  if (c.action === "unknown") return c.host ?? "—";
+  if ((c.action === "replace" || c.action === "recreate") && c.from.host !== c.host) return `${c.from.host} → ${c.host}`;
+  return c.host;
+}
+
+/**
+ * Why a slot changes, with the strategy a replacement really gets (from the
+ * waves) and why when it differs from the service's order; `bare: false`
+ * leaves out a strategy given without a reason.
+ */
+function why(c: PlanChange, tracks: ReadonlyMap<number, Track>, opts: { readonly bare?: boolean } = {}): string[] {
   switch (c.action) {
-    case "create":
-    case "recreate":
-    case "remove":
-      return c.reason;
-    case "replace":
-      return [...c.reasons, c.order + (c.orderReason ? ` (${c.orderReason})` : "")].join("; ");
+    case "replace": {
+      const track = tracks.get(c.slot);
+      const strategy = track?.strategy ?? c.order;
+      const reason = track ? track.strategyReason : c.orderReason;
+      return [...c.reasons, ...(reason ? [`${strategy} because ${reason}`] : opts.bare === false ? [] : [strategy])];
+    }
     case "keep":
-      return c.from.status;
+      return [c.from.status];
     case "unplaced":
-      return c.reason;
+      return [c.reason, ...(c.left ? [`pod ${c.left.pod} on ${c.left.host} is left running`] : [])];
+    default:
+      return [c.reason];
   }
 }
 
-export function formatPlanMarkdown(plan: Plan): string {
-  const n = plan.summary;
-  const out: string[] = [];
-  out.push(`### berth plan for \`${shortSha(plan.commit)}\``);
-  out.push("");
-  out.push(
-    n.inSync
-      ? `**In sync** — ${n.keep} pod(s) unchanged${n.unplaced ? `, ${n.unplaced} unplaced` : ""}.`
-      : `**${n.create}** to create, **${n.replace}** to replace, **${n.recreate}** to recreate, **${n.remove}** to remove, ${n.keep} unchanged, ${n.unplaced} unplaced.`,
-  );
-  const unreachable = plan.hosts.filter((h) => h.state === "unreachable");
-  if (unreachable.length) out.push("", `> Not observed: ${unreachable.map((h) => `\`${h.name}\` (${h.error ?? "unreachable"})`).join(", ")}. Their pods are unknown to this plan.`);
-  for (const s of plan.services) {
-    const changes = s.changes.filter((c) => c.action !== "keep");
-    if (changes.length === 0) continue;
-    out.push("", `#### ${s.kind === "removed" ? `~~${s.name}~~ (deleted from git)` : `${s.name}`}${s.pod ? ` — ${s.replicas} replicas, spec \`${s.pod.specHash}\`` : ""}`, "");
-    out.push("| slot | host | action | why |", "| ---: | --- | --- | --- |");
-    for (const c of changes) out.push(`| ${c.slot} | ${c.action === "unplaced" ? "—" : c.host} | ${VERB[c.action]} | ${cell(why(c))} |`);
-    if (s.waves.length) out.push("", `Waves: ${s.waves.map((w) => `${w.index}. ${w.summary}`).join(" → ")}`);
+function rolloutHead(s: ServicePlan): string {
+  const r = s.rollout;
+  return `**Rollout**${r ? ` (${r.order}, maxSurge ${r.maxSurge}, maxUnavailable ${r.maxUnavailable})` : ""}`;
+}
+
+function rolloutSteps(s: ServicePlan): string {
+  const items = s.waves.map((w) => [`- ${waveTitle(w, MD)}`, ...w.tracks.map((t) => `  - ${describeTrack(t, MD)}`)].join("\n"));
+  return `${rolloutHead(s)}, wave after wave; the tracks of a wave run at the same time (gate: wait until the new pod is ready):\n\n${items.join("\n")}`;
+}
+
+function fullService(s: ServicePlan): string {
+  const tracks = strategies(s.waves);
+  const rows = s.changes.filter((c) => c.action !== "keep").map((c) => `| ${c.slot} | ${cell(hostOf(c))} | ${VERB[c.action]} | ${cell(why(c, tracks).join("\n"))} |`);
+  const parts = [["| slot | host | action | why |", "| ---: | --- | --- | --- |", ...rows].join("\n")];
+  if (s.pod && s.changes.some((c) => c.action === "create")) parts.push(`Each new pod runs:\n\n${describePod(s.pod).map(podLine).join("\n")}`);
+  if (s.waves.length) parts.push(rolloutSteps(s));
+  return details(serviceSummary(s), parts.join("\n\n"));
+}
+
+/** `a (3 slots); b (1 slot); and 4 more reasons`: the distinct reasons, most common first. */
+function countedReasons(reasons: readonly string[]): string {
+  const n = new Map<string, number>();
+  for (const r of reasons) n.set(r, (n.get(r) ?? 0) + 1);
+  const sorted = [...n].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const shown = sorted.slice(0, LISTED.reasons).map(([r, k]) => `${clip(r)} (${countNoun(k, "slot")})`);
+  const more = sorted.length - LISTED.reasons;
+  return [...shown, ...(more > 0 ? [countNoun(more, "more reason")] : [])].join("; ");
+}
+
+/** `1 pull wave, 500 replace waves (400 slots start-first, 100 stop-first), 1 finish wave`. */
+function countedWaves(s: ServicePlan): string {
+  const kinds = new Map<string, { waves: number; strategies: Map<string, number> }>();
+  for (const w of s.waves) {
+    const k = kinds.get(w.kind) ?? { waves: 0, strategies: new Map<string, number>() };
+    k.waves++;
+    for (const t of w.tracks) if (t.strategy) k.strategies.set(t.strategy, (k.strategies.get(t.strategy) ?? 0) + 1);
+    kinds.set(w.kind, k);
   }
-  out.push("", `<sub>owner \`${plan.owner}\`, made ${plan.createdAt}</sub>`);
-  return out.join("\n") + "\n";
+  return [...kinds]
+    .map(([kind, k]) => {
+      const by = [...k.strategies].map(([strategy, n], i) => `${i === 0 ? countNoun(n, "slot") : n} ${strategy}`);
+      return `${countNoun(k.waves, `${kind} wave`)}${by.length ? ` (${by.join(", ")})` : ""}`;
+    })
+    .join(", ");
+}
+
+function countedService(s: ServicePlan): string {
+  const tracks = strategies(s.waves);
+  const changes = s.changes.filter((c) => c.action !== "keep");
+  const byRow = new Map<string, { host: string; action: PlanAction; n: number }>();
+  for (const c of changes) {
+    const key = `${hostOf(c)}\u0000${c.action}`;
+    const row = byRow.get(key) ?? { host: hostOf(c), action: c.action, n: 0 };
+    row.n++;
+    byRow.set(key, row);
+  }
+  const rows = [...byRow.values()].sort((a, b) => a.host.localeCompare(b.host, "en", { numeric: true }) || a.action.localeCompare(b.action)).map((r) => `| ${cell(r.host)} | ${VERB[r.action]} | ${r.n} |`);
+  const parts = [
+    "Per-slot rows are left out to keep this comment short; here are the slots counted per host and action.",
+    ["| host | action | slots |", "| --- | --- | ---: |", ...rows].join("\n"),
+    `Why: ${text(countedReasons(changes.flatMap((c) => why(c, tracks, { bare: false }))))}`,
+  ];
+  if (s.waves.length) parts.push(`${rolloutHead(s)}: ${countedWaves(s)}.`);
+  return details(serviceSummary(s), parts.join("\n\n"));
+}
+
+function jobSchedule(j: JobPlan): string {
+  if (j.action === "remove") return "";
+  if (!j.schedule) return "on demand";
+  return `${code(j.schedule)}${j.timezone ? ` (${text(j.timezone)})` : ""}`;
+}
+
+function jobChanges(j: JobPlan): string {
+  const pod = j.action === "create" && j.pod ? describePod(j.pod).map((l) => `${l.label} ${l.value}`) : [];
+  return cell([...j.changes, ...pod].join("\n"));
+}
+
+function jobsSummary(jobs: readonly JobPlan[]): string {
+  return `<b>Jobs</b>: ${html(describeJobCounts(countJobs(jobs), { unchanged: true, noun: false }).join(", "))}`;
+}
+
+function fullJobs(jobs: readonly JobPlan[]): string {
+  const rows = jobs
+    .filter((j) => j.action !== "keep")
+    .map((j) => `| ${cell(j.name)} | ${JOB_VERB[j.action]} | ${jobChanges(j)} | ${jobSchedule(j)} | ${j.nextRuns.map(cell).join("<br>")} |`);
+  return details(jobsSummary(jobs), ["| job | action | changes | schedule | next runs |", "| --- | --- | --- | --- | --- |", ...rows].join("\n"));
+}
+
+function countedJobs(jobs: readonly JobPlan[]): string {
+  const rows = (["create", "update", "remove"] as const).flatMap((action) => {
+    const names = jobs.filter((j) => j.action === action).map((j) => j.name);
+    if (names.length === 0) return [];
+    const more = names.length - LISTED.names;
+    return [`| ${JOB_VERB[action]} | ${names.length} | ${cell(names.slice(0, LISTED.names).join(", "))}${more > 0 ? `, and ${more} more` : ""} |`];
+  });
+  return details(jobsSummary(jobs), ["Per-job rows are left out to keep this comment short.", ["| action | jobs | names |", "| --- | ---: | --- |", ...rows].join("\n")].join("\n\n"));
+}
+
+function jobsLine(jobs: readonly JobPlan[]): string {
+  return `- **Jobs**: ${describeJobCounts(countJobs(jobs), { noun: false }).join(", ")}`;
+}
+
+function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
+  const error = h.error && !explained.has(h.name) ? text(clip(h.error)) : undefined;
+  if (h.leftGit) return `${code(h.name)} left git (${h.state}${error ? `: ${error}` : ""}; its pods are removed)`;
+  return `${code(h.name)} ${h.state}${error ? ` (${error})` : ""}`;
+}
+
+/** Every host when there are few; else the counts per state and the hosts that are not simply ready. */
+function describeHosts(plan: Plan): string {
+  const explained = new Set(unobservedHosts(plan).map((u) => u.host));
+  if (plan.hosts.length <= LISTED.hosts) return `Hosts: ${plan.hosts.map((h) => describeHost(h, explained)).join(", ") || "none"}`;
+  const byState = new Map<string, number>();
+  for (const h of plan.hosts) byState.set(h.state, (byState.get(h.state) ?? 0) + 1);
+  const odd = plan.hosts.filter((h) => h.state !== "ready" || h.leftGit);
+  const listed = odd.slice(0, LISTED.hosts).map((h) => describeHost(h, explained));
+  const more = odd.length - listed.length;
+  const counts = [...byState].map(([state, n]) => `${n} ${state}`).join(", ");
+  return `Hosts: ${plan.hosts.length} (${counts})${listed.length ? `; not simply ready: ${listed.join(", ")}${more > 0 ? `, and ${more} more` : ""}` : ""}`;
+}
+
+function head(plan: Plan): string {
+  const out = [`### berth plan for ${code(shortSha(plan.commit))}`];
+  const incomplete = incompleteNotice(plan, { maxListed: LISTED.unobserved });
+  if (incomplete) out.push(`> ⚠️ **Incomplete:** ${text(clip(incomplete))}`);
+  const refused = refusedNotice(plan);
+  if (refused) out.push(`> ⚠️ **Refused:** ${text(clip(refused))}`);
+  for (const w of warningNotices(plan, { maxListed: LISTED.warnings })) out.push(`> ⚠️ **Warning:** ${text(clip(w))}`);
+  // The words of the line are berth's own (counts and fixed phrases), so they need no escaping.
+  out.push(`${summaryLine(plan, { strong: (s) => `**${s}**` })}\n\n${describeHosts(plan)}`);
+  return out.join("\n\n");
+}
+
+function tail(plan: Plan, unchanged: readonly ServicePlan[]): string {
+  const out: string[] = [];
+  if (unchanged.length) {
+    const names = unchanged.slice(0, LISTED.names).map((s) => code(s.name));
+    const more = unchanged.length - names.length;
+    out.push(`${countNoun(unchanged.length, "service")} unchanged: ${names.join(", ")}${more > 0 ? `, and ${more} more` : ""}.`);
+  }
+  out.push(`<sub>owner ${code(plan.owner)}, made ${text(plan.createdAt)}</sub>`);
+  return out.join("\n\n");
+}
+
+interface Section {
+  /** The table of changes and the steps. */
+  readonly full: string;
+  /** Counts per action and host instead of a row per slot. */
+  readonly counted: string;
+  /** One list item. */
+  readonly line: string;
+}
+
+function join(parts: readonly string[]): string {
+  return parts.filter((p) => p.length > 0).join("\n\n") + "\n";
+}
+
+/**
+ * @example
+ * const body = formatPlanMarkdown(plan, { planFile: "plan.json" });
+ * // "### berth plan for `8c09f93c1397`\n\n> ⚠️ **Incomplete:** …"
+ */
+export function formatPlanMarkdown(saved: Plan | SavedPlan, opts: MarkdownOptions = {}): string {
+  const plan = withPlanDefaults(saved);
+  const limit = opts.maxChars ?? 60_000;
+  const changed = plan.services.filter((s) => s.changes.some((c) => c.action !== "keep"));
+  const unchanged = plan.services.filter((s) => s.changes.every((c) => c.action === "keep"));
+  const services: Section[] = changed.map((s) => ({ full: fullService(s), counted: countedService(s), line: serviceLine(s) }));
+  const jobs: Section[] = plan.jobs.some((j) => j.action !== "keep") ? [{ full: fullJobs(plan.jobs), counted: countedJobs(plan.jobs), line: jobsLine(plan.jobs) }] : [];
+  const sections = [...services, ...jobs];
+  const top = head(plan);
+  const bottom = tail(plan, unchanged);
+
+  const full = join([top, ...sections.map((s) => s.full), bottom]);
+  if (full.length < limit) return full;
+
+  const notice = `> ℹ️ Showing a summary: the full plan is ${full.length.toLocaleString("en-US")} characters; run ${code(`berth show ${opts.planFile ?? "plan.json"}`)} for all of it.`;
+  // Each part adds its length and a blank line; the comment ends in a newline.
+  const size = (parts: readonly string[]) => parts.reduce((n, p) => n + p.length + 2, -1);
+  const fixed = [top, notice, bottom];
+  const chosen = sections.map((s) => s.full);
+  let total = size([...fixed, ...chosen]);
+  const largestFirst = sections.map((_, i) => i).sort((a, b) => sections[b]!.full.length - sections[a]!.full.length);
+  for (const i of largestFirst) {
+    if (total < limit) break;
+    total -= sections[i]!.full.length - sections[i]!.counted.length;
+    chosen[i] = sections[i]!.counted;
+  }
+  if (total < limit) return join([top, notice, ...chosen, bottom]);
+
+  // One line per service, the jobs first, as many as fit; the rest counted.
+  const lines = [...jobs, ...services].map((s) => s.line);
+  const reserve = 200;
+  let budget = limit - size(fixed) - "**Changes, one line each:**\n\n".length - 2 - reserve;
+  const shown: string[] = [];
+  for (const l of lines) {
+    if (budget - l.length - 1 < 0) break;
+    budget -= l.length + 1;
+    shown.push(l);
+  }
+  const more = lines.length - shown.length;
+  const list = [...shown, ...(more > 0 ? [`- … and ${countNoun(more, "more service")} with changes`] : [])].join("\n");
+  return join([top, notice, `**Changes, one line each:**\n\n${list}`, bottom]);
 }

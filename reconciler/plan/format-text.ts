@@ -1,92 +1,198 @@
 /**
- * The plan as text for a terminal or a CI log: grouped by service, then
- * host, with `+` create, `~` replace, `!` recreate, `-` remove, `=` keep and
- * `?` unplaced, the reasons under each line, and the rollout waves.
+ * The plan as text for a terminal or a CI log, read the way `terraform plan`
+ * is: first what the plan could not see (incomplete, refused, warnings),
+ * then each service's changes by slot with the reasons under each, its
+ * rollout as the waves `berth apply` carries out, the jobs, and a closing
+ * count. Marks:
+ *
+ *   + create   ~ replace   ! recreate   - remove   = keep
+ *   ? unplaced (no host fits)   * unknown (may run on a host that was not observed)
+ *
+ * Environment values are never printed; a secret is only named.
  */
 import { styleText } from "node:util";
-import type { Plan, PlanChange, ServicePlan } from "./types.ts";
+import type { PodSpec } from "../model/pod.ts";
+import { countNoun } from "./count-noun.ts";
+import { describePod } from "./describe-pod.ts";
+import { describeTrack, waveTitle } from "./describe-steps.ts";
+import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
+import { incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { strategies } from "./steps.ts";
+import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
+import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ServicePlan, Track } from "./types.ts";
 
 export interface TextOptions {
   /** Colour the marks (a terminal, and NO_COLOR unset). */
   readonly color?: boolean;
-  /** Also list pods that are kept (default true). */
+  /** Also list pods and jobs that are kept (default true). */
   readonly showKeep?: boolean;
 }
 
-const MARK: Record<PlanChange["action"], string> = { create: "+", replace: "~", recreate: "!", remove: "-", keep: "=", unplaced: "?" };
-const COLOUR: Record<PlanChange["action"], Parameters<typeof styleText>[0]> = {
+type Style = Parameters<typeof styleText>[0];
+type Paint = (style: Style, text: string) => string;
+
+const MARK: Record<PlanAction, string> = { create: "+", replace: "~", recreate: "!", remove: "-", keep: "=", unplaced: "?", unknown: "*" };
+const COLOUR: Record<PlanAction, Style> = {
   create: "green",
   replace: "yellow",
   recreate: "yellow",
   remove: "red",
   keep: "gray",
   unplaced: "magenta",
+  unknown: "cyan",
 };
+const LEGEND: Record<PlanAction, string> = {
+  create: "create",
+  replace: "replace",
+  recreate: "recreate (same spec, started again)",
+  remove: "remove",
+  keep: "keep",
+  unplaced: "unplaced (no host fits)",
+  unknown: "unknown (may run on a host that was not observed)",
+};
+const JOB_MARK: Record<JobPlan["action"], PlanAction> = { create: "create", update: "replace", remove: "remove", keep: "keep" };
 
 export function shortSha(sha: string): string {
   return /^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 12) : sha;
 }
 
-function describe(c: PlanChange): { head: string; details: string[] } {
+interface ServiceContext {
+  readonly pod: PodSpec | undefined;
+  /** The strategy each replaced slot really gets, from the waves. */
+  readonly tracks: ReadonlyMap<number, Track>;
+  /** The slot whose create lists the new pod; later creates refer to it. */
+  readonly firstCreate: number | undefined;
+}
+
+function describeChange(c: PlanChange, ctx: ServiceContext): { head: string; details: string[] } {
   switch (c.action) {
-    case "create":
-      return { head: `slot ${c.slot}: create (${c.reason})`, details: [] };
-    case "replace":
-      return {
-        head: `slot ${c.slot}: replace pod ${c.from.pod} (${c.from.status}${c.from.host !== c.host ? ` on ${c.from.host}` : ""}), ${c.order}`,
-        details: [...c.reasons, ...(c.orderReason ? [`stop-first because ${c.orderReason}`] : [])],
-      };
+    case "create": {
+      const what = !ctx.pod ? [] : c.slot === ctx.firstCreate ? describePod(ctx.pod).map((l) => `${l.label} ${l.value}`) : [`same pod as slot ${ctx.firstCreate}`];
+      return { head: `slot ${c.slot}: create on ${c.host} (${c.reason})`, details: what };
+    }
+    case "replace": {
+      const track = ctx.tracks.get(c.slot);
+      const strategy = track?.strategy ?? c.order;
+      const why = track ? track.strategyReason : c.orderReason;
+      const where = c.from.host === c.host ? `on ${c.host}` : `on ${c.from.host} with a new one on ${c.host}`;
+      return { head: `slot ${c.slot}: replace pod ${c.from.pod} ${where}, ${strategy}`, details: [...c.reasons, ...(why ? [`${strategy} because ${why}`] : [])] };
+    }
     case "recreate":
-      return { head: `slot ${c.slot}: recreate pod ${c.from.pod} (${c.reason})`, details: [] };
+      return { head: `slot ${c.slot}: recreate pod ${c.from.pod} on ${c.host} (${c.reason})`, details: [] };
     case "remove":
-      return { head: `slot ${c.slot}: remove pod ${c.from.pod} (${c.reason})`, details: [] };
+      return { head: `slot ${c.slot}: remove pod ${c.from.pod} on ${c.from.host} (${c.reason})`, details: [] };
     case "keep":
-      return { head: `slot ${c.slot}: keep pod ${c.from.pod} (${c.from.status})`, details: [] };
+      return { head: `slot ${c.slot}: keep pod ${c.from.pod} on ${c.host} (${c.from.status})`, details: [] };
     case "unplaced":
       return { head: `slot ${c.slot}: cannot be placed`, details: [c.reason, ...(c.left ? [`pod ${c.left.pod} on ${c.left.host} is left running`] : [])] };
+    case "unknown":
+      return { head: `slot ${c.slot}: unknown${c.host ? ` on ${c.host}` : ""}, nothing is done`, details: [c.reason] };
   }
 }
 
-function hostOf(c: PlanChange): string {
-  return c.action === "unplaced" ? "(no host)" : c.host;
+function serviceTitle(s: ServicePlan): string {
+  const what = s.kind === "removed" ? `service ${s.name} (deleted from git)` : `service ${s.name} (${countNoun(s.replicas, "replica")}${s.pod ? `, spec ${s.pod.specHash}` : ""})`;
+  return `${what}: ${describeCounts(countChanges(s.changes)).join(", ") || "nothing to do"}`;
 }
 
-function serviceHeader(s: ServicePlan): string {
-  if (s.kind === "removed") return `service ${s.name}: deleted from git, its pods are pruned`;
+function rolloutLines(s: ServicePlan): string[] {
+  if (s.waves.length === 0) return [];
   const r = s.rollout;
-  const containers = s.pod?.containers.map((c) => c.name).join(", ");
-  return `service ${s.name}: ${s.replicas} replica${s.replicas === 1 ? "" : "s"}, spec ${s.pod?.specHash}, containers ${containers}` + (r ? `; rollout ${r.order}, surge ${r.maxSurge}, unavailable ${r.maxUnavailable}` : "");
+  const lines = [`  rollout${r ? ` (${r.order}, maxSurge ${r.maxSurge}, maxUnavailable ${r.maxUnavailable})` : ""}:`];
+  for (const w of s.waves) {
+    if (w.tracks.length === 0) {
+      lines.push(`    ${waveTitle(w)}`);
+      continue;
+    }
+    lines.push(`    ${waveTitle(w)}:`);
+    for (const t of w.tracks) lines.push(`      ${describeTrack(t)}`);
+  }
+  return lines;
 }
 
-export function formatPlanText(plan: Plan, opts: TextOptions = {}): string {
-  const paint = (style: Parameters<typeof styleText>[0], text: string) => (opts.color ? styleText(style, text) : text);
-  const showKeep = opts.showKeep ?? true;
-  const lines: string[] = [];
-  lines.push(`Plan for commit ${shortSha(plan.commit)} (owner ${plan.owner}), made ${plan.createdAt}`);
-  lines.push(`Hosts: ${plan.hosts.map((h) => `${h.name} ${h.state}${h.error ? ` (${h.error})` : ""}`).join(", ") || "none"}`);
-  for (const s of plan.services) {
-    lines.push("", paint("bold", serviceHeader(s)));
-    const byHost = new Map<string, PlanChange[]>();
-    for (const c of s.changes) {
-      if (c.action === "keep" && !showKeep) continue;
-      byHost.set(hostOf(c), [...(byHost.get(hostOf(c)) ?? []), c]);
-    }
-    for (const [host, changes] of [...byHost].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`  ${host}`);
-      for (const c of changes) {
-        const { head, details } = describe(c);
-        lines.push(`    ${paint(COLOUR[c.action], MARK[c.action])} ${head}`);
-        for (const d of details) lines.push(`        ${d}`);
-      }
-    }
-    if (s.waves.length > 0) lines.push(`  waves: ${s.waves.map((w) => `${w.index}) ${w.summary}`).join("  ")}`);
+function serviceLines(s: ServicePlan, showKeep: boolean, paint: Paint): string[] {
+  const ctx: ServiceContext = { pod: s.pod, tracks: strategies(s.waves), firstCreate: s.changes.find((c) => c.action === "create")?.slot };
+  const lines = [paint("bold", serviceTitle(s))];
+  for (const c of s.changes) {
+    if (c.action === "keep" && !showKeep) continue;
+    const { head, details } = describeChange(c, ctx);
+    lines.push(`  ${paint(COLOUR[c.action], MARK[c.action])} ${head}`);
+    for (const d of details) lines.push(`      ${d}`);
   }
-  const n = plan.summary;
-  lines.push(
-    "",
-    n.inSync
-      ? `In sync: ${n.keep} pod${n.keep === 1 ? "" : "s"} unchanged${n.unplaced ? `, ${n.unplaced} unplaced` : ""}. Nothing to do.`
-      : `Plan: ${n.create} to create, ${n.replace} to replace, ${n.recreate} to recreate, ${n.remove} to remove, ${n.keep} unchanged, ${n.unplaced} unplaced.`,
-  );
+  return [...lines, ...rolloutLines(s)];
+}
+
+function scheduleLine(j: JobPlan): string | undefined {
+  if (j.action === "remove") return undefined;
+  if (!j.schedule) return "runs on demand only";
+  return `schedule "${j.schedule}"${j.timezone ? ` in ${j.timezone}` : ""}; next runs ${j.nextRuns.join(", ") || "none"}`;
+}
+
+function jobLines(jobs: readonly JobPlan[], showKeep: boolean, paint: Paint): string[] {
+  if (jobs.length === 0) return [];
+  const lines = ["", paint("bold", `jobs: ${describeJobCounts(countJobs(jobs), { unchanged: true, noun: false }).join(", ")}`)];
+  for (const j of jobs) {
+    if (j.action === "keep" && !showKeep) continue;
+    const mark = JOB_MARK[j.action];
+    lines.push(`  ${paint(COLOUR[mark], MARK[mark])} job ${j.name}: ${j.action}${j.action === "remove" ? " (deleted from git)" : ""}`);
+    const pod = j.action === "create" && j.pod ? describePod(j.pod).map((l) => `${l.label} ${l.value}`) : [];
+    const schedule = scheduleLine(j);
+    for (const d of [...j.changes, ...pod, ...(schedule ? [schedule] : [])]) lines.push(`      ${d}`);
+  }
+  return lines;
+}
+
+function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
+  const error = h.error && !explained.has(h.name) ? h.error : undefined;
+  if (h.leftGit) return `${h.name} left git (${h.state}${error ? `: ${error}` : ""}; its pods are removed)`;
+  return `${h.name} ${h.state}${error ? ` (${error})` : ""}`;
+}
+
+/** The marks the plan uses, with what they mean: `Marks: + create, ~ replace/update, * unknown (…)`. */
+function legend(plan: Plan, showKeep: boolean): string[] {
+  const used = new Map<PlanAction, Set<string>>();
+  const use = (a: PlanAction, word: string) => used.set(a, (used.get(a) ?? new Set<string>()).add(word));
+  for (const s of plan.services) for (const c of s.changes) if (c.action !== "keep" || showKeep) use(c.action, LEGEND[c.action]);
+  for (const j of plan.jobs) if (j.action !== "keep" || showKeep) use(JOB_MARK[j.action], j.action === "update" ? "update" : LEGEND[JOB_MARK[j.action]]);
+  const order = Object.keys(MARK) as PlanAction[];
+  const marks = order.filter((a) => used.has(a)).map((a) => `${MARK[a]} ${[...used.get(a)!].join("/")}`);
+  const lines = marks.length ? [`Marks: ${marks.join(", ")}`] : [];
+  if (plan.services.some((s) => s.waves.some((w) => w.tracks.length > 0))) {
+    lines.push("Rollout: each wave starts when the one before has finished; the tracks of a wave run at the same time, each track's steps in order (gate: wait until the new pod is ready).");
+  }
+  return lines;
+}
+
+/**
+ * @example
+ * process.stdout.write(formatPlanText(plan, { color: process.stdout.isTTY, showKeep: false }));
+ */
+export function formatPlanText(saved: Plan | SavedPlan, opts: TextOptions = {}): string {
+  const plan = withPlanDefaults(saved);
+  // The caller decided (useColor looks at the stream it writes to), so styleText must not check process.stdout again.
+  const paint: Paint = (style, text) => (opts.color ? styleText(style, text, { validateStream: false }) : text);
+  const showKeep = opts.showKeep ?? true;
+  const lines: string[] = [`Plan for commit ${shortSha(plan.commit)} (owner ${plan.owner}), made ${plan.createdAt}`];
+  const incomplete = incompleteNotice(plan);
+  if (incomplete) lines.push(`${paint("yellow", "Incomplete:")} ${incomplete}`);
+  const refused = refusedNotice(plan);
+  if (refused) lines.push(`${paint("red", "Refused:")} ${refused}`);
+  for (const w of warningNotices(plan)) lines.push(`${paint("yellow", "Warning:")} ${w}`);
+  const explained = new Set(unobservedHosts(plan).map((u) => u.host));
+  lines.push(`Hosts: ${plan.hosts.map((h) => describeHost(h, explained)).join(", ") || "none"}`);
+  const marks = legend(plan, showKeep);
+  if (marks.length) lines.push("", ...marks);
+
+  let hidden = 0;
+  for (const s of plan.services) {
+    if (!showKeep && s.changes.every((c) => c.action === "keep")) {
+      hidden++;
+      continue;
+    }
+    lines.push("", ...serviceLines(s, showKeep, paint));
+  }
+  if (hidden) lines.push("", `${countNoun(hidden, "service")} unchanged (not shown).`);
+  lines.push(...jobLines(plan.jobs, showKeep, paint));
+  lines.push("", paint("bold", summaryLine(plan)));
   return lines.join("\n") + "\n";
 }

@@ -13,7 +13,7 @@ export type ObservedContainerView = Pick<
   ObservedContainer,
   "host" | "id" | "name" | "labels" | "state" | "health" | "exitCode" | "kind" | "group" | "slot" | "container" | "pod" | "specHash" | "commit"
 > &
-  Partial<Pick<ObservedContainer, "ports">>;
+  Partial<Pick<ObservedContainer, "ports" | "createdAt">>;
 
 export interface ObservedPod {
   readonly ref: PodRef;

@@ -47,16 +47,58 @@ export type PlanChange =
   /** Nothing to do. */
   | { readonly action: "keep"; readonly slot: number; readonly host: string; readonly from: PodRef }
   /** The scheduler found no host; what runs for the slot, if anything, is left alone. */
-  | { readonly action: "unplaced"; readonly slot: number; readonly reason: string; readonly left?: PodRef };
+  | { readonly action: "unplaced"; readonly slot: number; readonly reason: string; readonly left?: PodRef }
+  /**
+   * No pod was seen for the slot, but a host that may run it was not observed:
+   * nothing is done, so a blind spot never starts a second pod for one slot.
+   * `host` is the unobserved host the slot was last seen on, when known.
+   */
+  | { readonly action: "unknown"; readonly slot: number; readonly host?: string; readonly reason: string };
 
 export type PlanAction = PlanChange["action"];
 
-/** One wave of a service's rollout: the slots worked on together. */
+/**
+ * One step of a rollout. `pull` fetches an image on a host; `launch` starts
+ * the slot's new pod; `gate` waits until that new pod counts as ready
+ * (health check, then minReady); `stop` stops an existing pod gracefully
+ * (kept, so a rollback can start it again); `remove` deletes an existing pod.
+ */
+export interface RolloutStep {
+  readonly verb: "pull" | "launch" | "gate" | "stop" | "remove";
+  readonly host: string;
+  /** Absent for `pull`. */
+  readonly slot?: number;
+  /** `pull`: the image. */
+  readonly image?: string;
+  /** `stop` and `remove`: the existing pod. `launch` and `gate` act on the pod the track launches. */
+  readonly pod?: string;
+}
+
+/** The steps of one slot (or one host's pulls) within a wave, carried out in order. */
+export interface Track {
+  /** The slot this track works on; absent for pulls. */
+  readonly slot?: number;
+  readonly host: string;
+  /** Replacements: the order this slot really gets. */
+  readonly strategy?: "start-first" | "stop-first";
+  /** Why the strategy differs from the service's `order`, when it does. */
+  readonly strategyReason?: string;
+  readonly steps: readonly RolloutStep[];
+}
+
+/**
+ * One wave of a service's rollout. The tracks of a wave run at the same
+ * time; a wave starts once the one before it has finished. `berth apply`
+ * carries out exactly these waves (see plan/steps.ts).
+ */
 export interface Wave {
   readonly index: number;
+  /** `pull` images, `repair` (create, recreate), `replace`, `finish` (remove the replaced pods), `remove`. */
+  readonly kind: "pull" | "repair" | "replace" | "finish" | "remove";
   readonly slots: readonly number[];
   /** Short description, e.g. `replace slots 0,1 (start-first)`. */
   readonly summary: string;
+  readonly tracks: readonly Track[];
 }
 
 export interface ServicePlan {
@@ -81,6 +123,35 @@ export interface PlanHost {
   /** sha256 of what was observed on the host; a saved plan is refused when it no longer matches. */
   readonly digest?: string;
   readonly error?: string;
+  /**
+   * True for a host that is no longer in git but that berth deployed to before
+   * (from the deployment record): its pods are removed, and nothing new goes there.
+   */
+  readonly leftGit?: boolean;
+}
+
+/** A Job's change: the job runner picks up its new spec and schedule when the plan is applied. */
+export interface JobPlan {
+  readonly name: string;
+  /** `create` (new in git), `update` (a field changed), `remove` (deleted from git), `keep`. */
+  readonly action: "create" | "update" | "remove" | "keep";
+  /** What changed, field by field (`image a → b`, `schedule "0 3 * * *" → "0 * * * *"`, `env TOKEN changed`); never values of env or secrets. */
+  readonly changes: readonly string[];
+  readonly schedule?: string;
+  readonly timezone?: string;
+  /** The next three runs (ISO times) from the plan's `createdAt`, in the job's time zone; empty for a removed or on-demand job. */
+  readonly nextRuns: readonly string[];
+  /** The desired pod (secrets as references); absent for a removed job. */
+  readonly pod?: PodSpec;
+  /** Where the previous version was known from: the deployment record, or the newest run seen on an engine. */
+  readonly previousFrom?: "record" | "run";
+}
+
+/** Why a plan must not be applied as it stands. */
+export interface PlanRefusal {
+  /** `empty-fleet`: the commit would remove every pod this owner runs. */
+  readonly code: "empty-fleet";
+  readonly message: string;
 }
 
 export interface PlanSummary {
@@ -90,7 +161,15 @@ export interface PlanSummary {
   readonly remove: number;
   readonly keep: number;
   readonly unplaced: number;
-  /** True when applying would change nothing. */
+  /** Slots that may run on a host that was not observed: nothing is done for them. */
+  readonly unknown: number;
+  /** Job changes. */
+  readonly jobs: { readonly create: number; readonly update: number; readonly remove: number; readonly keep: number };
+  /** False when a host in git could not be observed: the plan cannot say the fleet is in sync. */
+  readonly complete: boolean;
+  /** The hosts in git that were not observed, with why. */
+  readonly unobserved: readonly { readonly host: string; readonly reason: string }[];
+  /** True when applying would change nothing: complete, no pod or job change, not refused. */
   readonly inSync: boolean;
 }
 
@@ -105,5 +184,10 @@ export interface Plan {
   readonly createdAt: string;
   readonly hosts: readonly PlanHost[];
   readonly services: readonly ServicePlan[];
+  readonly jobs: readonly JobPlan[];
+  /** Things a reviewer should know that are not changes, e.g. `pods may remain on h3 (unreachable)`. */
+  readonly warnings: readonly string[];
+  /** Present when the plan must not be applied; `berth apply` then changes nothing and exits 1. */
+  readonly refused?: PlanRefusal;
   readonly summary: PlanSummary;
 }

@@ -1,23 +1,21 @@
 /**
- * The rollout: carries out a Plan, service by service (several at once),
- * as a health-gated rolling update.
+ * The rollout: carries out a Plan, service by service (several at once).
+ * Each service's waves come from plan/steps.ts, the same data `berth plan`
+ * prints: a wave's tracks run at the same time, a track's steps in order,
+ * and a wave starts once the one before it has finished. What this file adds
+ * is the bookkeeping: which new pod a gate waits for, which old pods were
+ * stopped, and what to undo.
  *
- *   pull images on the target hosts
- *   → repairs (create, recreate), in parallel
- *   → replacements, at most maxSurge extra pods and maxUnavailable missing
- *     ones at any time; an old pod stops only once its replacement counts
- *     as ready, and is kept (stopped) until the service has converged
- *   → removals (scaled down, duplicates, deleted services)
- *
- * On failure (pull error, never healthy, exits, deadline passed) it acts on
- * `onFailure`: `rollback` restarts the old pods and removes the new ones,
- * `pause` leaves what succeeded and restores only the failed slot. Either way
- * the result is reported as a failure, and the fleet is no worse than before.
+ * On failure (pull error, never healthy, exits, deadline passed) the waves
+ * stop and it acts on `onFailure`: `rollback` restarts the old pods and
+ * removes the new ones, `pause` keeps what succeeded and restores only the
+ * failed slot. Either way the result is a failure, and the fleet is no worse
+ * than before. A plan that is refused (plan.refused) changes nothing.
  */
 import pLimit from "p-limit";
 import type { PodSpec } from "../model/pod.ts";
 import type { DockerHost } from "../docker/types.ts";
-import type { Plan, PlanChange, PodRef, ServicePlan } from "../plan/types.ts";
+import type { Plan, PlanChange, PodRef, ServicePlan, Track, Wave } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "./events.ts";
 import { waitReady } from "./health-gate.ts";
@@ -38,11 +36,18 @@ export interface ApplyDeps {
   readonly signal?: AbortSignal;
 }
 
-type Replace = Extract<PlanChange, { action: "replace" }>;
-
 interface Launched {
   readonly host: string;
   readonly pod: string;
+  readonly slot: number;
+  readonly containerIds: readonly string[];
+}
+
+/** What one track has done so far, for the rollback. */
+interface TrackState {
+  launched?: Launched;
+  ready: boolean;
+  oldStopped: boolean;
 }
 
 function errorText(err: unknown): string {
@@ -76,11 +81,10 @@ class ServiceRollout {
     return ref.stopGracePeriodMs ?? this.svc.pod?.stopGracePeriodMs ?? 10_000;
   }
 
-  /** Starts a new pod for `slot` on `hostName` and waits until it counts as ready; removes it if it does not. */
+  /** Starts a new pod for `slot` on `hostName`. */
   private async launch(hostName: string, slot: number): Promise<Launched> {
     const host = this.host(hostName);
     const pod = this.deps.newPodId();
-    const rollout = this.svc.rollout!;
     this.events("start", `starting pod ${pod}`, hostName, slot, pod);
     const { containers } = await host.launchPod({
       pod,
@@ -91,19 +95,25 @@ class ServiceRollout {
       ...(this.svc.uses ? { uses: this.svc.uses } : {}),
       secretValues: this.deps.secrets(this.spec),
     });
+    return { host: hostName, pod, slot, containerIds: containers.map((c) => c.id) };
+  }
+
+  /** Waits until a launched pod counts as ready; removes it if it does not. */
+  private async gate(l: Launched): Promise<void> {
+    const host = this.host(l.host);
+    const rollout = this.svc.rollout!;
     try {
       await waitReady(
-        { host, pod, spec: this.spec, containerIds: containers.map((c) => c.id), deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs },
+        { host, pod: l.pod, spec: this.spec, containerIds: l.containerIds, deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs },
         this.deps.clock,
         this.deps.prober,
       );
     } catch (err) {
-      this.events("failed", errorText(err), hostName, slot, pod);
-      await host.removePod(this.plan.owner, pod).catch(() => undefined);
+      this.events("failed", errorText(err), l.host, l.slot, l.pod);
+      await host.removePod(this.plan.owner, l.pod).catch(() => undefined);
       throw err;
     }
-    this.events("ready", `pod ${pod} is ready`, hostName, slot, pod);
-    return { host: hostName, pod };
+    this.events("ready", `pod ${l.pod} is ready`, l.host, l.slot, l.pod);
   }
 
   private async stop(ref: PodRef): Promise<void> {
@@ -114,12 +124,6 @@ class ServiceRollout {
   private async remove(ref: { host: string; pod: string; slot: number }, why: string): Promise<void> {
     this.events("remove", `removing pod ${ref.pod} (${why})`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).removePod(this.plan.owner, ref.pod);
-  }
-
-  /** Takes a pod out of service for good: a graceful stop (its grace period, so it can drain), then removal. */
-  private async retire(ref: PodRef, why: string): Promise<void> {
-    if (!ref.status.startsWith("exited")) await this.stop(ref);
-    await this.remove(ref, why);
   }
 
   /** Brings a stopped old pod back and waits for it, for rollbacks. */
@@ -138,143 +142,133 @@ class ServiceRollout {
     );
   }
 
-  private async pullImages(): Promise<void> {
-    const targets = new Set(this.svc.changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "recreate").map((c) => (c as { host: string }).host));
-    const images = [...new Set(this.spec.containers.map((c) => c.image))];
-    await Promise.all(
-      [...targets].map(async (h) => {
-        for (const image of images) {
-          this.events("pull", `pulling ${image}`, h);
-          await this.host(h).pull(image);
+  /** A pod of the plan's changes, by id: what a stop or remove step needs (host, grace, status). */
+  private ref(pod: string): PodRef {
+    const c = this.svc.changes.find((x) => "from" in x && x.from?.pod === pod) as { from: PodRef } | undefined;
+    if (!c) throw new Error(`pod ${pod} of a step is not in the plan's changes`);
+    return c.from;
+  }
+
+  /**
+   * Carries out one track's steps in order. The track's new pod (launch,
+   * then gate) and whether its old pod was stopped are kept in `state` for
+   * the rollback.
+   */
+  private async runTrack(track: Track, state: TrackState, why: string): Promise<void> {
+    for (const step of track.steps) {
+      switch (step.verb) {
+        case "pull":
+          this.events("pull", `pulling ${step.image}`, step.host);
+          await this.host(step.host).pull(step.image!);
+          break;
+        case "launch":
+          state.launched = await this.launch(step.host, step.slot!);
+          break;
+        case "gate":
+          await this.gate(state.launched!);
+          state.ready = true;
+          break;
+        case "stop":
+          await this.stop(this.ref(step.pod!));
+          state.oldStopped = true;
+          break;
+        case "remove": {
+          const ref = this.ref(step.pod!);
+          await this.remove({ host: ref.host, pod: ref.pod, slot: ref.slot }, why);
+          break;
         }
-      }),
-    );
+      }
+    }
+  }
+
+  /** Runs a wave's tracks at once; resolves when all have settled, with the first failure if any. */
+  private async runWave(wave: Wave, why: (t: Track) => string): Promise<{ states: Map<Track, TrackState>; failure?: { track: Track; error: unknown } }> {
+    const states = new Map(wave.tracks.map((t): [Track, TrackState] => [t, { oldStopped: false, ready: false }]));
+    const settled = await Promise.allSettled(wave.tracks.map((t) => this.runTrack(t, states.get(t)!, why(t))));
+    const i = settled.findIndex((r) => r.status === "rejected");
+    return i < 0 ? { states } : { states, failure: { track: wave.tracks[i]!, error: (settled[i] as PromiseRejectedResult).reason } };
   }
 
   async run(): Promise<ServiceResult> {
     const svc = this.svc;
     const name = svc.name;
-    const removes = svc.changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove");
-    if (svc.kind === "removed" || !svc.pod || !svc.rollout) {
-      await Promise.all(removes.map((c) => this.retire(c.from, c.reason)));
-      this.events("done", "pruned");
-      return { service: name, result: "converged" };
-    }
-    const rollout = svc.rollout;
-    try {
-      await this.pullImages();
-    } catch (err) {
-      this.events("failed", errorText(err));
-      return { service: name, result: "failed", reason: `${errorText(err)}; nothing was changed` };
-    }
+    const reasons = new Map(svc.changes.flatMap((c) => ("reason" in c && c.action !== "unplaced" && c.action !== "unknown" ? [[c.slot, c.reason] as const] : [])));
+    const stopping = () => this.deps.signal?.aborted === true;
+    /** Replacements whose new pod counts, for the rollback or the finish. */
+    const replaced: { track: Track; state: TrackState }[] = [];
+    const replaceTotal = svc.waves.filter((w) => w.kind === "replace").reduce((n, w) => n + w.tracks.length, 0);
 
-    // Repairs: they only add ready pods.
-    const repairs = svc.changes.filter((c) => c.action === "create" || c.action === "recreate");
-    const repairResults = await Promise.allSettled(
-      repairs.map(async (c) => {
-        if (c.action === "recreate") await this.remove({ host: c.host, pod: c.from.pod, slot: c.slot }, c.reason);
-        return this.launch((c as { host: string }).host, c.slot);
+    for (const wave of svc.waves) {
+      if (stopping() && (wave.kind === "replace" || wave.kind === "remove")) {
+        await this.finish(replaced);
+        this.events("done", `interrupted: ${replaced.length} of ${replaceTotal} replaced; the rest is left for the next run`);
+        return { service: name, result: "interrupted", reason: `berth was stopping: ${replaced.length} of ${replaceTotal} replacements done` };
+      }
+      if (wave.kind === "finish") {
+        await this.finish(replaced);
+        continue;
+      }
+      const { states, failure } = await this.runWave(wave, (t) => (wave.kind === "remove" ? (reasons.get(t.slot!) ?? "removed") : (reasons.get(t.slot!) ?? "replaced")));
+      if (wave.kind === "replace") for (const [track, state] of states) if (state.ready && track !== failure?.track) replaced.push({ track, state });
+      if (!failure) continue;
+      const reason = errorText(failure.error);
+      if (wave.kind === "pull") {
+        this.events("failed", reason);
+        return { service: name, result: "failed", reason: `${reason}; nothing was changed` };
+      }
+      if (wave.kind !== "replace") return { service: name, result: "failed", reason };
+      const unfinished = [...states].filter(([track, state]) => !replaced.some((r) => r.track === track) && state.oldStopped).map(([track]) => track);
+      return this.recover(unfinished, replaced, reason);
+    }
+    this.events("done", svc.kind === "removed" ? "pruned" : "converged");
+    return { service: name, result: "converged" };
+  }
+
+  /** Removes the old pods of replacements whose new pods count: they were kept stopped for a rollback. */
+  private async finish(replaced: readonly { track: Track }[]): Promise<void> {
+    await Promise.all(
+      replaced.flatMap(({ track }) => {
+        const old = this.svc.changes.find((c) => c.action === "replace" && c.slot === track.slot) as Extract<PlanChange, { action: "replace" }> | undefined;
+        return old ? [this.remove({ host: old.from.host, pod: old.from.pod, slot: old.slot }, "replaced")] : [];
       }),
     );
-    const repairFailure = repairResults.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (repairFailure) return { service: name, result: "failed", reason: errorText(repairFailure.reason) };
+  }
 
-    // Replacements within maxSurge / maxUnavailable.
-    const replaces = svc.changes.filter((c): c is Replace => c.action === "replace");
-    const forcedStopFirst = replaces.some((c) => c.order === "stop-first");
-    const unavailable = Math.max(rollout.maxUnavailable, forcedStopFirst && rollout.maxUnavailable === 0 ? 1 : 0);
-    const done: { change: Replace; launched: Launched }[] = [];
-    let failure: { change: Replace; error: unknown; oldStopped: boolean } | undefined;
-    const queue = [...replaces];
-    const inFlight = new Set<Promise<void>>();
-    let wake: () => void = () => undefined;
-
-    const replaceOne = async (c: Replace, startFirst: boolean): Promise<void> => {
-      let oldStopped = false;
+  /**
+   * After a failed replacement: `rollback` restores every old pod and removes
+   * the new ones; `pause` keeps what succeeded. Either way the old pods of the
+   * wave's slots that did not finish (`unfinished`: stopped, with no ready
+   * replacement) are started again.
+   */
+  private async recover(unfinished: readonly Track[], replaced: readonly { track: Track; state: TrackState }[], reason: string): Promise<ServiceResult> {
+    const name = this.svc.name;
+    const old = (t: Track) => (this.svc.changes.find((c) => c.action === "replace" && c.slot === t.slot) as Extract<PlanChange, { action: "replace" }>).from;
+    if (this.svc.rollout!.onFailure === "rollback") {
       try {
-        if (startFirst) {
-          const launched = await this.launch(c.host, c.slot);
-          await this.stop(c.from);
-          oldStopped = true;
-          done.push({ change: c, launched });
-        } else {
-          await this.stop(c.from);
-          oldStopped = true;
-          const launched = await this.launch(c.host, c.slot);
-          done.push({ change: c, launched });
+        for (const t of unfinished) await this.restore(old(t));
+        for (const r of replaced) {
+          if (r.state.oldStopped) await this.restore(old(r.track));
+          await this.remove({ host: r.state.launched!.host, pod: r.state.launched!.pod, slot: r.track.slot! }, "rolled back");
         }
-      } catch (error) {
-        failure ??= { change: c, error, oldStopped };
-        if (failure.change !== c && oldStopped) await this.restore(c.from).catch(() => undefined);
+      } catch (err) {
+        this.events("failed", `rollback failed: ${errorText(err)}`);
+        return { service: name, result: "failed", reason: `${reason}; rollback failed: ${errorText(err)}` };
       }
-    };
-
-    // Two token pools: a start-first replacement spends surge (one extra pod
-    // for a while), a stop-first one spends unavailability (one slot down).
-    const tokens = { surge: rollout.maxSurge, unavailable };
-    const begin = (c: Replace, pool: keyof typeof tokens): void => {
-      tokens[pool]--;
-      queue.shift();
-      const p: Promise<void> = replaceOne(c, pool === "surge").finally(() => {
-        tokens[pool]++;
-        inFlight.delete(p);
-        wake();
-      });
-      inFlight.add(p);
-    };
-    const stopping = () => this.deps.signal?.aborted === true;
-    while ((queue.length > 0 && !failure && !stopping()) || inFlight.size > 0) {
-      const next = failure || stopping() ? undefined : queue[0];
-      let started = false;
-      if (next && next.order === "start-first" && tokens.surge > 0) {
-        begin(next, "surge");
-        started = true;
-      } else if (next && tokens.unavailable > 0) {
-        begin(next, "unavailable");
-        started = true;
-      }
-      if (!started && inFlight.size > 0) await new Promise<void>((r) => (wake = r));
-      else if (!started) break;
+      this.events("rollback", `rolled back to the previous spec: ${reason}`);
+      return { service: name, result: "rolled-back", reason };
     }
-
-    if (failure) {
-      const reason = errorText(failure.error);
-      if (rollout.onFailure === "rollback") {
-        try {
-          if (failure.oldStopped) await this.restore(failure.change.from);
-          for (const d of done) {
-            await this.restore(d.change.from);
-            await this.remove({ host: d.launched.host, pod: d.launched.pod, slot: d.change.slot }, "rolled back");
-          }
-        } catch (err) {
-          this.events("failed", `rollback failed: ${errorText(err)}`);
-          return { service: name, result: "failed", reason: `${reason}; rollback failed: ${errorText(err)}` };
-        }
-        this.events("rollback", `rolled back to the previous spec: ${reason}`);
-        return { service: name, result: "rolled-back", reason };
-      }
-      if (failure.oldStopped) await this.restore(failure.change.from).catch(() => undefined);
-      for (const d of done) await this.remove({ host: d.change.from.host, pod: d.change.from.pod, slot: d.change.slot }, "replaced").catch(() => undefined);
-      this.events("failed", `paused: ${reason}`);
-      return { service: name, result: "paused", reason };
-    }
-
-    // Converged (or interrupted): old pods that were kept for a rollback go
-    // now, their replacements are ready. Removals wait for a full run.
-    await Promise.all(done.map((d) => this.remove({ host: d.change.from.host, pod: d.change.from.pod, slot: d.change.slot }, "replaced")));
-    if (queue.length > 0) {
-      this.events("done", `interrupted: ${done.length} of ${replaces.length} replaced; the rest is left for the next run`);
-      return { service: name, result: "interrupted", reason: `berth was stopping: ${done.length} of ${replaces.length} replacements done` };
-    }
-    await Promise.all(removes.map((c) => this.retire(c.from, c.reason)));
-    this.events("done", "converged");
-    return { service: name, result: "converged" };
+    for (const t of unfinished) await this.restore(old(t)).catch(() => undefined);
+    await this.finish(replaced).catch(() => undefined);
+    this.events("failed", `paused: ${reason}`);
+    return { service: name, result: "paused", reason };
   }
 }
 
 /** Carries out `plan`; `ok` only when every service converged and every host was observed. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
   const t0 = deps.clock.now();
+  const failedHosts = plan.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "unreachable" }));
+  if (plan.refused) return { ok: false, services: [], failedHosts, refused: plan.refused, ms: 0 };
   const limit = pLimit(deps.serviceConcurrency ?? 4);
   const services = await Promise.all(
     plan.services.map((svc) =>
@@ -285,7 +279,6 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       ),
     ),
   );
-  const failedHosts = plan.hosts.filter((h) => h.state === "unreachable").map((h) => ({ host: h.name, reason: h.error ?? "unreachable" }));
   const unplaced = plan.summary.unplaced > 0;
   return { ok: services.every((s) => s.result === "converged") && failedHosts.length === 0 && !unplaced, services, failedHosts, ms: deps.clock.now() - t0 };
 }

@@ -2,6 +2,8 @@
  * What a rollout reports while it works: one event per step, for live
  * progress on a terminal and one line per event in CI logs.
  */
+import type { PlanRefusal } from "../plan/types.ts";
+
 export type RolloutPhase = "pull" | "start" | "ready" | "stop" | "remove" | "rollback" | "failed" | "done";
 
 export interface RolloutEvent {
@@ -32,5 +34,7 @@ export interface ApplyResult {
   readonly services: readonly ServiceResult[];
   /** Hosts that were not observed when the plan was made, or failed during the apply. */
   readonly failedHosts: readonly { readonly host: string; readonly reason: string }[];
+  /** Set when the plan was refused: nothing was changed. */
+  readonly refused?: PlanRefusal;
   readonly ms: number;
 }

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { renderPlan } from "../../../reconciler/cli/plan.ts";
+import { renderPlan } from "../../../reconciler/cli/render-plan.ts";
 import { engineClient } from "../../../testbed/engines.ts";
 import type { BedLayout } from "../../../testbed/layout.ts";
 import { removeOwnerContainers, useBed } from "../../support/bed.ts";

@@ -90,7 +90,7 @@ function harness() {
     metrics: createMetrics(),
     now: Date.now,
     seed: 1,
-    connect: (specs) => ({ specs, hosts: new Map(specs.map((s) => [s.name, gated(fleet.host(s.name))])), refused: new Map() }),
+    connect: (specs, left) => ({ specs: [...specs, ...left], departed: new Set(left.map((h) => h.name)), hosts: new Map([...specs, ...left].map((s) => [s.name, gated(fleet.host(s.name))])), refused: new Map() }),
     applyDeps: (hosts, onEvent) => {
       // Counts applies in flight: one starts with its first event and ends with "done" or a failure of the service.
       return {
@@ -256,5 +256,31 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     assert.ok(w!.backoff![0]!.retryInMs > 0 && w!.backoff![0]!.retryInMs <= 2000);
     assert.equal(w!.ready, 2);
     await h.reconciler.stop();
+  });
+
+  // Guards the bug where a commit that removed every Service was applied as a full prune and reported converged.
+  it("holds a commit that would remove every pod, changes nothing, and says why", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const empty = h.source.push({ "hosts.yaml": HOSTS }, "oops: every service deleted");
+    await h.reconciler.trigger("poll");
+    assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"], "nothing was removed");
+    const s = h.reconciler.status();
+    assert.equal(s.held[0]?.commit, empty);
+    assert.match(s.held[0]?.reason ?? "", /would remove every pod berth runs for test \(3 pods of 1 service: web\).*allowEmpty: true/);
+    assert.equal(s.lastPass?.result, "refused");
+    assert.equal(h.fleet.calls.filter((c) => / (stop|remove) /.test(c)).length, 0);
+  });
+
+  // Guards the bug where a Host removed from git left its pods running and no plan mentioned them.
+  it("a host removed from git is found through the deployment record and emptied", async function () {
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    const two = HOSTS.split("---\n").slice(0, 2).join("---\n");
+    h.source.push({ "hosts.yaml": two, "web.yaml": web("app:v1").replace("replicas: 3", "replicas: 2") }, "h3 leaves");
+    await h.reconciler.trigger("poll");
+    const pods = [...h.fleet.pods.values()];
+    assert.deepEqual(pods.filter((p) => p.host === "h3"), [], "nothing of this owner is left on h3");
+    assert.equal(pods.filter((p) => p.state === "running").length, 2);
   });
 });

@@ -166,7 +166,9 @@ describe("diffFleet", function () {
     const change = plan.services[0]!.changes[0]!;
     assert.equal(change.action, "replace");
     assert.deepEqual(change.action === "replace" && change.reasons, ["image 127.0.0.1:5000/berth/app:v1 → 127.0.0.1:5000/berth/app:v2", "env LOG_LEVEL added"]);
-    assert.ok(!JSON.stringify(plan).includes("debug") || JSON.stringify(plan.services[0]!.pod).includes("debug"), "env values appear only in the desired pod, never in reasons");
+    // Guards the assertion that could not fail (STYLE.md): the value itself must be absent from every reason.
+    assert.ok(JSON.stringify(v2).includes("debug"), "the desired pod holds the value");
+    assert.ok(!JSON.stringify(plan.services[0]!.changes).includes("debug"), "env values never appear in changes");
   });
 
   it("names a template parameter change", function () {
@@ -203,7 +205,7 @@ describe("diffFleet", function () {
     assert.match(change.action === "replace" ? change.orderReason ?? "" : "", /host port 8080 is held by the old pod on h1/);
   });
 
-  it("builds waves of maxSurge + maxUnavailable slots, repairs first and removals last", function () {
+  it("builds waves of maxSurge + maxUnavailable slots: pulls, repairs, replacements, the replaced pods' removal, then removals", function () {
     const plan = diffFleet(
       input({
         services: [service({ pod: v2, replicas: 4, rollout: rollout({ maxSurge: 1, maxUnavailable: 1 }) })],
@@ -214,12 +216,18 @@ describe("diffFleet", function () {
     assert.deepEqual(
       plan.services[0]!.waves.map((w) => [w.slots, w.summary]),
       [
+        [[], "pull 127.0.0.1:5000/berth/app:v2 on h1, h2, h3, h4"],
         [[3], "recreate slot 3"],
-        [[0, 1], "replace slots 0,1 (start-first)"],
+        // maxSurge 1: the wave's second slot spends the unavailability token, so it goes stop-first (the old waves said start-first).
+        [[0, 1], "replace slots 0,1 (start-first/stop-first)"],
         [[2], "replace slot 2 (start-first)"],
+        [[0, 1, 2], "remove the replaced pods of slots 0,1,2"],
         [[4], "remove slot 4"],
       ],
     );
+    const slot1 = plan.services[0]!.changes.find((c) => c.slot === 1)!;
+    assert.equal(slot1.action === "replace" && slot1.order, "stop-first");
+    assert.match(slot1.action === "replace" ? (slot1.orderReason ?? "") : "", /surge budget \(maxSurge 1\) is spent/);
   });
 
   it("is deterministic: the same input gives the same plan", function () {

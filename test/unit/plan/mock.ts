@@ -86,3 +86,35 @@ export const input = (over: Partial<DiffInput> = {}): DiffInput => ({
   observed: [],
   ...over,
 });
+
+// Jobs. (Imports are hoisted; they sit here so this block only appends to a shared file.)
+import type { JobSpec } from "../../../reconciler/model/fleet.ts";
+import type { JobRunView } from "../../../reconciler/plan/job-diff.ts";
+
+/** The pod of one run of the `backup` job. */
+export const jobPod = (over: Partial<PodSpec> = {}): PodSpec => pod({ name: "backup", kind: "job", ports: [], specHash: "job-v1", ...over });
+
+export const job = (over: Partial<JobSpec> = {}): JobSpec => ({
+  name: "backup",
+  pod: jobPod(),
+  placement: { constraints: [], strategy: "spread", distinctHosts: true },
+  schedule: "0 3 * * *",
+  timezone: "UTC",
+  concurrency: "forbid",
+  historyLimit: 3,
+  labels: {},
+  source: { file: "jobs.yaml", line: 1 },
+  ...over,
+});
+
+/** The main container of a finished run of `spec`, created at `createdAt` (ms). */
+export const jobRun = (spec: PodSpec, createdAt: number, over: Partial<JobRunView> = {}): JobRunView => ({
+  kind: "job",
+  group: spec.name,
+  container: "main",
+  pod: `run-${++nextId}`,
+  labels: { [LABEL.spec]: JSON.stringify(spec) },
+  specHash: spec.specHash,
+  createdAt,
+  ...over,
+});

@@ -1,0 +1,20 @@
+/**
+ * A plan printed the way the user asked: text (coloured on a terminal),
+ * markdown for a pull-request comment, or JSON. Shared by `berth plan`,
+ * `berth apply` and `berth show`, and kept apart from planning so `show`
+ * loads nothing it does not print.
+ */
+import { formatPlanMarkdown } from "../plan/format-markdown.ts";
+import { formatPlanText } from "../plan/format-text.ts";
+import type { Plan } from "../plan/types.ts";
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+}
+
+/** `planFile` names the saved plan in markdown that had to be summarised. */
+export function renderPlan(plan: Plan, format: unknown, opts: { planFile?: string } = {}): string {
+  if (format === "json") return `${JSON.stringify(plan, null, 2)}\n`;
+  if (format === "markdown") return formatPlanMarkdown(plan, opts.planFile ? { planFile: opts.planFile } : {});
+  return formatPlanText(plan, { color: useColor(process.stdout) });
+}

@@ -1,0 +1,35 @@
+/**
+ * What berth deployed, where: the durable record a reconciler keeps in its
+ * state folder (reconciler/record/). A plan reads it to find hosts that
+ * left git, slots last seen on a host that cannot be observed now, and the
+ * job specs it last applied. It is rebuilt after every apply from what the
+ * engines show, so it never holds more than the engines' labels plus what
+ * they cannot tell (how to reach a host, which hosts were ever observed).
+ */
+import type { HostSpec, JobSpec } from "./fleet.ts";
+
+/** A Job as it was last applied. */
+export type JobRecord = Pick<JobSpec, "name" | "pod" | "timezone" | "concurrency"> & Partial<Pick<JobSpec, "schedule" | "timeoutMs">>;
+
+export interface SlotRecord {
+  readonly group: string;
+  readonly slot: number;
+  readonly host: string;
+}
+
+export interface DeployedRecord {
+  readonly apiVersion: "berth/v1";
+  readonly kind: "DeployedRecord";
+  readonly owner: string;
+  /** The commit last applied. */
+  readonly commit: string;
+  /** ISO time it was written. */
+  readonly at: string;
+  /** Every host berth deployed to, as its Host document said, so one that left git can still be reached. */
+  readonly hosts: readonly HostSpec[];
+  /** Hosts whose pods this record knows: observed at least once. A host never observed may run anything of this owner's. */
+  readonly observed: readonly string[];
+  /** Where each service slot's pod ran when last observed. */
+  readonly slots: readonly SlotRecord[];
+  readonly jobs: readonly JobRecord[];
+}

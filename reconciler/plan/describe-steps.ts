@@ -1,0 +1,47 @@
+/**
+ * The rollout's steps in words, for the text and Markdown printers. They
+ * print the waves that `berth apply` carries out (plan/steps.ts), never an
+ * order of their own.
+ */
+import type { RolloutStep, Track, Wave } from "./types.ts";
+
+/** How a printer shows names (hosts, pods, images) and plain words: as is, or as Markdown. */
+export interface Words {
+  readonly name: (s: string) => string;
+  readonly text: (s: string) => string;
+}
+
+const PLAIN: Words = { name: (s) => s, text: (s) => s };
+
+/** `pull 127.0.0.1:5000/berth/app:v2`, `launch`, `gate`, `stop pod p-1`, `stop pod p-1 on h3` (when not on the track's host). */
+export function describeStep(step: RolloutStep, track: Track, words: Words = PLAIN): string {
+  const where = step.host === track.host ? "" : ` on ${words.name(step.host)}`;
+  switch (step.verb) {
+    case "pull":
+      return `pull ${words.name(step.image ?? "?")}${where}`;
+    case "launch":
+    case "gate":
+      return `${step.verb}${where}`;
+    case "stop":
+    case "remove":
+      return `${step.verb} pod ${words.name(step.pod ?? "?")}${where}`;
+  }
+}
+
+/**
+ * One track on one line: who, the strategy (and why, when it differs from
+ * the service's order), then the steps in order.
+ * @example
+ * describeTrack(track)
+ * // "slot 1 on h2, stop-first (host port 8080 is held by the old pod on h2): stop pod p-2, launch, gate"
+ */
+export function describeTrack(track: Track, words: Words = PLAIN): string {
+  const who = track.slot === undefined ? words.name(track.host) : `slot ${track.slot} on ${words.name(track.host)}`;
+  const strategy = track.strategy ? `, ${track.strategy}${track.strategyReason ? ` (${words.text(track.strategyReason)})` : ""}` : "";
+  return `${who}${strategy}: ${track.steps.map((s) => describeStep(s, track, words)).join(", ")}`;
+}
+
+/** `wave 2 (replace)`; a wave saved by an older berth has no tracks, only its summary: `wave 2: replace slots 0,1 (start-first)`. */
+export function waveTitle(wave: Wave, words: Words = PLAIN): string {
+  return wave.tracks.length > 0 ? `wave ${wave.index} (${wave.kind})` : `wave ${wave.index}: ${words.text(wave.summary)}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * What a reviewer must read before the changes: that the plan is
+ * incomplete (a host was not observed), that it is refused, and its
+ * warnings. Each is a sentence without its title (`Incomplete:`,
+ * `Refused:`, `Warning:`), which each printer styles its own way.
+ */
+import { countNoun } from "./count-noun.ts";
+import type { Plan } from "./types.ts";
+
+export interface NoticeOptions {
+  /** List at most this many hosts or warnings, then say how many more (default: all). */
+  readonly maxListed?: number;
+}
+
+function capped<T>(items: readonly T[], max: number | undefined): { shown: readonly T[]; more: number } {
+  const shown = max === undefined ? items : items.slice(0, max);
+  return { shown, more: items.length - shown.length };
+}
+
+/**
+ * The hosts in git that were not observed, with why. A plan that says it is
+ * incomplete without naming them names its unreachable hosts instead.
+ */
+export function unobservedHosts(plan: Plan): readonly { readonly host: string; readonly reason: string }[] {
+  if (plan.summary.unobserved.length > 0 || plan.summary.complete) return plan.summary.unobserved;
+  return plan.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "unreachable" }));
+}
+
+/**
+ * @example
+ * incompleteNotice(plan)
+ * // "1 of 3 hosts not observed (h3: host \"h3\" at tcp://127.0.0.3:2375 cannot be reached: connect ECONNREFUSED). Slots that may run there are unknown; nothing is done for them."
+ */
+export function incompleteNotice(plan: Plan, opts: NoticeOptions = {}): string | undefined {
+  const missing = unobservedHosts(plan);
+  if (plan.summary.complete && missing.length === 0) return undefined;
+  const inGit = plan.hosts.filter((h) => !h.leftGit).length;
+  const { shown, more } = capped(missing, opts.maxListed);
+  const list = [...shown.map((u) => `${u.host}: ${u.reason}`), ...(more ? [`${more} more`] : [])].join("; ");
+  return `${missing.length} of ${countNoun(inGit, "host")} not observed${list ? ` (${list})` : ""}. Slots that may run there are unknown; nothing is done for them.`;
+}
+
+/** @example refusedNotice(plan) // "the commit would remove every pod this owner runs. Nothing will be applied (berth apply changes nothing and exits 1)." */
+export function refusedNotice(plan: Plan): string | undefined {
+  if (!plan.refused) return undefined;
+  return `${plan.refused.message.replace(/\.\s*$/, "")}. Nothing will be applied (berth apply changes nothing and exits 1).`;
+}
+
+export function warningNotices(plan: Plan, opts: NoticeOptions = {}): string[] {
+  const { shown, more } = capped(plan.warnings, opts.maxListed);
+  return [...shown, ...(more ? [`${countNoun(more, "more warning")}; run berth show for all of them`] : [])];
+}

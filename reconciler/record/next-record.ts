@@ -1,0 +1,62 @@
+/**
+ * The record after a pass, from what was observed then. Pure.
+ *
+ * - slots: where each slot's pod was seen now; for a host that was not
+ *   observed, what the previous record said (it may still run there).
+ * - observed: every host observed now or before, so a host that goes dark
+ *   later is known not to hold pods it never had.
+ * - hosts: the Host documents in git, and those of hosts that left git
+ *   while pods of this owner may remain there (unobserved, or seen with
+ *   pods); a host that left git and was seen empty is forgotten.
+ * - commit and jobs: the commit the pass converged to, when it did;
+ *   otherwise the previous record's.
+ */
+import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
+import type { Fleet } from "../model/fleet.ts";
+import type { ObservedContainerView } from "../plan/observed-pods.ts";
+import type { PlanHost } from "../plan/types.ts";
+
+export interface NextRecordInput {
+  readonly owner: string;
+  readonly now: number;
+  /** The fleet of the commit the pass targeted. */
+  readonly fleet: Pick<Fleet, "hosts" | "jobs">;
+  readonly commit: string;
+  /** True when that commit was applied (converged or in sync); false keeps the previous commit and jobs. */
+  readonly applied: boolean;
+  /** The hosts as the last observation saw them (in git, and those that left it). */
+  readonly hosts: readonly PlanHost[];
+  /** Containers of this owner observed then. */
+  readonly observed: readonly ObservedContainerView[];
+  readonly previous?: DeployedRecord;
+}
+
+export function nextRecord(input: NextRecordInput): DeployedRecord {
+  const { previous, fleet } = input;
+  const seen = new Set(input.hosts.filter((h) => h.state !== "unreachable").map((h) => h.name));
+  const inGit = new Set(fleet.hosts.map((h) => h.name));
+  const withPods = new Set(input.observed.map((c) => c.host));
+  const departed = (previous?.hosts ?? []).filter((h) => !inGit.has(h.name) && (!seen.has(h.name) || withPods.has(h.name)));
+  const kept = new Set([...inGit, ...departed.map((h) => h.name)]);
+
+  const slots = new Map<string, SlotRecord>();
+  for (const s of previous?.slots ?? []) if (!seen.has(s.host) && kept.has(s.host)) slots.set(`${s.group}\u0000${s.slot}`, s);
+  const main = input.observed.filter((c) => c.kind === "service" && c.container === "main" && seen.has(c.host));
+  // A running pod stands for its slot over a stopped one (an unfinished rollout).
+  for (const c of [...main].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"))) slots.set(`${c.group}\u0000${c.slot}`, { group: c.group, slot: c.slot, host: c.host });
+
+  const jobs = input.applied
+    ? fleet.jobs.map((j) => ({ name: j.name, pod: j.pod, timezone: j.timezone, concurrency: j.concurrency, ...(j.schedule ? { schedule: j.schedule } : {}), ...(j.timeoutMs !== undefined ? { timeoutMs: j.timeoutMs } : {}) }))
+    : (previous?.jobs ?? []);
+  return {
+    apiVersion: "berth/v1",
+    kind: "DeployedRecord",
+    owner: input.owner,
+    commit: input.applied ? input.commit : (previous?.commit ?? ""),
+    at: new Date(input.now).toISOString(),
+    hosts: [...fleet.hosts, ...departed].sort((a, b) => a.name.localeCompare(b.name)),
+    observed: [...new Set([...(previous?.observed ?? []).filter((h) => kept.has(h)), ...[...seen].filter((h) => kept.has(h))])].sort(),
+    slots: [...slots.values()].sort((a, b) => a.group.localeCompare(b.group) || a.slot - b.slot),
+    jobs,
+  };
+}
