@@ -9,6 +9,7 @@
  * Target: p50 ≤ 2 s on the bed. Polling is set to 10 minutes so only the
  * watch or the webhook can trigger a pass.
  */
+import { TEST_OPERATOR } from "../test/support/operator.ts";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -77,7 +78,7 @@ async function measure(mode: string, source: (dir: string) => GitSource, publish
   };
   const owner = `bench-c2c-${mode}-${randomBytes(3).toString("hex")}`;
   let sha = commit("v1");
-  const daemon = new Daemon({ source: source(dir), owner, stateDir: path.join(work, `state-${mode}`), intervalMs: 600_000, resyncMs: 600_000, listen: "127.0.0.1:0", webhookSecret: SECRET, seed: 1, log: pino({ level: "warn" }), metrics: createMetrics() });
+  const daemon = new Daemon({ source: source(dir), owner, stateDir: path.join(work, `state-${mode}`), intervalMs: 600_000, resyncMs: 600_000, listen: "127.0.0.1:0", webhookSecret: SECRET, seed: 1, operator: TEST_OPERATOR, log: pino({ level: "warn" }), metrics: createMetrics() });
   const converged = async (want: string) => {
     for (;;) {
       const s = daemon.reconciler.status();

@@ -25,7 +25,7 @@ const stateDir = process.env.BERTH_STATE_DIR ?? path.join(repoRoot, ".berth");
 const env = {
   ...process.env,
   // api's secretEnv refers to this variable; a real fleet sets it from a secret store.
-  BERTH_DEMO_API_TOKEN: process.env.BERTH_DEMO_API_TOKEN ?? "demo-token-not-a-real-secret",
+  BERTH_SECRET_DEMO_API_TOKEN: process.env.BERTH_SECRET_DEMO_API_TOKEN ?? "demo-token-not-a-real-secret",
   BERTH_STATE_DIR: stateDir,
 };
 const cli = [path.join(repoRoot, "reconciler/cli/main.ts")];

@@ -6,7 +6,7 @@ import { readSavedPlan } from "../plan/read-saved-plan.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan } from "../rollout/apply-plan.ts";
 import { liveApplyDeps } from "../rollout/live-deps.ts";
-import { planFromRecord, saveRecord } from "../pipeline/plan-from-record.ts";
+import { plannedSlots, planFromRecord, saveRecord } from "../pipeline/plan-from-record.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
 import { stateDir } from "./state-dir.ts";
@@ -38,7 +38,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   /** Writes the deployment record from a fresh look at the engines (or `look` when nothing changed since). */
   const recordAfter = async (applied: boolean, look?: Awaited<ReturnType<typeof planFleet>>) => {
     try {
-      const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, ...(record ? { record } : {}) }));
+      const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, hostLostAfterMs: desired.operator.config.hostLostAfterMs, ...(record ? { record } : {}) }));
       saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied, ...(record ? { previous: record } : {}), connected }, after);
     } catch (err) {
       warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
@@ -81,7 +81,13 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
     : process.stdout.isTTY && process.env.CI === undefined
       ? terminalProgress(process.stdout, useColor(process.stdout))
       : lineProgress(process.stdout);
-  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, (e) => progress.event(e)));
+  // Before anything starts: a crash in the middle leaves no pod the record does not know of.
+  try {
+    saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied: false, ...(record ? { previous: record } : {}), connected, planned: plannedSlots(plan) }, { plan: fresh, ...firstLook });
+  } catch (err) {
+    warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, desired.operator.config.secrets, (e) => progress.event(e)));
   await recordAfter(result.services.every((s) => s.result === "converged"));
   if (json) {
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);

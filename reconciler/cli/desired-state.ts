@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import type { Fleet } from "../model/fleet.ts";
+import type { OperatorRules } from "../load/check-operator.ts";
+import type { CommitReader } from "./previous-commit.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
 import { displayDiagnostics, loadForCli } from "./validate.ts";
 
@@ -14,6 +16,10 @@ export interface DesiredState {
   readonly owner: string;
   /** A git commit SHA, or for files on disk `tree-<digest of the fleet>`. */
   readonly commit: string;
+  /** The operator's rules the fleet was checked against. */
+  readonly operator: OperatorRules;
+  /** Reads another commit of the same repository, for a plan made without a deployment record. */
+  readonly readCommit?: CommitReader;
 }
 
 export async function loadDesired(dir: string | undefined, opts: Record<string, unknown>, command: string): Promise<DesiredState | undefined> {
@@ -28,7 +34,7 @@ export async function loadDesired(dir: string | undefined, opts: Record<string, 
   const path = typeof opts["path"] === "string" ? `#${opts["path"]}` : "";
   const owner = typeof opts["owner"] === "string" ? opts["owner"] : (loaded.source?.identity ?? `file://${realpathSync(root)}${path}`);
   const commit = loaded.source?.commit.sha ?? `tree-${createHash("sha256").update(JSON.stringify(result.fleet)).digest("hex").slice(0, 12)}`;
-  return { fleet: result.fleet, owner, commit };
+  return { fleet: result.fleet, owner, commit, operator: loaded.operator, ...(loaded.readCommit ? { readCommit: loaded.readCommit } : {}) };
 }
 
 /** The scheduler's seed: fixed per source, so planning twice gives the same placements. */

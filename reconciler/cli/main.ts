@@ -23,7 +23,8 @@ function withSource(cmd: Command): Command {
     .option("--repo <url-or-path>", "git repository: an http(s) URL (credentials from BERTH_GIT_TOKEN or BERTH_GIT_USERNAME/BERTH_GIT_PASSWORD) or a local path; default: the current directory's repository")
     .option("--ref <ref>", "branch, tag or commit SHA to read (default: the remote's default branch)")
     .option("--path <dir>", "only read YAML files under this sub-path of the repository")
-    .option("--state-dir <dir>", "berth's state folder: git cache, deployment journal (default: $BERTH_STATE_DIR or ~/.local/state/berth)");
+    .option("--state-dir <dir>", "berth's state folder: git cache, deployment journal, deployment record (default: $BERTH_STATE_DIR or ~/.local/state/berth)")
+    .option("--config <file>", "the operator configuration: where secrets may come from, the ceiling for Policies, allowed plain-TCP engines (default: $BERTH_CONFIG, else the safe defaults; see schemas/operator-config.schema.json)");
 }
 
 withSource(
@@ -91,7 +92,8 @@ withSource(
     .description("Run the reconciler daemon: fetch, reconcile, self-heal, run jobs, serve status and metrics.")
     .option("--interval <duration>", "how often to poll the repository", "15s")
     .option("--resync <duration>", "how often to re-observe every host even when nothing happened", "5m")
-    .option("--listen <addr>", "address for /healthz, /status and /metrics", "127.0.0.1:9470")
+    .option("--listen <addr>", "address for /healthz, /status and /metrics, and for POST /hooks/git unless --webhook-listen is given", "127.0.0.1:9470")
+    .option("--webhook-listen <addr>", "serve POST /hooks/git (and /healthz) only on this address, e.g. one the git host can reach while --listen stays private; needs BERTH_WEBHOOK_SECRET")
     .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
     .addHelpText(
       "after",
@@ -101,6 +103,11 @@ withSource(
         "engine reports a berth container died, stopped, was removed or turned unhealthy, and every\n" +
         "--resync. A commit whose rollout failed is held until a newer one arrives. Jobs run on their\n" +
         "cron schedules. Logs are JSON lines on stderr (readable text on a terminal).\n\n" +
+        "With BERTH_STATUS_TOKEN set, /status and /metrics answer 401 unless the request carries\n" +
+        "\"Authorization: Bearer <token>\" (berth status sends it from the same variable); /healthz\n" +
+        "stays open. Webhook bodies are hashed as they stream in, never held: at most 25 MB each\n" +
+        "(413 past it) and 8 at once (503 with Retry-After beyond). Request headers must arrive\n" +
+        "within 10 s and a whole request within 30 s.\n\n" +
         "Example:\n  BERTH_GIT_TOKEN=… berth run --repo https://git.example.com/fleet.git --interval 30s",
     ),
 ).action(async (opts: Record<string, unknown>) => {
@@ -116,7 +123,7 @@ withSource(
     .option("--json", "print JSON")
     .option("--owner <id>", "identity of the source (default: the repository URL + path)")
     .option("--listen <addr>", "where the daemon serves /status", "127.0.0.1:9470")
-    .addHelpText("after", "\nAsks the daemon at --listen; with --repo or a DIR it observes the hosts itself."),
+    .addHelpText("after", "\nAsks the daemon at --listen (sending BERTH_STATUS_TOKEN as a bearer token when it is set); with --repo or a DIR it observes the hosts itself."),
 ).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
   const { runStatus } = await import("./status.ts");
   process.exitCode = await runStatus(dir, opts);

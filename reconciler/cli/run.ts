@@ -5,21 +5,31 @@ import { GitSourceError } from "../source/errors.ts";
 import { openSource } from "../source/open-source.ts";
 import { Daemon } from "../loop/daemon.ts";
 import { createLogger } from "../loop/logger.ts";
+import { parseListen } from "../loop/http-server.ts";
 import { createMetrics } from "../loop/metrics.ts";
 import { seedFor } from "./desired-state.ts";
 import { durationOption } from "./duration.ts";
+import { operatorRules } from "./operator.ts";
 import { stateDir } from "./state-dir.ts";
 
 export async function runDaemon(opts: Record<string, unknown>): Promise<number> {
   let intervalMs: number;
   let resyncMs: number;
+  const webhookListen = typeof opts["webhookListen"] === "string" ? opts["webhookListen"] : undefined;
   try {
     intervalMs = durationOption("interval", opts["interval"]);
     resyncMs = durationOption("resync", opts["resync"]);
+    if (webhookListen !== undefined) {
+      parseListen(webhookListen, "--webhook-listen");
+      // A listener that could only answer "the webhook is off" is a mistake, not a choice.
+      if (!process.env.BERTH_WEBHOOK_SECRET) throw new Error(`--webhook-listen "${webhookListen}" needs BERTH_WEBHOOK_SECRET set: without it the webhook is off`);
+    }
   } catch (err) {
     process.stderr.write(`berth run: ${(err as Error).message}\n`);
     return 1;
   }
+  const operator = operatorRules(opts, "run");
+  if (!operator) return 1;
   const log = createLogger();
   let daemon: Daemon | undefined;
   // Signals are taken from the start: a SIGTERM during the first rollout
@@ -49,8 +59,11 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
       intervalMs,
       resyncMs,
       listen: String(opts["listen"]),
+      ...(webhookListen !== undefined ? { webhookListen } : {}),
       ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
+      ...(process.env.BERTH_STATUS_TOKEN ? { statusToken: process.env.BERTH_STATUS_TOKEN } : {}),
       seed: seedFor(owner),
+      operator,
       log,
       metrics: createMetrics(),
     });

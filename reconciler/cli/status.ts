@@ -8,9 +8,19 @@ import { connectHosts } from "../pipeline/connect-hosts.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
 
-async function fromDaemon(listen: string): Promise<DaemonStatus | undefined> {
+/** The daemon's status; `refused` when it answered 401 (already explained on stderr). */
+async function fromDaemon(listen: string): Promise<DaemonStatus | "refused" | undefined> {
+  const token = process.env.BERTH_STATUS_TOKEN;
   try {
-    const res = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(2000), ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    if (res.status === 401) {
+      process.stderr.write(
+        token
+          ? `berth status: the daemon on ${listen} refused the token in BERTH_STATUS_TOKEN (401): set it to the token berth run was started with.\n`
+          : `berth status: the daemon on ${listen} needs a token for /status (401): set BERTH_STATUS_TOKEN to the token berth run was started with.\n`,
+      );
+      return "refused";
+    }
     return res.ok ? ((await res.json()) as DaemonStatus) : undefined;
   } catch {
     return undefined;
@@ -28,6 +38,7 @@ function printServices(services: readonly ServiceStatus[]): void {
 
 export async function runStatus(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const daemon = dir === undefined && typeof opts["repo"] !== "string" ? await fromDaemon(String(opts["listen"])) : undefined;
+  if (daemon === "refused") return 1;
   if (daemon) {
     if (opts["json"]) {
       process.stdout.write(`${JSON.stringify(daemon, null, 2)}\n`);
@@ -49,7 +60,7 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
   }
   const desired = await loadDesired(dir, opts, "status");
   if (!desired) return 1;
-  const { plan } = await planFleet({ ...desired, connected: connectHosts(desired.fleet.hosts), now: Date.now(), seed: seedFor(desired.owner) });
+  const { plan } = await planFleet({ ...desired, connected: connectHosts(desired.fleet.hosts, process.env, [], desired.operator.config), now: Date.now(), seed: seedFor(desired.owner) });
   const services = servicesFromPlan(plan, new Map());
   if (opts["json"]) {
     process.stdout.write(`${JSON.stringify({ owner: desired.owner, commit: desired.commit, services, hosts: plan.hosts }, null, 2)}\n`);

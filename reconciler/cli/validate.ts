@@ -2,6 +2,8 @@
  * `berth validate [DIR]`: parse and validate a repository, print every
  * diagnostic as `file:line:col: error: message (at path)`.
  * Exit status 0 when valid, 1 when not (or when nothing could be read).
+ * Without DIR it validates HEAD, and warns about fleet files with
+ * uncommitted changes, which it did not see.
  */
 import { formatDiagnostic, type Diagnostic } from "../load/diagnostic.ts";
 import { SourceReadError } from "../load/errors.ts";
@@ -11,10 +13,14 @@ import { readRepoDir } from "../load/read-dir.ts";
 import { GitSourceError, NotARepositoryError } from "../source/errors.ts";
 import { openSource } from "../source/open-source.ts";
 import type { CommitInfo } from "../source/types.ts";
+import { uncommittedFleetFiles } from "../source/uncommitted-files.ts";
+import type { OperatorRules } from "../load/check-operator.ts";
+import { operatorRules } from "./operator.ts";
+import { commitReader, dirCommitReader, type CommitReader } from "./previous-commit.ts";
 import { stateDir } from "./state-dir.ts";
 
 /** Reads the commit `--ref` (default: the remote's default branch) of `--repo`. */
-async function loadCommitForCli(opts: Record<string, unknown>, command: string): Promise<CliLoad | undefined> {
+async function loadCommitForCli(opts: Record<string, unknown>, command: string, operator: OperatorRules): Promise<CliLoad | undefined> {
   const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
   const defaulted = typeof opts["repo"] !== "string";
   try {
@@ -26,7 +32,13 @@ async function loadCommitForCli(opts: Record<string, unknown>, command: string):
     });
     const { commit } = await source.resolve();
     const snapshot = await source.checkout(commit);
-    return { root: ".", result: loadFleet(snapshot, subPath === undefined ? {} : { subPath }), source: { identity: source.identity, commit: snapshot.commit } };
+    return {
+      root: ".",
+      result: loadFleet(snapshot, { ...(subPath === undefined ? {} : { subPath }), operator }),
+      source: { identity: source.identity, commit: snapshot.commit },
+      operator,
+      readCommit: commitReader(() => source, subPath, operator),
+    };
   } catch (err) {
     if (err instanceof GitSourceError) {
       const hint = defaulted && err instanceof NotARepositoryError ? "; without --repo berth reads the commits of the current directory's repository: pass --repo URL|PATH, or a DIR to read files on disk" : "";
@@ -47,6 +59,10 @@ export interface CliLoad {
   readonly result: LoadResult;
   /** Set when a commit was read with `--repo`. */
   readonly source?: { readonly identity: string; readonly commit: CommitInfo };
+  /** The operator's rules it was checked against (--config / BERTH_CONFIG, or the defaults). */
+  readonly operator: OperatorRules;
+  /** Reads another commit of the same repository, when there is one (see previous-commit.ts). */
+  readonly readCommit?: CommitReader;
 }
 
 /**
@@ -55,18 +71,22 @@ export interface CliLoad {
  * commits is issue 4), or an unreadable folder.
  */
 export async function loadForCli(dir: string | undefined, opts: Record<string, unknown>, command: string): Promise<CliLoad | undefined> {
+  const operator = operatorRules(opts, command);
+  if (!operator) return undefined;
   // DESIGN §5: without --repo, the current directory's repository, read as a commit.
-  if (dir === undefined) return loadCommitForCli(opts, command);
+  if (dir === undefined) return loadCommitForCli(opts, command, operator);
   const root = dir;
   const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
   try {
     const snapshot = await readRepoDir(root, subPath === undefined ? {} : { subPath });
-    const options = subPath === undefined ? {} : { subPath };
+    const options = { ...(subPath === undefined ? {} : { subPath }), operator };
+    const reader = dirCommitReader(root, subPath, operator);
+    const common = { root, operator, ...(reader ? { readCommit: reader } : {}) };
     const bytes = snapshot.files.reduce((n, f) => n + f.content.length, 0);
-    if (bytes < PARALLEL_PARSE_BYTES) return { root, result: loadFleet(snapshot, options) };
+    if (bytes < PARALLEL_PARSE_BYTES) return { ...common, result: loadFleet(snapshot, options) };
     const pool = new YamlParsePool();
     try {
-      return { root, result: await loadFleetParallel(snapshot, pool, options) };
+      return { ...common, result: await loadFleetParallel(snapshot, pool, options) };
     } finally {
       await pool.close();
     }
@@ -97,6 +117,9 @@ export function displayDiagnostics(root: string, list: readonly Diagnostic[]): D
 export async function runValidate(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const loaded = await loadForCli(dir, opts, "validate");
   if (loaded === undefined) return 1;
+  // Only HEAD of the current directory's repository has a work tree next to it whose edits this run did not see.
+  const readHead = dir === undefined && typeof opts["repo"] !== "string" && typeof opts["ref"] !== "string";
+  if (readHead && loaded.source !== undefined) await warnUncommitted(loaded.source.commit.sha, opts);
   const { root, result } = loaded;
   const diagnostics = displayDiagnostics(root, result.diagnostics);
   if (opts["format"] === "json") {
@@ -116,6 +139,22 @@ export async function runValidate(dir: string | undefined, opts: Record<string, 
   const files = new Set(errors.map((d) => d.file)).size;
   process.stdout.write(`${loaded.source ? `${loaded.source.identity} at ${loaded.source.commit.sha.slice(0, 12)}` : root}: invalid: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`);
   return 1;
+}
+
+/** Warns on stderr when fleet files differ from the HEAD just validated; the exit code stays validation's. */
+async function warnUncommitted(sha: string, opts: Record<string, unknown>): Promise<void> {
+  const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
+  const prefix = `berth validate: validated HEAD (${sha.slice(0, 12)})`;
+  let files: string[];
+  try {
+    files = await uncommittedFleetFiles({ dir: ".", ...(subPath === undefined ? {} : { subPath }) });
+  } catch (err) {
+    process.stderr.write(`${prefix}; could not check the work tree for uncommitted changes: ${(err as Error).message}\n`);
+    return;
+  }
+  if (files.length === 0) return;
+  const onDisk = `berth validate .${subPath === undefined ? "" : ` --path ${subPath}`}`;
+  process.stderr.write(`${prefix}; these fleet files have uncommitted changes and were not validated: ${files.join(", ")} — commit them, or run \`${onDisk}\` to check the files on disk\n`);
 }
 
 function counts(result: LoadResult & { ok: true }): { hosts: number; services: number; jobs: number; templates: number; policy: boolean } {

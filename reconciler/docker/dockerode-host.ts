@@ -9,7 +9,7 @@ import { containerName, createOptions, podVolumeName } from "./container-config.
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
 import { EndpointRefusedError, HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
 import { EventLines } from "./event-lines.ts";
-import { registryAuth } from "./registry-auth.ts";
+import { registryAuth, registryOf } from "./registry-auth.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
 import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
 import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch, PublishedPort } from "./types.ts";
@@ -57,10 +57,18 @@ export class DockerodeHost implements DockerHost {
   private readonly endpoint: string;
   private readonly tls: boolean;
 
-  constructor(spec: EndpointSpec, private readonly env: NodeJS.ProcessEnv = process.env) {
+  /** False for an engine reached over plain TCP: whoever is on the path would read the registry password. */
+  private readonly sendsCredentials: boolean;
+
+  constructor(
+    spec: EndpointSpec,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly opts: { readonly credentialRegistries?: readonly string[] } = {},
+  ) {
     const conn = resolveEndpoint(spec);
     this.name = spec.name;
     this.tls = conn.kind === "tcp" && conn.tls !== undefined;
+    this.sendsCredentials = conn.kind === "unix" || this.tls;
     this.endpoint = spec.endpoint;
     this.address = conn.address;
     this.docker =
@@ -142,7 +150,8 @@ export class DockerodeHost implements DockerHost {
     });
     if (have) return;
     try {
-      const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig: registryAuth(image, this.env) }));
+      const allowed = this.sendsCredentials && (this.opts.credentialRegistries === undefined || this.opts.credentialRegistries.includes(registryOf(image)));
+      const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig: allowed ? registryAuth(image, this.env) : {} }));
       await new Promise<void>((resolve, reject) =>
         this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
           const failed = events?.find((e) => e.error);

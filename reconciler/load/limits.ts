@@ -14,6 +14,15 @@ export const MAX_FILE_BYTES = 1024 * 1024;
  */
 export const MAX_ALIAS_COUNT = 100;
 
+/**
+ * How deeply lists and mappings may nest in one document, aliases followed.
+ * Fleet documents use fewer than ten levels. The YAML composer recurses once
+ * per level (100k `[` exhaust its stack; 100k closed `[...]` exhausted the
+ * process's memory), and so do `toJS` and every later walk over the data:
+ * the depth is checked before any of them runs.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
 /** YAML tags allowed on nodes: the core schema's own. Any other tag is refused. */
 export const ALLOWED_TAGS: ReadonlySet<string> = new Set([
   "tag:yaml.org,2002:str",

@@ -16,6 +16,7 @@ import type { Fleet, HostSpec, JobSpec, ServiceSpec, TemplateSpec } from "../mod
 import { checkTemplate } from "../templates/check-template.ts";
 import { expandPod, type TemplateCatalog } from "../templates/expand-pod.ts";
 import { checkDuplicateNames, checkPlacement, type NamedDocument } from "./check-fleet.ts";
+import { checkHostEndpoint, checkPodSecrets, checkPolicyCeiling, type OperatorRules } from "./check-operator.ts";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { MAX_FILE_BYTES } from "./limits.ts";
 import { normaliseHost } from "./normalise-host.ts";
@@ -33,6 +34,12 @@ export interface LoadOptions {
   readonly subPath?: string;
   /** Refuse files larger than this (default `MAX_FILE_BYTES`). */
   readonly maxFileBytes?: number;
+  /**
+   * The operator's rules: secret sources, plain-TCP engines, the ceiling a
+   * Policy may not pass. Every command passes them (cli/operator.ts);
+   * without them only the repository's own rules apply.
+   */
+  readonly operator?: OperatorRules;
 }
 
 export type LoadResult =
@@ -60,7 +67,7 @@ interface Collected {
  */
 export function loadFleet(snapshot: RepoSnapshot, options: LoadOptions = {}): LoadResult {
   const maxBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
-  return loadParsed(snapshot, fleetFiles(snapshot, options).map((f) => parseYamlFile(f, maxBytes)));
+  return loadParsed(snapshot, fleetFiles(snapshot, options).map((f) => parseYamlFile(f, maxBytes)), options.operator);
 }
 
 /**
@@ -68,7 +75,7 @@ export function loadFleet(snapshot: RepoSnapshot, options: LoadOptions = {}): Lo
  * of `pool`. Same result, same diagnostics; worth it for large repositories.
  */
 export async function loadFleetParallel(snapshot: RepoSnapshot, pool: YamlParsePool, options: LoadOptions = {}): Promise<LoadResult> {
-  return loadParsed(snapshot, await pool.parseFiles(fleetFiles(snapshot, options), options.maxFileBytes ?? MAX_FILE_BYTES));
+  return loadParsed(snapshot, await pool.parseFiles(fleetFiles(snapshot, options), options.maxFileBytes ?? MAX_FILE_BYTES), options.operator);
 }
 
 /** The files the loader reads, in path order (the order diagnostics and duplicate checks follow). */
@@ -77,10 +84,10 @@ function fleetFiles(snapshot: RepoSnapshot, options: LoadOptions): SourceFile[] 
 }
 
 /** Everything after parsing: schema checks, normalisation, expansion, cross-document checks. */
-function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[]): LoadResult {
+function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], operator: OperatorRules | undefined): LoadResult {
   const out: Diagnostic[] = [];
   for (const r of snapshot.refused ?? []) {
-    out.push({ file: r.path, line: 1, col: 1, severity: "error", code: r.code, message: r.message, path: "" });
+    out.push({ file: r.path, line: r.line ?? 1, col: r.col ?? 1, severity: "error", code: r.code, message: r.message, path: "" });
   }
   const collected: Collected = { Host: [], Service: [], Job: [], Template: [], Policy: [], named: [], brokenTemplates: new Set() };
   for (const parsed of parsedFiles) {
@@ -90,9 +97,11 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[]):
 
   checkDuplicateNames(collected.named, (kind) => (kind === "Job" ? "Service" : kind), out);
   const policy = normalisePolicy(collected.Policy, out);
+  if (operator) for (const p of collected.Policy) checkPolicyCeiling(p, operator, out);
 
   const hosts: HostSpec[] = [];
   for (const h of collected.Host) {
+    if (operator) checkHostEndpoint(h, operator, out);
     const host = normaliseHost(h, out);
     if (host !== undefined) hosts.push(host);
   }
@@ -118,6 +127,7 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[]):
     out.push(...diagnostics);
     if (pod === undefined) continue;
     checkPodAgainstPolicy(pod, s.doc.spec, s.at, policy, out);
+    if (operator) checkPodSecrets(pod, s.doc.spec, s.at, operator, out);
     const service = { ...normaliseService(s, pod, out), ...(uses && Object.keys(uses).length > 0 ? { uses } : {}) };
     checkPlacement("Service", service.name, service.placement, pod, service.replicas, hosts, s.at, out);
     services.push(service);
@@ -128,6 +138,7 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[]):
     out.push(...diagnostics);
     if (pod === undefined) continue;
     checkPodAgainstPolicy(pod, j.doc.spec, j.at, policy, out);
+    if (operator) checkPodSecrets(pod, j.doc.spec, j.at, operator, out);
     const job = normaliseJob(j, pod, out);
     checkPlacement("Job", job.name, job.placement, pod, 1, hosts, j.at, out);
     jobs.push(job);

@@ -2,6 +2,7 @@
  * The Policy document (at most one) → `PolicySpec`, and the checks of pods
  * against it: privileged containers, host network, bind mounts, registries.
  */
+import { hostPathUnder } from "./check-operator.ts";
 import type { PolicyDoc, PodFieldsDoc } from "../model/documents.ts";
 import type { PolicySpec } from "../model/fleet.ts";
 import type { PodSpec } from "../model/pod.ts";
@@ -50,12 +51,6 @@ export function imageAllowed(image: string, allowed: readonly string[]): boolean
   return allowed.some((entry) => entry === registry || full.startsWith(entry.endsWith("/") ? entry : `${entry}/`));
 }
 
-function pathAllowed(path: string, allowed: readonly string[]): boolean {
-  return allowed.some((root) => {
-    const base = root.endsWith("/") ? root.slice(0, -1) : root;
-    return path === base || path.startsWith(`${base}/`) || base === "";
-  });
-}
 
 /** Checks one pod (built from `spec` in `at`) against the policy, reporting at the field that asks for too much. */
 export function checkPodAgainstPolicy(pod: PodSpec, spec: PodFieldsDoc, at: ParsedDocument, policy: PolicySpec, out: Diagnostic[]): void {
@@ -67,7 +62,8 @@ export function checkPodAgainstPolicy(pod: PodSpec, spec: PodFieldsDoc, at: Pars
     out.push(diagnosticAt(at, ["spec", "hostNetwork"], "policy", `host networking is refused: ${where} (allowHostNetwork)`));
   }
   (spec.volumes ?? []).forEach((v, i) => {
-    if (v.hostPath !== undefined && !pathAllowed(v.hostPath, policy.allowedHostPaths)) {
+    // Normalised first: Docker cleans `/srv/data/../../` to `/`, and so must the check.
+    if (v.hostPath !== undefined && !hostPathUnder(v.hostPath, policy.allowedHostPaths)) {
       out.push(diagnosticAt(at, ["spec", "volumes", i, "hostPath"], "policy", `bind mount of host folder ${JSON.stringify(v.hostPath)} is refused: ${where} (allowedHostPaths)`));
     }
   });

@@ -2,12 +2,17 @@
  * Parses one YAML file into documents that remember where every value came
  * from, so schema and cross-document errors can point at a line and column.
  * Refuses what a hostile file could use against the reconciler: alias
- * bombs, files over the size cap, and tags outside YAML's core schema.
+ * bombs, nesting deep enough to exhaust the stack, files over the size cap,
+ * and tags outside YAML's core schema.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit, type CST, type Document, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
-import { ALLOWED_TAGS, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "./limits.ts";
+import { ALLOWED_TAGS, MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_NESTING_DEPTH } from "./limits.ts";
+import { aliasNesting, cstNesting, type CstNesting } from "./nesting-depth.ts";
 import type { SourceFile } from "./source.ts";
+import { findUnclosed } from "./unclosed-construct.ts";
+
+const TOO_DEEP = `nesting deeper than ${MAX_NESTING_DEPTH} levels of lists and mappings; berth documents need only a few, so this one is not read`;
 
 export type PathSegment = string | number;
 
@@ -41,8 +46,9 @@ export interface ParsedFile {
 
 /**
  * Parses every document of a file. A document with a syntax error, an alias
- * bomb or a refused tag yields diagnostics and no `ParsedDocument`; the
- * other documents of the file are still returned.
+ * bomb, too deep a nesting or a refused tag yields diagnostics and no
+ * `ParsedDocument`; an empty one yields nothing; the other documents of the
+ * file are still returned.
  */
 export function parseYamlFile(source: SourceFile, maxBytes = MAX_FILE_BYTES): ParsedFile {
   const file = source.path;
@@ -56,17 +62,27 @@ export function parseYamlFile(source: SourceFile, maxBytes = MAX_FILE_BYTES): Pa
     };
   }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(source.content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const pos = (offset: number): Position => lineCounter.linePos(offset);
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  const pos = (offset: number): Position => lineCounter.linePos(offset);
-  if (!Array.isArray(docs)) return { documents, diagnostics }; // an empty stream
 
   const mayHaveTags = source.content.includes("!");
-  docs.forEach((doc, index) => {
+  composeDocuments(source.content, lineCounter).forEach(({ doc, tree, nesting }, index) => {
+    if (nesting.deeperAt !== undefined) {
+      diagnostics.push({ file, ...pos(nesting.deeperAt), severity: "error", code: "yaml-too-deep", message: `refused document: ${TOO_DEEP}`, path: "" });
+      return;
+    }
     let ok = true;
+    const unclosed = doc.errors.length === 0 ? undefined : findUnclosed(tree, doc.errors);
     for (const err of doc.errors) {
       ok = false;
+      const opener = unclosed?.get(err);
+      if (opener !== undefined) {
+        const noticed = pos(err.pos[0]);
+        const message = `${opener.construct} is never closed (noticed at ${noticed.line}:${noticed.col})`;
+        diagnostics.push({ file, ...pos(opener.began), severity: "error", code: "yaml-syntax", message, path: "" });
+        continue;
+      }
       const p = pos(err.pos[0]);
       diagnostics.push({ file, ...p, severity: "error", code: "yaml-syntax", message: `YAML syntax: ${err.message}`, path: "" });
     }
@@ -87,7 +103,18 @@ export function parseYamlFile(source: SourceFile, maxBytes = MAX_FILE_BYTES): Pa
       },
     });
     if (!ok) return;
-    if (doc.contents === null) return; // an empty document, e.g. after a trailing `---`
+    // An empty document (a trailing or doubled `---`, or only comments) holds nothing: skipped, as kubectl skips it.
+    if (tree.value === undefined || doc.contents === null) return;
+    if (nesting.hasAliases) {
+      const deep = aliasNesting(doc);
+      if (deep !== undefined) {
+        const message = deep.cycle
+          ? `refused document: alias *${deep.alias.source} refers to a list or mapping that contains it, so it would nest without end`
+          : `refused document: alias *${deep.alias.source} expands to ${TOO_DEEP}`;
+        diagnostics.push({ file, ...pos(deep.alias.range?.[0] ?? 0), severity: "error", code: "yaml-too-deep", message, path: "" });
+        return;
+      }
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -103,6 +130,39 @@ export function parseYamlFile(source: SourceFile, maxBytes = MAX_FILE_BYTES): Pa
     documents.push(makeParsedDocument(file, index, doc, value, pos, source.content));
   });
   return { documents, diagnostics };
+}
+
+interface ComposedDocument {
+  readonly doc: Document.Parsed;
+  /** The document's syntax tree, where unclosed brackets and quotes are found. */
+  readonly tree: CST.Document;
+  readonly nesting: CstNesting;
+}
+
+/**
+ * The documents of `text`. Parsing to a syntax tree does not recurse;
+ * composing it into documents does, so each document's depth is measured
+ * in between, and a document too deep is composed without its contents.
+ * (A function of its own so that no closure kept by a `ParsedDocument`
+ * holds on to the syntax trees.)
+ */
+function composeDocuments(text: string, lineCounter: LineCounter): ComposedDocument[] {
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const trees: { tree: CST.Document; nesting: CstNesting }[] = [];
+  const composable = tokens.map((token): CST.Token => {
+    if (token.type !== "document") return token;
+    const nesting = cstNesting(token);
+    trees.push({ tree: token, nesting });
+    if (nesting.deeperAt === undefined) return token;
+    const { value: _tooDeep, ...empty } = token;
+    return empty;
+  });
+  // The composer makes one document per `document` token, in order.
+  const docs = Array.from(new Composer({ uniqueKeys: true }).compose(composable));
+  return docs.flatMap((doc, i) => {
+    const t = trees[i];
+    return t === undefined ? [] : [{ doc, ...t }];
+  });
 }
 
 /**

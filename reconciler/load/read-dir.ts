@@ -2,10 +2,12 @@
  * Reads a folder on disk as a repository snapshot, for `berth validate DIR`
  * (editors, pre-commit hooks, a checked-out pull request). It applies the
  * refusal rules a hostile repository calls for: symlinks that leave the
- * root and oversized files are refused, hidden folders and `node_modules` are skipped.
+ * root, oversized files and files that are not UTF-8 are refused, hidden
+ * folders and `node_modules` are skipped.
  */
 import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { decodeFleetFile } from "./decode-utf8.ts";
 import { MAX_FILE_BYTES } from "./limits.ts";
 import { SourceReadError } from "./errors.ts";
 import { isFleetFile, normaliseSubPath, type RefusedFile, type RepoSnapshot, type SourceFile } from "./source.ts";
@@ -83,7 +85,9 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
         refused.push({ path: rel, code: "file-too-large", message: `refused ${JSON.stringify(rel)}: ${size} bytes is more than the ${maxBytes}-byte limit for one file` });
         continue;
       }
-      files.push({ path: rel, content: await readFile(target, "utf8") });
+      const decoded = decodeFleetFile(rel, await readFile(target));
+      if (decoded.ok) files.push({ path: rel, content: decoded.content });
+      else refused.push(decoded.refused);
     }
   }
 

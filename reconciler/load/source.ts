@@ -14,9 +14,12 @@ export interface SourceFile {
 /** A file the source would not read, with the reason (a symlink out of the repository, a file too large...). */
 export interface RefusedFile {
   readonly path: string;
-  /** Stable reason code, e.g. `symlink-escape`, `file-too-large`. */
+  /** Stable reason code, e.g. `symlink-escape`, `file-too-large`, `not-utf8`. */
   readonly code: string;
   readonly message: string;
+  /** Where in the file the reason lies (1-based), when it lies somewhere in particular; else the diagnostic points at 1:1. */
+  readonly line?: number;
+  readonly col?: number;
 }
 
 /** The files of one version of the repository. */

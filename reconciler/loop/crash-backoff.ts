@@ -5,7 +5,7 @@
  * its pod has stayed up for a while, not merely because a pass saw it
  * running between two crashes.
  */
-import { planSteps } from "../plan/steps.ts";
+import { withSteps } from "../plan/diff.ts";
 import type { Plan } from "../plan/types.ts";
 
 export const BACKOFF_BASE_MS = 2_000;
@@ -28,7 +28,9 @@ export class CrashBackoff {
   filter(plan: Plan, now: number): Plan {
     const services = plan.services.map((s) => {
       const changes = s.changes.filter((c) => c.action !== "recreate" || (this.slots.get(`${s.name}/${c.slot}`)?.until ?? 0) <= now);
-      return changes.length === s.changes.length ? s : { ...s, changes, waves: planSteps(changes, s.rollout, s.pod) };
+      if (changes.length === s.changes.length) return s;
+      const { waves: _, ...rest } = s;
+      return withSteps({ ...rest, changes });
     });
     return { ...plan, services };
   }

@@ -6,6 +6,7 @@
  * progress finish.
  */
 import type { ServerType } from "@hono/node-server";
+import type { OperatorRules } from "../load/check-operator.ts";
 import type { GitSource } from "../source/types.ts";
 import { liveApplyDeps } from "../rollout/live-deps.ts";
 import { EngineEvents } from "./engine-events.ts";
@@ -22,9 +23,16 @@ export interface DaemonOptions {
   readonly subPath?: string;
   readonly intervalMs: number;
   readonly resyncMs: number;
+  /** /healthz, /status, /metrics, and POST /hooks/git unless `webhookListen` is given. */
   readonly listen: string;
+  /** When given, POST /hooks/git (and /healthz) is served only here. */
+  readonly webhookListen?: string;
   readonly webhookSecret?: string;
+  /** BERTH_STATUS_TOKEN: /status and /metrics then need `Authorization: Bearer <token>`. */
+  readonly statusToken?: string;
   readonly seed: number;
+  /** The operator's rules (--config / BERTH_CONFIG, or the defaults). */
+  readonly operator: OperatorRules;
   readonly log: Logger;
   readonly metrics: Metrics;
 }
@@ -36,6 +44,7 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private watcher: { close(): Promise<void> } | undefined;
   private server: ServerType | undefined;
+  private webhookServer: ServerType | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.events = new EngineEvents(
@@ -62,31 +71,43 @@ export class Daemon {
       metrics: opts.metrics,
       now: Date.now,
       seed: opts.seed,
-      applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, onEvent),
+      operator: opts.operator,
+      applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, onEvent),
       onHosts: (hosts) => this.events.follow(hosts),
     });
-    this.jobs = new JobRunner({ owner: opts.owner, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed });
+    this.jobs = new JobRunner({ owner: opts.owner, secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed });
     this.reconciler.jobsStatus = () => this.jobs.status();
   }
 
-  /** The address actually listened on (useful with port 0). */
+  /** The address `--listen` actually listens on (useful with port 0). */
   get address(): string | undefined {
-    const a = this.server?.address();
-    return a && typeof a === "object" ? `${a.address}:${a.port}` : undefined;
+    return addressOf(this.server);
+  }
+
+  /** The address `--webhook-listen` actually listens on, when given. */
+  get webhookAddress(): string | undefined {
+    return addressOf(this.webhookServer);
   }
 
   async start(): Promise<void> {
     const { opts } = this;
-    this.server = await startHttp(
-      httpApp({
-        status: () => this.reconciler.status(),
-        registry: opts.metrics.registry,
-        ...(opts.webhookSecret ? { webhookSecret: opts.webhookSecret } : {}),
-        onWebhook: () => void this.pass("webhook"),
-      }),
-      opts.listen,
-    );
-    opts.log.info({ listen: this.address, source: opts.source.identity, owner: opts.owner }, "berth run: started");
+    const deps = {
+      status: () => this.reconciler.status(),
+      registry: opts.metrics.registry,
+      ...(opts.webhookSecret ? { webhookSecret: opts.webhookSecret } : {}),
+      ...(opts.statusToken ? { statusToken: opts.statusToken } : {}),
+      onWebhook: () => void this.pass("webhook"),
+    };
+    this.server = await startHttp(httpApp({ ...deps, routes: opts.webhookListen ? "status" : "all" }), opts.listen);
+    if (opts.webhookListen) {
+      try {
+        this.webhookServer = await startHttp(httpApp({ ...deps, routes: "webhook" }), opts.webhookListen, { flag: "--webhook-listen" });
+      } catch (err) {
+        await closeServer(this.server);
+        throw err;
+      }
+    }
+    opts.log.info({ listen: this.address, ...(this.webhookServer ? { webhookListen: this.webhookAddress } : {}), statusToken: Boolean(opts.statusToken), source: opts.source.identity, owner: opts.owner }, "berth run: started");
     // The first pass may be a long rollout: serve status and take signals meanwhile.
     void this.pass("start");
     this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));
@@ -108,7 +129,16 @@ export class Daemon {
     this.events.close();
     this.jobs.stop();
     await this.reconciler.stop();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all([closeServer(this.server), closeServer(this.webhookServer)]);
     this.opts.log.info("berth run: stopped");
   }
+}
+
+function addressOf(server: ServerType | undefined): string | undefined {
+  const a = server?.address();
+  return a && typeof a === "object" ? `${a.address}:${a.port}` : undefined;
+}
+
+function closeServer(server: ServerType | undefined): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }

@@ -9,7 +9,8 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Fleet, JobSpec } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
 import type { DockerHost, HostObservation, ObservedContainer } from "../docker/types.ts";
-import { resolveSecrets } from "../rollout/secrets.ts";
+import { secretMask, type TextMask } from "../rollout/mask-secrets.ts";
+import { resolveSecrets, type SecretRules } from "../rollout/secrets.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { placeJobRun } from "./place-job-run.ts";
@@ -29,6 +30,8 @@ export interface JobFleet {
 
 export interface JobRunnerDeps {
   readonly owner: string;
+  /** Where secrets may be read from (the operator config). */
+  readonly secretRules: SecretRules;
   readonly reconciler: JobFleet;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -95,6 +98,8 @@ export class JobRunner {
     const hosts = this.deps.reconciler.hostMap;
     let containers: ObservedContainer[] = [];
     const startedAt = new Date().toISOString();
+    // Until the run's secrets are resolved there is nothing of theirs to hide.
+    let mask: TextMask = (text) => text;
     try {
       if (job.concurrency === "replace") for (const a of earlier) a.cancelled = true;
       const observations = await observeFleet([...hosts.values()], owner);
@@ -112,11 +117,14 @@ export class JobRunner {
       const pod = randomBytes(5).toString("hex");
       await host.pull(job.pod.containers[0]!.image);
       const commit = this.deps.reconciler.commit ?? "unknown";
-      const { containers: made } = await host.launchPod({ pod, owner, commit, slot: 0, spec: job.pod, secretValues: resolveSecrets(job.pod) });
+      const secretValues = resolveSecrets(job.pod, this.deps.secretRules);
+      mask = secretMask(secretValues);
+      const { containers: made } = await host.launchPod({ pod, owner, commit, slot: 0, spec: job.pod, secretValues });
       active.launched = { host, pod };
-      await this.watch(name, job, active, made[0]!.id, startedAt);
+      await this.watch(name, job, active, made[0]!.id, startedAt, mask);
     } catch (err) {
-      this.record(name, { at: startedAt, result: "failed", reason: (err as Error).message });
+      // The engine may quote the environment it refused (runc does for a NUL in a value).
+      this.record(name, { at: startedAt, result: "failed", reason: mask(err instanceof Error ? err.message : String(err)) });
     } finally {
       this.active.set(name, (this.active.get(name) ?? []).filter((a) => a !== active));
       await this.prune(job, containers).catch((err: unknown) => log.warn({ err, job: name }, "could not prune finished job runs"));
@@ -135,7 +143,7 @@ export class JobRunner {
   }
 
   /** Follows a launched run until it exits, times out, is replaced, or berth stops; records how it ended. */
-  private async watch(name: string, job: JobSpec, active: Active, mainId: string, startedAt: string): Promise<void> {
+  private async watch(name: string, job: JobSpec, active: Active, mainId: string, startedAt: string, mask: TextMask): Promise<void> {
     const { host, pod } = active.launched!;
     const deadline = job.timeoutMs ? Date.now() + job.timeoutMs : Infinity;
     let status = await host.status(mainId);
@@ -143,7 +151,8 @@ export class JobRunner {
       await new Promise((r) => setTimeout(r, POLL_MS));
       status = await host.status(mainId);
     }
-    const output = (await host.logsTail(mainId, OUTPUT_LINES).catch(() => "")).trimEnd();
+    // A run may print the secrets berth injected: its output is kept (and shown in /status) only masked.
+    const output = mask((await host.logsTail(mainId, OUTPUT_LINES).catch(() => "")).trimEnd());
     if (active.cancelled) {
       // The newer run stops this one.
       this.record(name, { at: startedAt, result: "replaced", reason: "a newer run replaced it (concurrency: replace)", output });

@@ -4,6 +4,7 @@
  * host ports. Pure: observations and seed in, a host or the reason there
  * is none out.
  */
+import { fixedHostPorts } from "../model/pod.ts";
 import type { HostSpec, JobSpec, ServiceSpec } from "../model/fleet.ts";
 import type { HostObservation } from "../docker/types.ts";
 import { currentPlacements, schedGroups, schedHosts } from "../pipeline/scheduler-input.ts";
@@ -36,7 +37,7 @@ export function placeJobRun(job: JobSpec, input: JobRunInput): { host: string } 
     name: `job/${job.name}`,
     replicas: 1,
     resources: { cpu: job.pod.resources.cpu, memory: job.pod.resources.memoryBytes },
-    hostPorts: job.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
+    hostPorts: fixedHostPorts(job.pod),
     constraints: job.placement.constraints,
     strategy: job.placement.strategy,
   };

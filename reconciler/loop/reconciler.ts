@@ -14,10 +14,11 @@ import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
 import { loadFleet } from "../load/load-fleet.ts";
 import type { DockerHost } from "../docker/types.ts";
-import type { DeployedRecord } from "../model/deployed.ts";
-import { connectHosts, departedHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
+import type { OperatorRules } from "../load/check-operator.ts";
+import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
+import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
 import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
-import { saveRecord } from "../pipeline/plan-from-record.ts";
+import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-from-record.ts";
 import { readRecord } from "../record/deployed-record.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
@@ -40,6 +41,8 @@ export interface ReconcilerDeps {
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly seed: number;
+  /** The operator's rules: every commit is checked against them, and `hostLostAfter`. */
+  readonly operator: OperatorRules;
   readonly applyDeps: (hosts: ReadonlyMap<string, DockerHost>, onEvent: (e: RolloutEvent) => void) => ApplyDeps;
   /** Called when the set of hosts changes, so engine event streams follow. */
   readonly onHosts?: (hosts: ReadonlyMap<string, DockerHost>) => void;
@@ -161,12 +164,24 @@ export class Reconciler {
     return this.good;
   }
 
+  /**
+   * The hosts in git and those that left it, connected. A host whose
+   * endpoint did not change keeps its connection and its backoff when the
+   * set changes around it (a host that left git is forgotten, another added).
+   */
   private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
-    const left = departedHosts(specs, this.record?.hosts);
-    const key = JSON.stringify([specs, left].map((list) => list.map((h) => [h.name, h.endpoint, h.tls, h.insecure])));
+    const left = reachableDeparted({ inGit: specs, operator: this.deps.operator }, this.record, (m) => this.deps.log.warn(m));
+    const hostKey = (h: HostSpec) => JSON.stringify([h.name, h.endpoint, h.tls, h.insecure]);
+    const key = JSON.stringify([specs.map(hostKey), left.map(hostKey)]);
     if (this.connected?.key !== key) {
-      const connected = (this.deps.connect ?? ((s, l) => connectHosts(s, process.env, l)))(specs, left);
-      const hosts = new Map([...connected.hosts].map(([name, h]) => [name, new BackedOffHost(h, this.deps.now)]));
+      const connected = (this.deps.connect ?? ((s, l) => connectHosts(s, process.env, l, this.deps.operator.config)))(specs, left);
+      const before = this.connected?.hosts;
+      const same = (name: string) => {
+        const a = before?.specs.find((h) => h.name === name);
+        const b = connected.specs.find((h) => h.name === name);
+        return a !== undefined && b !== undefined && hostKey(a) === hostKey(b) ? before!.hosts.get(name) : undefined;
+      };
+      const hosts = new Map([...connected.hosts].map(([name, h]) => [name, same(name) ?? new BackedOffHost(h, this.deps.now)]));
       this.connected = { key, hosts: { ...connected, hosts } };
       this.deps.onHosts?.(this.connected.hosts.hosts);
     }
@@ -200,7 +215,7 @@ export class Reconciler {
     const { source, log, metrics } = this.deps;
     if (commit === this.loaded?.commit.sha) return;
     const snap = await source.checkout(commit);
-    const result = loadFleet(snap, this.deps.subPath ? { subPath: this.deps.subPath } : {});
+    const result = loadFleet(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
     if (result.ok) {
       this.loaded = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
       log.info({ commit, message: snap.commit.message }, "new commit");
@@ -231,12 +246,12 @@ export class Reconciler {
   }
 
   /** Writes the deployment record from an observation; a failure to write is logged, not fatal. */
-  private saveRecord(target: Loaded, applied: boolean, look: PlannedFleet): void {
+  private saveRecord(target: Loaded, applied: boolean, look: PlannedFleet, planned?: readonly SlotRecord[]): void {
     const connected = this.connected?.hosts;
     if (!target.fleet || !connected) return;
     try {
       this.record = saveRecord(
-        { stateDir: this.deps.stateDir, owner: this.deps.owner, now: this.deps.now(), fleet: target.fleet, commit: target.commit.sha, applied, ...(this.record ? { previous: this.record } : {}), connected },
+        { stateDir: this.deps.stateDir, owner: this.deps.owner, now: this.deps.now(), fleet: target.fleet, commit: target.commit.sha, applied, ...(this.record ? { previous: this.record } : {}), connected, ...(planned ? { planned } : {}) },
         look,
       );
     } catch (err) {
@@ -277,7 +292,8 @@ export class Reconciler {
       const target = this.desired();
       if (!target?.fleet) return;
       const connected = this.hostsFor(target.fleet.hosts);
-      const look = (now: number) => planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now, seed: this.deps.seed, ...(this.record ? { record: this.record } : {}) });
+      const look = (now: number) =>
+        planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, ...(this.record ? { record: this.record } : {}) });
       const first = await look(t0);
       const raw = first.plan;
       this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
@@ -311,6 +327,8 @@ export class Reconciler {
       if (!isNew) this.countHeals(plan);
       // While the rollout runs, status shows the services it changes as progressing.
       this.services = this.statusOf(raw);
+      // Before anything starts: a crash in the middle leaves no pod the record does not know of.
+      this.saveRecord(target, false, first, plannedSlots(plan));
       log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
       const deps = this.deps.applyDeps(connected.hosts, (e) => {
         if (e.phase === "ready" && e.pod) this.verified.add(e.pod);

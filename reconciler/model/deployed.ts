@@ -25,11 +25,19 @@ export interface DeployedRecord {
   readonly commit: string;
   /** ISO time it was written. */
   readonly at: string;
-  /** Every host berth deployed to, as its Host document said, so one that left git can still be reached. */
+  /** The hosts in git when it was written, and those that left git while pods of this owner may remain there, as their Host documents said. */
   readonly hosts: readonly HostSpec[];
   /** Hosts whose pods this record knows: observed at least once. A host never observed may run anything of this owner's. */
   readonly observed: readonly string[];
+  /** When each host was last observed (ISO), for `hostLostAfter`. */
+  readonly lastSeen?: Readonly<Record<string, string>>;
   /** Where each service slot's pod ran when last observed. */
   readonly slots: readonly SlotRecord[];
   readonly jobs: readonly JobRecord[];
+  /**
+   * True for a record made up from the commit the observed pods carry
+   * (`berth.commit`), on a machine that never applied: it knows that
+   * commit's hosts and jobs, but not where any slot ran.
+   */
+  readonly fromCommit?: boolean;
 }

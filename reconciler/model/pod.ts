@@ -122,3 +122,8 @@ export interface PodSpec {
    */
   readonly specHash: string;
 }
+
+/** The fixed host ports a pod binds: what the scheduler keeps apart and what forces a stop-first replacement on the same host. */
+export function fixedHostPorts(pod: Pick<PodSpec, "ports">): number[] {
+  return pod.ports.flatMap((p) => (p.hostPort === undefined ? [] : [p.hostPort]));
+}

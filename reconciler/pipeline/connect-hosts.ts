@@ -3,7 +3,9 @@
  * repository declares none). A Host whose endpoint is refused (plain TCP
  * without `insecure: true`, an unreadable TLS file) is reported, not fatal.
  */
+import { plainTcpAllowed, tcpHost } from "../config/engine-rules.ts";
 import type { HostSpec } from "../model/fleet.ts";
+import type { OperatorConfig } from "../model/operator-config.ts";
 import { DockerodeHost } from "../docker/dockerode-host.ts";
 import { defaultEndpoint } from "../docker/endpoint.ts";
 import type { DockerHost } from "../docker/types.ts";
@@ -18,13 +20,25 @@ export interface ConnectedHosts {
   readonly refused: ReadonlyMap<string, string>;
 }
 
-/** The Host documents of the record's hosts that are not in git (`left`), by name. */
-export function departedHosts(inGit: readonly HostSpec[], recorded: readonly HostSpec[] = []): HostSpec[] {
+/**
+ * The Host documents of the record's hosts that are no longer in git. A
+ * recorded host whose endpoint a host in git has (renamed, or the default
+ * engine now declared) is the same engine, not one that left: observing it
+ * twice would make its pods look like duplicates of themselves.
+ */
+export function departedHosts(inGit: readonly HostSpec[], recorded: readonly HostSpec[] = [], env: NodeJS.ProcessEnv = process.env): HostSpec[] {
   const names = new Set(inGit.map((h) => h.name));
-  return recorded.filter((h) => !names.has(h.name));
+  const endpoints = new Set((inGit.length > 0 ? inGit : [defaultEndpoint(env)]).map((h) => h.endpoint));
+  return recorded.filter((h) => !names.has(h.name) && !endpoints.has(h.endpoint));
 }
 
-export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env, left: readonly HostSpec[] = []): ConnectedHosts {
+/**
+ * Connects the hosts in git (or the default engine) and those that left it.
+ * With the operator's configuration, registry credentials go only to the
+ * registries it names, and a plain-TCP `DOCKER_HOST` outside
+ * `engines.plainTcp` is refused with the fix.
+ */
+export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env, left: readonly HostSpec[] = [], operator?: Pick<OperatorConfig, "plainTcp" | "credentialRegistries">): ConnectedHosts {
   const local = defaultEndpoint(env);
   const inGit: HostSpec[] = specs.length > 0 ? [...specs] : [{ ...local, insecure: local.insecure ?? false, labels: {}, drain: false, source: { file: "(default)", line: 0 } }];
   const departed = left.filter((h) => !inGit.some((g) => g.name === h.name));
@@ -32,8 +46,13 @@ export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv 
   const hosts = new Map<string, DockerHost>();
   const refused = new Map<string, string>();
   for (const s of list) {
+    const plain = s.insecure ? tcpHost(s.endpoint) : undefined;
+    if (specs.length === 0 && operator && plain !== undefined && !plainTcpAllowed(plain, operator)) {
+      refused.set(s.name, `DOCKER_HOST ${s.endpoint} is plain TCP to ${plain}, and whoever controls that engine would receive every secret berth sends it: set DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or the operator can allow the address in engines.plainTcp`);
+      continue;
+    }
     try {
-      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure }, env));
+      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure }, env, operator?.credentialRegistries ? { credentialRegistries: operator.credentialRegistries } : {}));
     } catch (err) {
       refused.set(s.name, (err as Error).message);
     }

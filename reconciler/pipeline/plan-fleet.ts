@@ -10,6 +10,7 @@ import { diffFleet } from "../plan/diff.ts";
 import { hostDigest } from "../plan/host-digest.ts";
 import type { Plan, PlanHost } from "../plan/types.ts";
 import { placePods } from "../../scheduler/place.ts";
+import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { ConnectedHosts } from "./connect-hosts.ts";
 import { currentPlacements, schedGroups, schedHosts } from "./scheduler-input.ts";
 
@@ -22,11 +23,26 @@ export interface PlanFleetInput {
   readonly seed: number;
   /** What berth deployed before, where; absent when there is no record. */
   readonly record?: DeployedRecord;
+  /** The operator's `hostLostAfter`. */
+  readonly hostLostAfterMs?: number;
 }
 
 export interface PlannedFleet {
   readonly plan: Plan;
   readonly observations: readonly HostObservation[];
+}
+
+/**
+ * Slots the record last saw on a host that is not observed now, and that no
+ * observed pod stands for: kept as current placements (on a host the
+ * scheduler sees as down), so the scheduler keeps their slot numbers instead
+ * of adding a new slot beside the one that may still run there.
+ */
+function darkSlots(record: DeployedRecord | undefined, observations: readonly HostObservation[], containers: readonly ObservedContainer[]): SlotPlacement[] {
+  if (!record) return [];
+  const dark = new Set(observations.filter((o) => !o.ok).map((o) => o.host));
+  const seen = new Set(containers.filter((c) => c.kind === "service").map((c) => `${c.group}\u0000${c.slot}`));
+  return record.slots.filter((s) => dark.has(s.host) && !seen.has(`${s.group}\u0000${s.slot}`));
 }
 
 export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
@@ -42,7 +58,7 @@ export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
     // Hosts that left git are observed (their pods go) but never placed on.
     hosts: schedHosts(hostSpecs.filter((h) => !connected.departed.has(h.name)), observations),
     groups: schedGroups(fleet.services),
-    current: currentPlacements(containers),
+    current: [...currentPlacements(containers), ...darkSlots(input.record, observations, containers)],
     seed: input.seed,
   });
   const byHost = new Map(observations.map((o) => [o.host, o]));
@@ -63,6 +79,7 @@ export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
     observed: containers,
     jobs: fleet.jobs,
     ...(input.record ? { record: input.record } : {}),
+    ...(input.hostLostAfterMs !== undefined ? { hostLostAfterMs: input.hostLostAfterMs } : {}),
     allowEmpty: fleet.policy.allowEmpty,
   });
   return { plan, observations };

@@ -2,6 +2,7 @@
  * Maps berth's model and observations onto the scheduler's plain inputs.
  */
 import type { HostSpec, ServiceSpec } from "../model/fleet.ts";
+import { fixedHostPorts } from "../model/pod.ts";
 import type { HostObservation, ObservedContainer } from "../docker/types.ts";
 import type { SchedGroup, SchedHost, SlotPlacement } from "../../scheduler/types.ts";
 
@@ -26,7 +27,7 @@ export function schedGroups(services: readonly ServiceSpec[]): SchedGroup[] {
     name: s.name,
     replicas: s.replicas,
     resources: { cpu: s.pod.resources.cpu, memory: s.pod.resources.memoryBytes },
-    hostPorts: s.pod.ports.filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!),
+    hostPorts: fixedHostPorts(s.pod),
     constraints: s.placement.constraints,
     ...(s.placement.spread ? { spread: s.placement.spread } : {}),
     strategy: s.placement.strategy,

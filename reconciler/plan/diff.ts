@@ -7,10 +7,13 @@
 import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { DeployedRecord } from "../model/deployed.ts";
 import type { JobSpec, RolloutPolicy } from "../model/fleet.ts";
+import { DEFAULT_HOST_LOST_AFTER_MS } from "../model/operator-config.ts";
 import type { PodSpec } from "../model/pod.ts";
+import { countNoun } from "./count-noun.ts";
 import { diffJobs } from "./job-diff.ts";
 import { groupServicePods, type ObservedContainerView, type ObservedPod } from "./observed-pods.ts";
 import { describeSpecChanges, type TemplateUses } from "./spec-changes.ts";
+import { isUnobserved, mayHoldLeftovers } from "./host-state.ts";
 import { planSteps, strategies } from "./steps.ts";
 import type { JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServicePlan } from "./types.ts";
 
@@ -46,7 +49,9 @@ export interface DiffInput {
   /** The jobs git declares. */
   readonly jobs?: readonly JobSpec[];
   /** What berth deployed before, where (the durable record); absent when there is none. */
-  readonly record?: Pick<DeployedRecord, "slots" | "observed" | "jobs">;
+  readonly record?: Pick<DeployedRecord, "slots" | "observed" | "jobs"> & Partial<Pick<DeployedRecord, "lastSeen" | "fromCommit">>;
+  /** How long a dark host's slots stay unknown before they are placed elsewhere (default DEFAULT_HOST_LOST_AFTER_MS). */
+  readonly hostLostAfterMs?: number;
   /** The repository's Policy says a commit may remove every pod (`allowEmpty: true`). */
   readonly allowEmpty?: boolean;
 }
@@ -60,28 +65,50 @@ function moveReason(from: string, to: string, hosts: ReadonlyMap<string, PlanHos
   return `moved from ${from} to ${to}: rescheduled`;
 }
 
-function isAre(n: number): string {
-  return n === 1 ? "was" : "were";
+
+/** The unobserved hosts of the plan, and which of them have been out of sight for longer than `hostLostAfter`. */
+function darkHosts(input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { dark: PlanHost[]; lost: Map<string, number> } {
+  const lostAfter = input.hostLostAfterMs ?? DEFAULT_HOST_LOST_AFTER_MS;
+  const lost = new Map<string, number>();
+  const dark: PlanHost[] = [];
+  for (const h of hosts.values()) {
+    if (!isUnobserved(h)) continue;
+    const seen = input.record?.lastSeen?.[h.name];
+    const since = seen === undefined ? undefined : input.now - Date.parse(seen);
+    if (since !== undefined && since > lostAfter) lost.set(h.name, since);
+    else dark.push(h);
+  }
+  return { dark, lost };
 }
 
 /**
- * Why a slot with no pod in sight must not be created, or undefined when it
- * may. A pod is only known to be missing when every host that may run it
- * was observed: the host the record last saw it on, and every host the
- * record never observed (with no record, every host). A host that left git
- * is not a blind spot: its pods go, whatever they are.
+ * Why a slot with no running pod in sight must not be started, or undefined
+ * when it may. berth only starts pods on hosts it has observed, and the
+ * record keeps where each slot was last seen: with a record, a slot is blind
+ * only when it was last seen on a host that is dark now. Without a record
+ * (a plan on a machine that never applied), any dark host may hold it. A
+ * host dark for longer than `hostLostAfter` is taken as lost: its slots are
+ * placed elsewhere, and its extra pods removed when it returns. A host that
+ * left git is never a blind spot: its pods go, whatever they are.
  */
 function blindSpot(group: string, slot: number, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { host?: string; reason: string } | undefined {
-  const unobserved = [...hosts.values()].filter((h) => h.state === "unreachable" && !h.leftGit);
-  if (unobserved.length === 0) return undefined;
+  const { dark } = darkHosts(input, hosts);
+  if (dark.length === 0) return undefined;
+  if (input.record && !input.record.fromCommit) {
+    const last = input.record.slots.find((s) => s.group === group && s.slot === slot)?.host;
+    const h = dark.find((d) => d.name === last);
+    return h ? { host: h.name, reason: `last seen on ${h.name}, which was not observed (${h.error ?? "unreachable"}); nothing is done until it answers` } : undefined;
+  }
+  const names = dark.map((h) => h.name);
+  const which = `${names.join(", ")} ${names.length === 1 ? "was" : "were"} not observed, and there is no record of what runs there`;
+  return { ...(names.length === 1 ? { host: names[0]! } : {}), reason: `no pod seen for slot ${slot}, but ${which}: it may run there; nothing is done until ${names.length === 1 ? "it answers" : "they answer"}` };
+}
+
+/** Why a slot last seen on a lost host is started elsewhere, or undefined. */
+function lostReason(group: string, slot: number, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): string | undefined {
   const last = input.record?.slots.find((s) => s.group === group && s.slot === slot)?.host;
-  const lastHost = last === undefined ? undefined : hosts.get(last);
-  if (lastHost && lastHost.state === "unreachable" && !lastHost.leftGit) return { host: last!, reason: `last seen on ${last}, which was not observed (${lastHost.error ?? "unreachable"}); nothing is done until it answers` };
-  const known = new Set(input.record?.observed ?? []);
-  const never = unobserved.filter((h) => !known.has(h.name)).map((h) => h.name);
-  if (never.length === 0) return undefined;
-  const which = `${never.join(", ")} ${isAre(never.length)} not observed${input.record ? " and never observed before" : ", and there is no record of what runs there"}`;
-  return { ...(never.length === 1 ? { host: never[0]! } : {}), reason: `no pod seen for slot ${slot}, but ${which}: it may run there; nothing is done until ${never.length === 1 ? "it answers" : "they answer"}` };
+  const since = last === undefined ? undefined : darkHosts(input, hosts).lost.get(last);
+  return since === undefined ? undefined : `${last} has not been seen for ${Math.round(since / 1000)} s (more than hostLostAfter): started elsewhere; the old pod is removed if ${last} returns`;
 }
 
 /** Running and past its health check (or without one): it counts for the service now. */
@@ -114,7 +141,9 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       // What runs for an unplaced slot is left alone, except on a host that left git: nothing of this owner stays there.
       const gone = (p: ObservedPod) => hosts.get(p.ref.host)?.leftGit === true;
       const left = pickCurrent(candidates.filter((p) => !gone(p)), "");
-      changes.push({ action: "unplaced", slot, reason: unplaced.get(slot) ?? "no host was chosen", ...(left ? { left: left.ref } : {}) });
+      const blind = left?.condition === "running" ? undefined : blindSpot(svc.name, slot, input, hosts);
+      if (blind) changes.push({ action: "unknown", slot, ...blind });
+      else changes.push({ action: "unplaced", slot, reason: unplaced.get(slot) ?? "no host was chosen", ...(left ? { left: left.ref } : {}) });
       for (const p of candidates.filter(gone)) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `${p.ref.host} is no longer a host in git` });
       continue;
     }
@@ -125,8 +154,13 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
     // the old one before its replacement counts, so the slot is replaced
     // afresh, health-gated, and the unfinished pod goes.
     if (match && !isReady(match) && candidates.some(isReady)) match = undefined;
+    // Only exited pods in sight: the slot's live pod may be on a dark host.
+    const blind = candidates.some((p) => p.condition === "running") ? undefined : blindSpot(svc.name, slot, input, hosts);
     let current: ObservedPod | undefined;
-    if (match) {
+    if (blind) {
+      changes.push({ action: "unknown", slot, ...blind });
+      continue;
+    } else if (match) {
       current = match;
       if (match.condition === "running") changes.push({ action: "keep", slot, host, from: match.ref });
       else changes.push({ action: "recreate", slot, host, from: match.ref, reason: match.ref.status });
@@ -138,12 +172,11 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       // The order is the steps' (plan/steps.ts), filled in by diffFleet.
       changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
     } else {
-      const blind = blindSpot(svc.name, slot, input, hosts);
-      if (blind) changes.push({ action: "unknown", slot, ...blind });
-      else changes.push({ action: "create", slot, host, reason: pods.length === 0 ? "new service" : `no pod for slot ${slot}` });
+      changes.push({ action: "create", slot, host, reason: lostReason(svc.name, slot, input, hosts) ?? (pods.length === 0 ? "new service" : `no pod for slot ${slot}`) });
     }
     for (const p of candidates) {
-      if (p !== current) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `duplicate pod for slot ${slot} (${p.ref.status})` });
+      // The same pod seen under a second host name (one engine named twice) is not a duplicate: removing it would remove the kept one.
+      if (p !== current && p.ref.pod !== current?.ref.pod) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `duplicate pod for slot ${slot} (${p.ref.status})` });
     }
   }
   const wanted = new Set(desired);
@@ -154,7 +187,7 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
 }
 
 /** A service's plan with its waves, and each replacement's order as the waves really run it. */
-function withSteps(base: Omit<ServicePlan, "waves">): ServicePlan {
+export function withSteps(base: Omit<ServicePlan, "waves">): ServicePlan {
   const waves = planSteps(base.changes, base.rollout, base.pod);
   const tracks = strategies(waves);
   const changes = base.changes.map((c): PlanChange => {
@@ -171,16 +204,21 @@ function withSteps(base: Omit<ServicePlan, "waves">): ServicePlan {
  * now, is refused unless the repository says so: an empty or misdirected
  * commit (a wrong --path, a bad merge) must not prune the whole fleet.
  */
-function refusal(services: readonly ServicePlan[], owner: string, allowEmpty: boolean): PlanRefusal | undefined {
+function refusal(services: readonly ServicePlan[], jobs: readonly JobPlan[], owner: string, allowEmpty: boolean): PlanRefusal | undefined {
   if (allowEmpty) return undefined;
   const changes = services.flatMap((s) => s.changes);
-  const remain = changes.filter((c) => c.action !== "remove" && (c.action !== "unplaced" || c.left)).length;
+  const remain = changes.filter((c) => c.action !== "remove" && (c.action !== "unplaced" || c.left)).length + jobs.filter((j) => j.action !== "remove").length;
   const removed = changes.filter((c) => c.action === "remove");
-  if (remain > 0 || removed.length === 0) return undefined;
+  const removedJobs = jobs.filter((j) => j.action === "remove").map((j) => j.name);
+  if (remain > 0 || removed.length + removedJobs.length === 0) return undefined;
   const names = [...new Set(services.filter((s) => s.changes.some((c) => c.action === "remove")).map((s) => s.name))];
+  const what = [
+    names.length ? `${countNoun(removed.length, "pod")} of ${countNoun(names.length, "service")}: ${names.join(", ")}` : "",
+    removedJobs.length ? `${countNoun(removedJobs.length, "job")}: ${removedJobs.join(", ")}` : "",
+  ].filter(Boolean);
   return {
     code: "empty-fleet",
-    message: `this commit would remove every pod berth runs for ${owner} (${removed.length} pod${removed.length === 1 ? "" : "s"} of ${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")}) and leave none; if that is intended, set \`allowEmpty: true\` in the repository's Policy`,
+    message: `this commit would remove every pod berth runs for ${owner} (${what.join("; ")}) and leave none; if that is intended, set \`allowEmpty: true\` in the repository's Policy`,
   };
 }
 
@@ -189,10 +227,12 @@ function summarise(services: readonly ServicePlan[], jobs: readonly JobPlan[], h
   for (const s of services) for (const c of s.changes) count[c.action]++;
   const jobCount = { create: 0, update: 0, remove: 0, keep: 0 };
   for (const j of jobs) jobCount[j.action]++;
-  const unobserved = hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "not observed" }));
+  const unobserved = hosts.filter(isUnobserved).map((h) => ({ host: h.name, reason: h.error ?? "not observed" }));
   const complete = unobserved.length === 0;
   const changes = count.create + count.replace + count.recreate + count.remove + jobCount.create + jobCount.update + jobCount.remove;
-  return { ...count, jobs: jobCount, complete, unobserved, inSync: complete && changes === 0 && !refused };
+  // Pods that may remain on a host that left git are work still to do: not in sync until it is emptied.
+  const leftovers = hosts.some(mayHoldLeftovers);
+  return { ...count, jobs: jobCount, complete, unobserved, inSync: complete && changes === 0 && !refused && !leftovers };
 }
 
 /**
@@ -232,8 +272,8 @@ export function diffFleet(input: DiffInput): Plan {
     now: input.now,
   });
   const planHosts = [...input.hosts].sort((a, b) => a.name.localeCompare(b.name));
-  const warnings = planHosts.filter((h) => h.leftGit && h.state === "unreachable").map((h) => `pods may remain on ${h.name} (unreachable): it is no longer in git, and berth removes them once it answers (${h.error ?? "not observed"})`);
-  const refused = refusal(services, input.owner, input.allowEmpty ?? false);
+  const warnings = planHosts.filter(mayHoldLeftovers).map((h) => `pods may remain on ${h.name} (unreachable): it is no longer in git, and berth removes them once it answers (${h.error ?? "not observed"})`);
+  const refused = refusal(services, jobs, input.owner, input.allowEmpty ?? false);
   return {
     apiVersion: "berth/v1",
     kind: "Plan",

@@ -228,7 +228,7 @@ function jobsLine(jobs: readonly JobPlan[]): string {
 
 function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
   const error = h.error && !explained.has(h.name) ? text(clip(h.error)) : undefined;
-  if (h.leftGit) return `${code(h.name)} left git (${h.state}${error ? `: ${error}` : ""}; its pods are removed)`;
+  if (h.leftGit) return `${code(h.name)} left git (${h.state}${error ? `: ${error}` : ""}; ${h.state === "unreachable" ? "pods may remain there" : "its pods are removed"})`;
   return `${code(h.name)} ${h.state}${error ? ` (${error})` : ""}`;
 }
 

@@ -144,7 +144,7 @@ function jobLines(jobs: readonly JobPlan[], showKeep: boolean, paint: Paint): st
 
 function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
   const error = h.error && !explained.has(h.name) ? h.error : undefined;
-  if (h.leftGit) return `${h.name} left git (${h.state}${error ? `: ${error}` : ""}; its pods are removed)`;
+  if (h.leftGit) return `${h.name} left git (${h.state}${error ? `: ${error}` : ""}; ${h.state === "unreachable" ? "pods may remain there" : "its pods are removed"})`;
   return `${h.name} ${h.state}${error ? ` (${error})` : ""}`;
 }
 

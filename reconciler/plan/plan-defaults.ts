@@ -46,7 +46,8 @@ export function withPlanDefaults(plan: SavedPlan): Plan {
       ...s,
       unknown: s.unknown ?? 0,
       jobs: s.jobs ?? countJobs(jobs),
-      complete: s.complete ?? true,
+      // Older plans said nothing of completeness: judged from their hosts, never assumed.
+      complete: s.complete ?? !plan.hosts.some((h) => h.state === "unreachable"),
       unobserved: s.unobserved ?? [],
     },
   };

@@ -4,31 +4,35 @@
  * order and the executed order cannot differ.
  *
  *   pull     every image of the pod on every host that gets a new pod
- *   repair   creates and recreates, all at once: they only add ready pods
+ *   repair   creates, recreates, and replacements whose old pod has
+ *            already exited, all at once: they only add ready pods
  *   replace  `maxSurge + maxUnavailable` slots a wave. A start-first slot
  *            spends surge (launch, gate, then stop the old pod); a slot that
  *            cannot start first spends unavailability (stop, launch, gate),
  *            and says why: a fixed host port its old pod holds, or the
- *            wave's surge budget being spent
+ *            wave's surge budget being spent. With `maxUnavailable: 0`, a
+ *            slot that must stop first still gets one token of its own, or
+ *            it could never be replaced; no other slot may use it
  *   finish   the replaced pods, kept stopped for a rollback until every
  *            wave succeeded, are removed
  *   remove   scaled down, duplicates, deleted services: stop, then remove
  *
- * A failure stops the waves where they are; the rollback (apply-plan.ts)
- * is the only thing apply does that is not printed here.
+ * A failure stops the waves where they are; what apply then does to undo
+ * (rollback or pause, apply-plan.ts) is not printed here, nor the early
+ * stop of an interrupted rollout.
  */
 import type { RolloutPolicy } from "../model/fleet.ts";
-import type { PodSpec } from "../model/pod.ts";
+import { fixedHostPorts, type PodSpec } from "../model/pod.ts";
 import type { PlanChange, RolloutStep, Track, Wave } from "./types.ts";
 
 type Replace = Extract<PlanChange, { action: "replace" }>;
 
 function slotList(slots: readonly number[]): string {
-  return `slot${slots.length === 1 ? "" : "s"} ${slots.join(",")}`;
+  return `${slots.length === 1 ? "slot" : "slots"} ${slots.join(",")}`;
 }
 
-function fixedHostPorts(pod: PodSpec | undefined): number[] {
-  return (pod?.ports ?? []).filter((p) => p.hostPort !== undefined).map((p) => p.hostPort!);
+function exited(c: Replace): boolean {
+  return c.from.status.startsWith("exited");
 }
 
 /** A pod that is still up must be stopped gracefully before it is removed. */
@@ -45,21 +49,24 @@ function retireSteps(ref: { host: string; pod: string; status: string }, slot: n
  * could never be replaced; the plan says so through the strategy reason.
  */
 function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod: PodSpec | undefined): Track[][] {
-  const ports = fixedHostPorts(pod);
-  const portHeld = (c: Replace) => rollout.order === "start-first" && ports.length > 0 && c.from.host === c.host && !c.from.status.startsWith("exited");
+  const ports = pod ? fixedHostPorts(pod) : [];
+  const portHeld = (c: Replace) => rollout.order === "start-first" && ports.length > 0 && c.from.host === c.host;
   const mustStopFirst = (c: Replace) => rollout.order === "stop-first" || portHeld(c);
-  const unavailable = Math.max(rollout.maxUnavailable, replaces.some(mustStopFirst) ? 1 : 0);
+  // The token a must-stop-first slot gets when maxUnavailable is 0; only such slots may spend it.
+  const forced = rollout.maxUnavailable === 0 && replaces.some(mustStopFirst) ? 1 : 0;
   const waves: Track[][] = [];
   let queue = [...replaces];
   while (queue.length > 0) {
     let surge = rollout.maxSurge;
-    let down = unavailable;
+    let down = rollout.maxUnavailable;
+    let own = forced;
     const wave: Track[] = [];
     const left: Replace[] = [];
     for (const c of queue) {
       if (mustStopFirst(c)) {
-        if (down > 0) {
-          down--;
+        if (down > 0 || own > 0) {
+          if (down > 0) down--;
+          else own--;
           wave.push(replaceTrack(c, "stop-first", portHeld(c) ? `host port ${ports.join(", ")} is held by the old pod on ${c.host}` : undefined));
         } else left.push(c);
       } else if (surge > 0) {
@@ -85,8 +92,7 @@ function replaceTrack(c: Replace, strategy: "start-first" | "stop-first", why?: 
     { verb: "launch", host: c.host, slot: c.slot },
     { verb: "gate", host: c.host, slot: c.slot },
   ];
-  // An old pod that has already exited needs no stop; it is removed when the service has converged.
-  const steps = c.from.status.startsWith("exited") ? start : strategy === "start-first" ? [...start, stop] : [stop, ...start];
+  const steps = strategy === "start-first" ? [...start, stop] : [stop, ...start];
   return { slot: c.slot, host: c.host, strategy, ...(why ? { strategyReason: why } : {}), steps };
 }
 
@@ -113,19 +119,25 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
       `pull ${images.join(", ")} on ${targets.join(", ")}`,
     );
 
-    const repairs = changes.filter((c) => c.action === "create" || c.action === "recreate");
+    // A replacement whose old pod has exited takes nothing from the service: it is a repair, the old pod removed first.
+    const allReplaces = changes.filter((c): c is Replace => c.action === "replace");
+    const repairs = [...changes.filter((c) => c.action === "create" || c.action === "recreate"), ...allReplaces.filter(exited)].sort((a, b) => a.slot - b.slot);
     const repairTracks = repairs.map((c): Track => {
       const start: RolloutStep[] = [
         { verb: "launch", host: c.host, slot: c.slot },
         { verb: "gate", host: c.host, slot: c.slot },
       ];
-      return { slot: c.slot, host: c.host, steps: c.action === "recreate" ? [{ verb: "remove", host: c.from.host, slot: c.slot, pod: c.from.pod }, ...start] : start };
+      return { slot: c.slot, host: c.host, steps: c.action === "create" ? start : [{ verb: "remove", host: c.from.host, slot: c.slot, pod: c.from.pod }, ...start] };
     });
-    const recreated = repairs.filter((c) => c.action === "recreate").map((c) => c.slot);
-    const created = repairs.filter((c) => c.action === "create").map((c) => c.slot);
-    add("repair", repairTracks, [recreated.length ? `recreate ${slotList(recreated)}` : "", created.length ? `create ${slotList(created)}` : ""].filter(Boolean).join(", "));
+    const kind = (a: PlanChange["action"]) => repairs.filter((c) => c.action === a).map((c) => c.slot);
+    const words = [
+      kind("recreate").length ? `recreate ${slotList(kind("recreate"))}` : "",
+      kind("replace").length ? `replace the exited pods of ${slotList(kind("replace"))}` : "",
+      kind("create").length ? `create ${slotList(kind("create"))}` : "",
+    ];
+    add("repair", repairTracks, words.filter(Boolean).join(", "));
 
-    const replaces = changes.filter((c): c is Replace => c.action === "replace");
+    const replaces = allReplaces.filter((c) => !exited(c));
     for (const tracks of replaceWaves(replaces, rollout, pod)) {
       const orders = [...new Set(tracks.map((t) => t.strategy))].join("/");
       add("replace", tracks, `replace ${slotList(tracks.map((t) => t.slot!))} (${orders})`);
@@ -146,7 +158,7 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
   return waves;
 }
 
-/** The strategy each replaced slot really gets, by slot, from the waves. */
+/** The replace track of each slot, by slot, from the waves: the strategy it really gets. */
 export function strategies(waves: readonly Wave[]): Map<number, Track> {
   const out = new Map<number, Track>();
   for (const w of waves) if (w.kind === "replace") for (const t of w.tracks) if (t.slot !== undefined) out.set(t.slot, t);

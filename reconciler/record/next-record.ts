@@ -2,17 +2,19 @@
  * The record after a pass, from what was observed then. Pure.
  *
  * - slots: where each slot's pod was seen now; for a host that was not
- *   observed, what the previous record said (it may still run there).
- * - observed: every host observed now or before, so a host that goes dark
- *   later is known not to hold pods it never had.
+ *   observed, what the previous record said (it may still run there);
+ *   then where the apply about to run will start pods (`planned`), so a
+ *   crash in the middle of it leaves no pod the record does not know of.
+ * - observed and lastSeen: every host observed now or before, and when.
  * - hosts: the Host documents in git, and those of hosts that left git
  *   while pods of this owner may remain there (unobserved, or seen with
- *   pods); a host that left git and was seen empty is forgotten.
+ *   service pods); a host that left git and was seen without them is
+ *   forgotten.
  * - commit and jobs: the commit the pass converged to, when it did;
  *   otherwise the previous record's.
  */
-import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
-import type { Fleet } from "../model/fleet.ts";
+import type { DeployedRecord, JobRecord, SlotRecord } from "../model/deployed.ts";
+import type { Fleet, JobSpec } from "../model/fleet.ts";
 import type { ObservedContainerView } from "../plan/observed-pods.ts";
 import type { PlanHost } from "../plan/types.ts";
 
@@ -29,13 +31,29 @@ export interface NextRecordInput {
   /** Containers of this owner observed then. */
   readonly observed: readonly ObservedContainerView[];
   readonly previous?: DeployedRecord;
+  /** Slots the apply about to run starts pods for (creates, replacements), on their target hosts. */
+  readonly planned?: readonly SlotRecord[];
+}
+
+/** Jobs as the record keeps them. */
+export function jobRecords(jobs: readonly JobSpec[]): JobRecord[] {
+  return jobs.map((j) => ({ name: j.name, pod: j.pod, timezone: j.timezone, concurrency: j.concurrency, ...(j.schedule ? { schedule: j.schedule } : {}), ...(j.timeoutMs !== undefined ? { timeoutMs: j.timeoutMs } : {}) }));
+}
+
+/**
+ * A record made up from the commit that is deployed (the one the observed
+ * pods carry), for a machine that never applied: that commit's hosts and
+ * jobs, and no knowledge of where any slot ran.
+ */
+export function recordFromCommit(owner: string, commit: string, fleet: Pick<Fleet, "hosts" | "jobs">, now: number): DeployedRecord {
+  return { apiVersion: "berth/v1", kind: "DeployedRecord", owner, commit, at: new Date(now).toISOString(), hosts: [...fleet.hosts], observed: [], slots: [], jobs: jobRecords(fleet.jobs), fromCommit: true };
 }
 
 export function nextRecord(input: NextRecordInput): DeployedRecord {
   const { previous, fleet } = input;
   const seen = new Set(input.hosts.filter((h) => h.state !== "unreachable").map((h) => h.name));
   const inGit = new Set(fleet.hosts.map((h) => h.name));
-  const withPods = new Set(input.observed.map((c) => c.host));
+  const withPods = new Set(input.observed.filter((c) => c.kind === "service").map((c) => c.host));
   const departed = (previous?.hosts ?? []).filter((h) => !inGit.has(h.name) && (!seen.has(h.name) || withPods.has(h.name)));
   const kept = new Set([...inGit, ...departed.map((h) => h.name)]);
 
@@ -44,18 +62,20 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
   const main = input.observed.filter((c) => c.kind === "service" && c.container === "main" && seen.has(c.host));
   // A running pod stands for its slot over a stopped one (an unfinished rollout).
   for (const c of [...main].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"))) slots.set(`${c.group}\u0000${c.slot}`, { group: c.group, slot: c.slot, host: c.host });
+  for (const s of input.planned ?? []) slots.set(`${s.group}\u0000${s.slot}`, s);
+  const at = new Date(input.now).toISOString();
+  const lastSeen = Object.fromEntries([...Object.entries(previous?.lastSeen ?? {}).filter(([h]) => kept.has(h)), ...[...seen].filter((h) => kept.has(h)).map((h) => [h, at])].sort(([a], [b]) => (a! < b! ? -1 : 1)));
 
-  const jobs = input.applied
-    ? fleet.jobs.map((j) => ({ name: j.name, pod: j.pod, timezone: j.timezone, concurrency: j.concurrency, ...(j.schedule ? { schedule: j.schedule } : {}), ...(j.timeoutMs !== undefined ? { timeoutMs: j.timeoutMs } : {}) }))
-    : (previous?.jobs ?? []);
+  const jobs = input.applied ? jobRecords(fleet.jobs) : (previous?.jobs ?? []);
   return {
     apiVersion: "berth/v1",
     kind: "DeployedRecord",
     owner: input.owner,
     commit: input.applied ? input.commit : (previous?.commit ?? ""),
-    at: new Date(input.now).toISOString(),
+    at,
     hosts: [...fleet.hosts, ...departed].sort((a, b) => a.name.localeCompare(b.name)),
     observed: [...new Set([...(previous?.observed ?? []).filter((h) => kept.has(h)), ...[...seen].filter((h) => kept.has(h))])].sort(),
+    lastSeen,
     slots: [...slots.values()].sort((a, b) => a.group.localeCompare(b.group) || a.slot - b.slot),
     jobs,
   };

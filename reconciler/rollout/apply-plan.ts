@@ -8,9 +8,10 @@
  *
  * On failure (pull error, never healthy, exits, deadline passed) the waves
  * stop and it acts on `onFailure`: `rollback` restarts the old pods and
- * removes the new ones, `pause` keeps what succeeded and restores only the
- * failed slot. Either way the result is a failure, and the fleet is no worse
- * than before. A plan that is refused (plan.refused) changes nothing.
+ * removes the new ones, `pause` keeps the slots that finished and puts the
+ * failed ones back. Each slot is undone on its own, best effort; a slot
+ * that cannot be put back is named in the result. A plan that is refused
+ * (plan.refused) changes nothing.
  */
 import pLimit from "p-limit";
 import type { PodSpec } from "../model/pod.ts";
@@ -19,6 +20,7 @@ import type { Plan, PlanChange, PodRef, ServicePlan, Track, Wave } from "../plan
 import type { Clock } from "./clock.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "./events.ts";
 import { waitReady } from "./health-gate.ts";
+import { maskError, secretMask, withholdAll, type TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
 
 export interface ApplyDeps {
@@ -36,11 +38,15 @@ export interface ApplyDeps {
   readonly signal?: AbortSignal;
 }
 
+type Replace = Extract<PlanChange, { action: "replace" }>;
+
 interface Launched {
   readonly host: string;
   readonly pod: string;
   readonly slot: number;
   readonly containerIds: readonly string[];
+  /** Hides the secret values this pod was launched with in what berth reads back from it. */
+  readonly mask: TextMask;
 }
 
 /** What one track has done so far, for the rollback. */
@@ -86,6 +92,10 @@ class ServiceRollout {
     const host = this.host(hostName);
     const pod = this.deps.newPodId();
     this.events("start", `starting pod ${pod}`, hostName, slot, pod);
+    // Resolved once per pod: the values that go into its containers are the ones masked in what comes back.
+    const secretValues = this.deps.secrets(this.spec);
+    const mask = secretMask(secretValues);
+    // The engine may quote the environment it refused (runc does for a NUL in a value): its error is masked too.
     const { containers } = await host.launchPod({
       pod,
       owner: this.plan.owner,
@@ -93,9 +103,9 @@ class ServiceRollout {
       slot,
       spec: this.spec,
       ...(this.svc.uses ? { uses: this.svc.uses } : {}),
-      secretValues: this.deps.secrets(this.spec),
-    });
-    return { host: hostName, pod, slot, containerIds: containers.map((c) => c.id) };
+      secretValues,
+    }).catch((err: unknown) => Promise.reject(maskError(err, mask)));
+    return { host: hostName, pod, slot, containerIds: containers.map((c) => c.id), mask };
   }
 
   /** Waits until a launched pod counts as ready; removes it if it does not. */
@@ -104,7 +114,7 @@ class ServiceRollout {
     const rollout = this.svc.rollout!;
     try {
       await waitReady(
-        { host, pod: l.pod, spec: this.spec, containerIds: l.containerIds, deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs },
+        { host, pod: l.pod, spec: this.spec, containerIds: l.containerIds, deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs, mask: l.mask },
         this.deps.clock,
         this.deps.prober,
       );
@@ -126,6 +136,20 @@ class ServiceRollout {
     await this.host(ref.host).removePod(this.plan.owner, ref.pod);
   }
 
+  /**
+   * The mask for an old pod's output. The values it was launched with are not
+   * known; the spec's, resolved now, are the likely ones (the same references,
+   * unless a value was rotated). When they cannot be resolved — the very
+   * failure a rollback may be undoing — its output is withheld, not shown.
+   */
+  private oldPodMask(): TextMask {
+    try {
+      return secretMask(this.deps.secrets(this.spec));
+    } catch {
+      return withholdAll;
+    }
+  }
+
   /** Brings a stopped old pod back and waits for it, for rollbacks. */
   private async restore(ref: PodRef): Promise<void> {
     const host = this.host(ref.host);
@@ -136,17 +160,23 @@ class ServiceRollout {
     // The old pod's own spec is not needed to judge it: the engine's health
     // (or running) is enough, so probe it as an image-health pod.
     await waitReady(
-      { host, pod: ref.pod, spec: { ...old, health: { kind: "image" }, containers: old.containers.slice(0, 1) }, containerIds: ref.containers.filter((c) => c.container === "main").map((c) => c.id), deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: 0 },
+      { host, pod: ref.pod, spec: { ...old, health: { kind: "image" }, containers: old.containers.slice(0, 1) }, containerIds: ref.containers.filter((c) => c.container === "main").map((c) => c.id), deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: 0, mask: this.oldPodMask() },
       this.deps.clock,
       this.deps.prober,
     );
   }
 
-  /** A pod of the plan's changes, by id: what a stop or remove step needs (host, grace, status). */
+  /** The plan's existing pods by id (what a stop or remove step needs: host, grace, status), and each slot's replacement. */
+  private readonly refs = new Map<string, PodRef>();
+  private readonly replaceOf = new Map<number, Replace>();
+  /** Why each existing pod is removed, by pod id (one slot can have a recreate and a duplicate). */
+  private readonly removeWhy = new Map<string, string>();
+  private finished = false;
+
   private ref(pod: string): PodRef {
-    const c = this.svc.changes.find((x) => "from" in x && x.from?.pod === pod) as { from: PodRef } | undefined;
-    if (!c) throw new Error(`pod ${pod} of a step is not in the plan's changes`);
-    return c.from;
+    const r = this.refs.get(pod);
+    if (!r) throw new Error(`pod ${pod} of a step is not in the plan's changes`);
+    return r;
   }
 
   /**
@@ -154,7 +184,7 @@ class ServiceRollout {
    * then gate) and whether its old pod was stopped are kept in `state` for
    * the rollback.
    */
-  private async runTrack(track: Track, state: TrackState, why: string): Promise<void> {
+  private async runTrack(track: Track, state: TrackState): Promise<void> {
     for (const step of track.steps) {
       switch (step.verb) {
         case "pull":
@@ -174,32 +204,40 @@ class ServiceRollout {
           break;
         case "remove": {
           const ref = this.ref(step.pod!);
-          await this.remove({ host: ref.host, pod: ref.pod, slot: ref.slot }, why);
+          await this.remove({ host: ref.host, pod: ref.pod, slot: ref.slot }, this.removeWhy.get(ref.pod) ?? "replaced");
           break;
         }
       }
     }
   }
 
-  /** Runs a wave's tracks at once; resolves when all have settled, with the first failure if any. */
-  private async runWave(wave: Wave, why: (t: Track) => string): Promise<{ states: Map<Track, TrackState>; failure?: { track: Track; error: unknown } }> {
+  /** Runs a wave's tracks at once; resolves when all have settled, with every failure. */
+  private async runWave(wave: Wave): Promise<{ states: Map<Track, TrackState>; failures: Map<Track, unknown> }> {
     const states = new Map(wave.tracks.map((t): [Track, TrackState] => [t, { oldStopped: false, ready: false }]));
-    const settled = await Promise.allSettled(wave.tracks.map((t) => this.runTrack(t, states.get(t)!, why(t))));
-    const i = settled.findIndex((r) => r.status === "rejected");
-    return i < 0 ? { states } : { states, failure: { track: wave.tracks[i]!, error: (settled[i] as PromiseRejectedResult).reason } };
+    const settled = await Promise.allSettled(wave.tracks.map((t) => this.runTrack(t, states.get(t)!)));
+    const failures = new Map<Track, unknown>();
+    settled.forEach((r, i) => {
+      if (r.status === "rejected") failures.set(wave.tracks[i]!, r.reason);
+    });
+    return { states, failures };
   }
 
   async run(): Promise<ServiceResult> {
     const svc = this.svc;
     const name = svc.name;
-    const reasons = new Map(svc.changes.flatMap((c) => ("reason" in c && c.action !== "unplaced" && c.action !== "unknown" ? [[c.slot, c.reason] as const] : [])));
+    for (const c of svc.changes) {
+      if (!("from" in c) || !c.from) continue;
+      this.refs.set(c.from.pod, c.from);
+      if (c.action === "replace") this.replaceOf.set(c.slot, c);
+      if (c.action === "remove" || c.action === "recreate") this.removeWhy.set(c.from.pod, c.reason);
+    }
     const stopping = () => this.deps.signal?.aborted === true;
     /** Replacements whose new pod counts, for the rollback or the finish. */
     const replaced: { track: Track; state: TrackState }[] = [];
     const replaceTotal = svc.waves.filter((w) => w.kind === "replace").reduce((n, w) => n + w.tracks.length, 0);
 
     for (const wave of svc.waves) {
-      if (stopping() && (wave.kind === "replace" || wave.kind === "remove")) {
+      if (stopping() && wave.kind !== "pull" && wave.kind !== "finish") {
         await this.finish(replaced);
         this.events("done", `interrupted: ${replaced.length} of ${replaceTotal} replaced; the rest is left for the next run`);
         return { service: name, result: "interrupted", reason: `berth was stopping: ${replaced.length} of ${replaceTotal} replacements done` };
@@ -208,57 +246,78 @@ class ServiceRollout {
         await this.finish(replaced);
         continue;
       }
-      const { states, failure } = await this.runWave(wave, (t) => (wave.kind === "remove" ? (reasons.get(t.slot!) ?? "removed") : (reasons.get(t.slot!) ?? "replaced")));
-      if (wave.kind === "replace") for (const [track, state] of states) if (state.ready && track !== failure?.track) replaced.push({ track, state });
-      if (!failure) continue;
-      const reason = errorText(failure.error);
+      const { states, failures } = await this.runWave(wave);
+      if (wave.kind === "replace") for (const [track, state] of states) if (!failures.has(track)) replaced.push({ track, state });
+      if (failures.size === 0) continue;
+      const reason = errorText([...failures.values()][0]);
       if (wave.kind === "pull") {
         this.events("failed", reason);
         return { service: name, result: "failed", reason: `${reason}; nothing was changed` };
       }
       if (wave.kind !== "replace") return { service: name, result: "failed", reason };
-      const unfinished = [...states].filter(([track, state]) => !replaced.some((r) => r.track === track) && state.oldStopped).map(([track]) => track);
-      return this.recover(unfinished, replaced, reason);
+      return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason);
     }
     this.events("done", svc.kind === "removed" ? "pruned" : "converged");
     return { service: name, result: "converged" };
   }
 
-  /** Removes the old pods of replacements whose new pods count: they were kept stopped for a rollback. */
+  /** Removes the old pods of replacements whose new pods count: they were kept stopped for a rollback. Once. */
   private async finish(replaced: readonly { track: Track }[]): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
     await Promise.all(
       replaced.flatMap(({ track }) => {
-        const old = this.svc.changes.find((c) => c.action === "replace" && c.slot === track.slot) as Extract<PlanChange, { action: "replace" }> | undefined;
+        const old = this.replaceOf.get(track.slot!);
         return old ? [this.remove({ host: old.from.host, pod: old.from.pod, slot: old.slot }, "replaced")] : [];
       }),
     );
   }
 
   /**
-   * After a failed replacement: `rollback` restores every old pod and removes
-   * the new ones; `pause` keeps what succeeded. Either way the old pods of the
-   * wave's slots that did not finish (`unfinished`: stopped, with no ready
-   * replacement) are started again.
+   * Puts one slot back as it was: its new pod removed, its old pod started
+   * again if it was stopped. Stop-first slots remove first (the new pod may
+   * hold the host port the old one needs); start-first ones restart first,
+   * so the slot is never without a pod.
    */
-  private async recover(unfinished: readonly Track[], replaced: readonly { track: Track; state: TrackState }[], reason: string): Promise<ServiceResult> {
+  private async undo({ track, state }: { track: Track; state: TrackState }): Promise<void> {
+    const old = this.replaceOf.get(track.slot!)!.from;
+    const drop = async () => {
+      if (state.launched && state.ready) await this.remove({ host: state.launched.host, pod: state.launched.pod, slot: track.slot! }, "rolled back");
+    };
+    const restart = async () => {
+      if (state.oldStopped) await this.restore(old);
+    };
+    if (track.strategy === "stop-first") {
+      await drop();
+      await restart();
+    } else {
+      await restart();
+      await drop();
+    }
+  }
+
+  /**
+   * After a failed replacement: `rollback` puts every replaced slot back
+   * and removes the new pods; `pause` keeps the slots that finished. Either
+   * way every failed slot of the wave is put back. Each slot is undone on
+   * its own, so one that cannot be restored does not leave the others down;
+   * what could not be undone is named in the result.
+   */
+  private async recover(failed: readonly { track: Track; state: TrackState }[], replaced: readonly { track: Track; state: TrackState }[], reason: string): Promise<ServiceResult> {
     const name = this.svc.name;
-    const old = (t: Track) => (this.svc.changes.find((c) => c.action === "replace" && c.slot === t.slot) as Extract<PlanChange, { action: "replace" }>).from;
-    if (this.svc.rollout!.onFailure === "rollback") {
-      try {
-        for (const t of unfinished) await this.restore(old(t));
-        for (const r of replaced) {
-          if (r.state.oldStopped) await this.restore(old(r.track));
-          await this.remove({ host: r.state.launched!.host, pod: r.state.launched!.pod, slot: r.track.slot! }, "rolled back");
-        }
-      } catch (err) {
-        this.events("failed", `rollback failed: ${errorText(err)}`);
-        return { service: name, result: "failed", reason: `${reason}; rollback failed: ${errorText(err)}` };
-      }
+    const rollback = this.svc.rollout!.onFailure === "rollback";
+    const toUndo = rollback ? [...failed, ...replaced] : failed;
+    const results = await Promise.allSettled(toUndo.map((t) => this.undo(t)));
+    const problems = results.flatMap((r, i) => (r.status === "rejected" ? [`slot ${toUndo[i]!.track.slot}: ${errorText(r.reason)}`] : []));
+    if (!rollback) await this.finish(replaced).catch(() => undefined);
+    if (problems.length > 0) {
+      this.events("failed", `${rollback ? "rollback" : "pause"} incomplete: ${problems.join("; ")}`);
+      return { service: name, result: "failed", reason: `${reason}; ${rollback ? "rollback" : "restoring the failed slots"} failed for ${problems.join("; ")}` };
+    }
+    if (rollback) {
       this.events("rollback", `rolled back to the previous spec: ${reason}`);
       return { service: name, result: "rolled-back", reason };
     }
-    for (const t of unfinished) await this.restore(old(t)).catch(() => undefined);
-    await this.finish(replaced).catch(() => undefined);
     this.events("failed", `paused: ${reason}`);
     return { service: name, result: "paused", reason };
   }

@@ -6,6 +6,7 @@
 import type { PodSpec } from "../model/pod.ts";
 import type { ContainerStatus, DockerHost } from "../docker/types.ts";
 import type { Clock } from "./clock.ts";
+import type { TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
 
 export class NotReadyError extends Error {
@@ -24,6 +25,12 @@ export interface GateInput {
   /** Absolute time (clock ms) by which the pod must be ready. */
   readonly deadline: number;
   readonly minReadyMs: number;
+  /**
+   * Applied to what the gate reads from the containers (their last output)
+   * before it goes into a reason: a container may print the secrets berth
+   * injected into it (see mask-secrets.ts).
+   */
+  readonly mask: TextMask;
 }
 
 export const POLL_MS = 200;
@@ -45,8 +52,10 @@ async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean;
     const name = spec.containers[i]?.name ?? "?";
     if (!s) return { ready: false, failed: `container ${name} is gone` };
     if (s.state === "exited" || s.state === "dead") {
-      const logs = await host.logsTail(s.id, 5).catch(() => "");
-      return { ready: false, failed: `container ${name} exited with code ${s.exitCode ?? "?"}${logs.trim() ? `; last output: ${logs.trim().split("\n").slice(-3).join(" | ")}` : ""}` };
+      const logs = (await host.logsTail(s.id, 5).catch(() => "")).trim();
+      // Masked before the last lines are picked: a multi-line value is then hidden whole, not only line by line.
+      const output = logs ? input.mask(logs).split("\n").slice(-3).join(" | ") : "";
+      return { ready: false, failed: `container ${name} exited with code ${s.exitCode ?? "?"}${output ? `; last output: ${output}` : ""}` };
     }
   }
   if (main.state !== "running") return { ready: false };

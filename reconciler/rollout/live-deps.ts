@@ -8,15 +8,15 @@ import type { ApplyDeps } from "./apply-plan.ts";
 import { systemClock } from "./clock.ts";
 import type { RolloutEvent } from "./events.ts";
 import { networkProber } from "./probe.ts";
-import { resolveSecrets } from "./secrets.ts";
+import { resolveSecrets, type SecretRules } from "./secrets.ts";
 
-export function liveApplyDeps(hosts: ReadonlyMap<string, DockerHost>, onEvent?: (e: RolloutEvent) => void): ApplyDeps {
+export function liveApplyDeps(hosts: ReadonlyMap<string, DockerHost>, secretRules: SecretRules, onEvent?: (e: RolloutEvent) => void): ApplyDeps {
   return {
     hosts,
     clock: systemClock,
     prober: networkProber,
     newPodId: () => randomBytes(5).toString("hex"),
-    secrets: (spec) => resolveSecrets(spec),
+    secrets: (spec) => resolveSecrets(spec, secretRules),
     ...(onEvent ? { onEvent } : {}),
   };
 }

@@ -21,6 +21,19 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): GitCre
   return undefined;
 }
 
+/** True when credentials may go to `url`: https, or plain http to a loopback address (a local git server, the test bed's). */
+export function credentialsMayGo(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === "https:") return true;
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  return u.protocol === "http:" && (host === "localhost" || host === "::1" || /^127\./.test(host));
+}
+
 export interface AuthOptions {
   readonly headers: Record<string, string>;
   readonly onAuth: AuthCallback;

@@ -41,6 +41,15 @@ export class CredentialsRefusedError extends GitSourceError {
   }
 }
 
+/** Credentials are set, but the remote is plain http:// on another machine: anyone on the path would read them. */
+export class PlainHttpCredentialsError extends GitSourceError {
+  readonly code = "GIT_PLAIN_HTTP_CREDENTIALS";
+  readonly retryable = false;
+  constructor(readonly data: { readonly url: string }) {
+    super(`refusing to send the git credentials (BERTH_GIT_TOKEN / BERTH_GIT_USERNAME / BERTH_GIT_PASSWORD) to ${data.url} over plain http://; use its https:// URL (plain http carries credentials only to a loopback address) (${GitSourceError.outcome(false)})`);
+  }
+}
+
 /** The branch, tag or commit berth is pinned to does not exist (any more) in the repository. */
 export class RefNotFoundError extends GitSourceError {
   readonly code = "GIT_REF_NOT_FOUND";

@@ -14,8 +14,8 @@ import fs from "node:fs";
 import path from "node:path";
 import git, { type HttpClient } from "isomorphic-git";
 import { classifyOrUnreachable, classifyRemoteError, type ErrorContext } from "./classify-error.ts";
-import { authOptions, credentialsFromEnv, type AuthOptions, type GitCredentials } from "./credentials.ts";
-import { GitSourceError, RefNotFoundError, redactUrl } from "./errors.ts";
+import { authOptions, credentialsFromEnv, credentialsMayGo, type AuthOptions, type GitCredentials } from "./credentials.ts";
+import { GitSourceError, PlainHttpCredentialsError, RefNotFoundError, redactUrl } from "./errors.ts";
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from "./http-client.ts";
 import { readCommit } from "./read-commit.ts";
 import type { CommitSnapshot, GitSource, ResolvedRef } from "./types.ts";
@@ -62,7 +62,8 @@ export class RemoteGitSource implements GitSource {
     this.shownUrl = redactUrl(opts.url);
     this.identity = `${this.shownUrl}${opts.subPath ? `#${opts.subPath}` : ""}`;
     this.creds = credentialsFromEnv(opts.env ?? process.env);
-    this.auth = authOptions(this.creds);
+    // Credentials never travel over plain http to another machine: not even in a first request.
+    this.auth = authOptions(this.creds && credentialsMayGo(opts.url) ? this.creds : undefined);
     this.http = createHttpClient(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.gitdir = cacheDirFor(opts.cacheDir, opts.url);
     const urlPassword = safeUrl(opts.url)?.password;
@@ -80,6 +81,7 @@ export class RemoteGitSource implements GitSource {
   }
 
   async resolve(): Promise<ResolvedRef> {
+    if (this.creds && !credentialsMayGo(this.opts.url)) throw new PlainHttpCredentialsError({ url: this.shownUrl });
     const pinned = this.pinnedSha;
     if (pinned) return { commit: pinned, ref: pinned };
     let info;

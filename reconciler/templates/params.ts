@@ -45,7 +45,8 @@ export function resolveParams(
   const name = template.metadata.name;
 
   for (const [key, value] of Object.entries(given)) {
-    const param = declared[key];
+    // Own properties only: `declared["constructor"]` would otherwise be Object's constructor, not "no such parameter".
+    const param = Object.hasOwn(declared, key) ? declared[key] : undefined;
     if (param === undefined) {
       const known = Object.keys(declared);
       diagnostics.push(
@@ -62,7 +63,7 @@ export function resolveParams(
     values.set(key, String(value));
   }
   for (const [key, param] of Object.entries(declared)) {
-    if (values.has(key) || key in given) continue;
+    if (values.has(key) || Object.hasOwn(given, key)) continue;
     if (param.default !== undefined && param.required !== true) {
       values.set(key, String(param.default));
       continue;

@@ -11,6 +11,7 @@ import { applyPlan } from "../../reconciler/rollout/apply-plan.ts";
 import type { RolloutEvent, ApplyResult } from "../../reconciler/rollout/events.ts";
 import { liveApplyDeps } from "../../reconciler/rollout/live-deps.ts";
 import type { Plan } from "../../reconciler/plan/types.ts";
+import { TEST_OPERATOR } from "./operator.ts";
 
 export async function planDir(dir: string, owner: string): Promise<{ plan: Plan; connected: ReturnType<typeof connectHosts> }> {
   const result = loadFleet(await readRepoDir(dir));
@@ -23,6 +24,6 @@ export async function planDir(dir: string, owner: string): Promise<{ plan: Plan;
 export async function applyDir(dir: string, owner: string): Promise<{ plan: Plan; result: ApplyResult; events: RolloutEvent[] }> {
   const { plan, connected } = await planDir(dir, owner);
   const events: RolloutEvent[] = [];
-  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, (e) => events.push(e)));
+  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, TEST_OPERATOR.config.secrets, (e) => events.push(e)));
   return { plan, result, events };
 }

@@ -4,6 +4,7 @@
  * marks it failed; forbid, allow and replace; finished runs beyond the
  * history limit are removed.
  */
+import { TEST_OPERATOR } from "../../support/operator.ts";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -69,7 +70,7 @@ describe("jobs on the bed: timeout, concurrency, history", function () {
     const { hosts } = connectHosts(loaded.fleet.hosts);
     makeRunner = () => {
       const m = createMetrics();
-      const r = new JobRunner({ owner, reconciler: { fleet: loaded.fleet, commit: "c0ffee", hostMap: hosts }, log: pino({ level: "silent" }), metrics: m, seed: 1 });
+      const r = new JobRunner({ secretRules: TEST_OPERATOR.config.secrets, owner, reconciler: { fleet: loaded.fleet, commit: "c0ffee", hostMap: hosts }, log: pino({ level: "silent" }), metrics: m, seed: 1 });
       r.sync();
       return { runner: r, metrics: m };
     };

@@ -4,12 +4,12 @@
  * left git, and a commit that would remove every pod.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { removeOwnerContainers, useBed } from "../../support/bed.ts";
-import { FleetDir, hostsYaml } from "../../support/fleet-dir.ts";
+import { FleetDir, hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
 import { engineClient } from "../../../testbed/engines.ts";
 import { repoRoot, type BedLayout } from "../../../testbed/layout.ts";
 
@@ -103,6 +103,39 @@ describe("plan truth on the bed", function () {
 
     const again = await berth(["plan", dir, ...common(), "--detailed-exitcode"]);
     assert.equal(again.code, 0, again.stdout + again.stderr);
+  });
+
+  it("without a record (a fresh CI runner), a host removed from git and a job's new schedule are found through the deployed commit", async function () {
+    const repo = mkdtempSync(path.join(os.tmpdir(), "berth-truth-repo-"));
+    const g = (...args: string[]) => execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", ...args], { cwd: repo, encoding: "utf8" });
+    const job = (schedule: string) => `apiVersion: berth/v1\nkind: Job\nmetadata:\n  name: report\nspec:\n  image: 127.0.0.1:5000/berth/toolbox:v1\n  command: ["true"]\n  schedule: "${schedule}"\n`;
+    try {
+      g("init", "-q", "-b", "main");
+      writeFileSync(path.join(repo, "hosts.yaml"), hostsYaml(bed));
+      writeFileSync(path.join(repo, "web.yaml"), serviceYaml(WEB));
+      writeFileSync(path.join(repo, "job.yaml"), job("0 3 * * *"));
+      g("add", "-A");
+      g("commit", "-q", "-m", "first");
+      const applied = await berth(["apply", "--repo", repo, ...common()]);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.equal((await running(bed, owner)).filter((p) => p.startsWith("h3 ")).length, 1);
+
+      writeFileSync(path.join(repo, "hosts.yaml"), hostsYaml({ ...bed, hosts: bed.hosts.filter((h) => h.name !== "h3") }));
+      writeFileSync(path.join(repo, "job.yaml"), job("*/15 * * * *"));
+      g("commit", "-q", "-am", "h3 leaves; report every 15 minutes");
+      const fresh = mkdtempSync(path.join(os.tmpdir(), "berth-state-fresh-"));
+      try {
+        const plan = await berth(["plan", "--repo", repo, "--owner", owner, "--state-dir", fresh, "--detailed-exitcode"]);
+        assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+        assert.match(plan.stdout, /moved from h3 to h[12]: h3 is no longer a host in git/);
+        assert.match(plan.stdout, /job report: update/);
+        assert.match(plan.stdout, /schedule "0 3 \* \* \*" → "\*\/15 \* \* \* \*"/);
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it("a commit that removes every pod is refused (exit 1, nothing changed) unless the Policy allows it", async function () {

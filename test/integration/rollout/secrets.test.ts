@@ -4,10 +4,10 @@
  * nothing else — not the plan in any format, not the rollout events or
  * result, not a label, not an error.
  */
+import { TEST_SECRETS_DIR } from "../../support/operator.ts";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { renderPlan } from "../../../reconciler/cli/render-plan.ts";
 import { engineClient } from "../../../testbed/engines.ts";
@@ -32,7 +32,7 @@ describe("secrets on the bed: in the container, nowhere else", function () {
     extra: [
       "  secretEnv:",
       "    - name: API_TOKEN",
-      "      fromEnv: BERTH_TEST_API_TOKEN",
+      "      fromEnv: BERTH_SECRET_TEST_API_TOKEN",
       "    - name: DB_PASSWORD",
       `      fromFile: ${file}`,
     ].join("\n"),
@@ -41,14 +41,14 @@ describe("secrets on the bed: in the container, nowhere else", function () {
   before(async function () {
     bed = await useBed(this);
     fleet = new FleetDir(bed);
-    dir = mkdtempSync(path.join(os.tmpdir(), "berth-secrets-"));
+    dir = mkdtempSync(path.join(TEST_SECRETS_DIR, "berth-secrets-"));
     secretFile = path.join(dir, "db-password");
     writeFileSync(secretFile, `${fromFile}\n`);
-    process.env["BERTH_TEST_API_TOKEN"] = fromEnv;
+    process.env["BERTH_SECRET_TEST_API_TOKEN"] = fromEnv;
   });
 
   after(async function () {
-    delete process.env["BERTH_TEST_API_TOKEN"];
+    delete process.env["BERTH_SECRET_TEST_API_TOKEN"];
     if (bed) await removeOwnerContainers(bed, owner);
     fleet?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });

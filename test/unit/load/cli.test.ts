@@ -57,7 +57,7 @@ describe("berth validate", () => {
       [
         `${BROKEN}/service.yaml:4:9: error: must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); got "Bad_Name" (at metadata.name)`,
         `${BROKEN}/service.yaml:7:13: error: must be integer; got "many" (at spec.replicas)`,
-        `${BROKEN}/syntax.yml:4:1: error: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }`,
+        `${BROKEN}/syntax.yml:3:11: error: flow map "{" is never closed (noticed at 4:1)`,
         `${BROKEN}: invalid: 3 errors in 2 files`,
         "",
       ].join("\n"),
@@ -74,7 +74,7 @@ describe("berth validate", () => {
       [
         [`${BROKEN}/service.yaml`, 4, 9, "error", "metadata.name"],
         [`${BROKEN}/service.yaml`, 7, 13, "error", "spec.replicas"],
-        [`${BROKEN}/syntax.yml`, 4, 1, "error", ""],
+        [`${BROKEN}/syntax.yml`, 3, 11, "error", ""],
       ],
     );
   });
@@ -115,20 +115,20 @@ describe("berth render", () => {
     assert.deepEqual(pod.containers.map((c) => c.name), ["main", "echo"]);
     assert.deepEqual(pod.containers[1]?.command, ["sh", "-c", "echo hello from hello; sleep 3600"]);
     assert.deepEqual(pod.containers[0]?.secretEnv, [
-      { name: "API_TOKEN", fromEnv: "HELLO_API_TOKEN" },
-      { name: "DB_PASSWORD", fromFile: "/run/secrets/db-password" },
+      { name: "API_TOKEN", fromEnv: "BERTH_SECRET_HELLO_API_TOKEN" },
+      { name: "DB_PASSWORD", fromFile: "db-password" },
     ]);
   });
 
   it("never prints a secret's value, even when the reconciler's environment has it", async () => {
-    process.env["HELLO_API_TOKEN"] = "s3cr3t-value-that-must-not-leak";
+    process.env["BERTH_SECRET_HELLO_API_TOKEN"] = "s3cr3t-value-that-must-not-leak";
     try {
       const r = await capture(() => runRender("hello", MINIMAL, { format: "json" }));
       assert.equal(r.code, 0);
       assert.ok(!r.out.includes("s3cr3t-value-that-must-not-leak"));
       assert.equal((JSON.parse(r.out) as { name: string }).name, "hello");
     } finally {
-      delete process.env["HELLO_API_TOKEN"];
+      delete process.env["BERTH_SECRET_HELLO_API_TOKEN"];
     }
   });
 

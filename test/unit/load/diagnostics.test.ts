@@ -37,9 +37,10 @@ const portRenamed = WEB.replace("    - name: http", "    - name: web");
 
 const cases: Case[] = [
   {
+    // At the "[" that is never closed, not only at the next key where yaml noticed it.
     name: "YAML syntax error (unterminated flow sequence)",
     changes: { [WEB_FILE]: WEB.replace("  replicas: 2", "  replicas: [2") },
-    expected: [{ file: WEB_FILE, line: 8, col: 3, code: "yaml-syntax", path: "", message: "YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]" }],
+    expected: [{ file: WEB_FILE, line: 7, col: 13, code: "yaml-syntax", path: "", message: 'flow sequence "[" is never closed (noticed at 8:3)' }],
   },
   {
     name: "duplicate key",

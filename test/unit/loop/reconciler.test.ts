@@ -16,6 +16,7 @@ import { Reconciler } from "../../../reconciler/loop/reconciler.ts";
 import { RemoteUnreachableError } from "../../../reconciler/source/errors.ts";
 import type { CommitSnapshot, GitSource, ResolvedRef } from "../../../reconciler/source/types.ts";
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
+import { TEST_OPERATOR } from "../../support/operator.ts";
 
 const HOSTS = ["h1", "h2", "h3"].map((h) => `apiVersion: berth/v1\nkind: Host\nmetadata:\n  name: ${h}\nspec:\n  endpoint: unix:///fake/${h}.sock\n`).join("---\n");
 const web = (image: string) => `apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: ${image}\n  replicas: 3\n`;
@@ -90,6 +91,7 @@ function harness() {
     metrics: createMetrics(),
     now: Date.now,
     seed: 1,
+    operator: TEST_OPERATOR,
     connect: (specs, left) => ({ specs: [...specs, ...left], departed: new Set(left.map((h) => h.name)), hosts: new Map([...specs, ...left].map((s) => [s.name, gated(fleet.host(s.name))])), refused: new Map() }),
     applyDeps: (hosts, onEvent) => {
       // Counts applies in flight: one starts with its first event and ends with "done" or a failure of the service.

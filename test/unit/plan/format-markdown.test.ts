@@ -71,13 +71,13 @@ describe("formatPlanMarkdown", () => {
   });
 
   it("never prints an env value, a secret's source or its value; names the env and the secret", () => {
-    process.env["BERTH_TEST_API_TOKEN"] = "s3cr3t-token-value";
+    process.env["BERTH_SECRET_TEST_API_TOKEN"] = "s3cr3t-token-value";
     try {
       const out = formatPlanMarkdown(samplePlan());
-      for (const hidden of ["debug-secret-value", "BERTH_TEST_API_TOKEN", "s3cr3t-token-value"]) assert.ok(!out.includes(hidden), `${hidden} is printed`);
+      for (const hidden of ["debug-secret-value", "BERTH_SECRET_TEST_API_TOKEN", "s3cr3t-token-value"]) assert.ok(!out.includes(hidden), `${hidden} is printed`);
       assert.ok(out.includes("\n- env API_TOKEN (secret), LOG_LEVEL\n"));
     } finally {
-      delete process.env["BERTH_TEST_API_TOKEN"];
+      delete process.env["BERTH_SECRET_TEST_API_TOKEN"];
     }
   });
 

@@ -66,13 +66,13 @@ describe("formatPlanText", () => {
   });
 
   it("never prints an env value, a secret's source or its value; names the env and the secret", () => {
-    process.env["BERTH_TEST_API_TOKEN"] = "s3cr3t-token-value";
+    process.env["BERTH_SECRET_TEST_API_TOKEN"] = "s3cr3t-token-value";
     try {
       const out = formatPlanText(samplePlan());
-      for (const hidden of ["debug-secret-value", "BERTH_TEST_API_TOKEN", "s3cr3t-token-value"]) assert.ok(!out.includes(hidden), `${hidden} is printed`);
+      for (const hidden of ["debug-secret-value", "BERTH_SECRET_TEST_API_TOKEN", "s3cr3t-token-value"]) assert.ok(!out.includes(hidden), `${hidden} is printed`);
       assert.ok(out.includes("      env API_TOKEN (secret), LOG_LEVEL\n"));
     } finally {
-      delete process.env["BERTH_TEST_API_TOKEN"];
+      delete process.env["BERTH_SECRET_TEST_API_TOKEN"];
     }
   });
 
@@ -133,7 +133,7 @@ describe("formatPlanText", () => {
 
   it("shows a host that left git as such, and an unreachable host's error when the plan does not explain it", () => {
     const hosts = [host("h1"), host("h9", { leftGit: true }), host("h8", { leftGit: true, state: "unreachable", error: "connect ECONNREFUSED" })];
-    assert.equal(lines(plan({ hosts }))[1], "Hosts: h1 ready, h9 left git (ready; its pods are removed), h8 left git (unreachable: connect ECONNREFUSED; its pods are removed)");
+    assert.equal(lines(plan({ hosts }))[1], "Hosts: h1 ready, h9 left git (ready; its pods are removed), h8 left git (unreachable: connect ECONNREFUSED; pods may remain there)");
   });
 
   it("says 1 replica and 2 replicas", () => {

@@ -19,7 +19,7 @@ export const webV2: PodSpec = pod({
       image: APP_V2,
       args: ["serve", "--listen", ":8080"],
       env: { LOG_LEVEL: "debug-secret-value" },
-      secretEnv: [{ name: "API_TOKEN", fromEnv: "BERTH_TEST_API_TOKEN" }],
+      secretEnv: [{ name: "API_TOKEN", fromEnv: "BERTH_SECRET_TEST_API_TOKEN" }],
     }),
   ],
   ports: [{ name: "http", container: "main", containerPort: 8080, hostPort: 8080, protocol: "tcp" }],

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { diffFleet } from "../../../reconciler/plan/diff.ts";
 import type { PlanHost } from "../../../reconciler/plan/types.ts";
 import { nextRecord } from "../../../reconciler/record/next-record.ts";
-import { input, observed, pod, service } from "./mock.ts";
+import { input, job, observed, pod, service } from "./mock.ts";
 
 const v1 = pod();
 const down = (name: string): PlanHost => ({ name, state: "unreachable", error: `host "${name}" cannot be reached: connect ECONNREFUSED` });
 const up = (name: string): PlanHost => ({ name, state: "ready" });
-const record = (slots: [string, number, string][], observedHosts: string[]) => ({ slots: slots.map(([group, slot, host]) => ({ group, slot, host })), observed: observedHosts, jobs: [] });
+const record = (slots: [string, number, string][], observedHosts: string[], lastSeen: Record<string, string> = {}) => ({ slots: slots.map(([group, slot, host]) => ({ group, slot, host })), observed: observedHosts, jobs: [], lastSeen });
 
 describe("plan truth: hosts that were not observed", function () {
   // Guards the bug where every host unreachable printed "In sync: 0 pods unchanged, 2 unplaced. Nothing to do." and exited 0.
@@ -47,6 +47,71 @@ describe("plan truth: hosts that were not observed", function () {
     const slot1 = plan.services[0]!.changes.find((c) => c.slot === 1)!;
     assert.equal(slot1.action, "unknown");
     assert.match(slot1.action === "unknown" ? slot1.reason : "", /h3 was not observed, and there is no record of what runs there: it may run there/);
+  });
+
+  // Guards the bug where an exited pod in sight was recreated while the slot's live pod ran on a dark host.
+  it("a slot whose only pod in sight exited, but that was last seen on a dark host, is unknown, not recreated", function () {
+    const plan = diffFleet(
+      input({
+        hosts: [up("h1"), up("h2"), down("h3")],
+        services: [service({ replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        observed: [observed(v1, 0, "h1", { state: "exited", exitCode: 1 })],
+        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"]),
+      }),
+    );
+    assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
+  });
+
+  // Guards the bug where every host unreachable showed "3 unplaced: 3 hosts are down" instead of slots that may still run.
+  it("with every host dark and no record, slots are unknown, not unplaced", function () {
+    const plan = diffFleet(input({ hosts: [down("h1"), down("h2")], placements: [], unplaced: [{ group: "web", slots: [0, 1, 2], reason: "2 hosts: host down" }] }));
+    assert.deepEqual(plan.services[0]!.changes.map((c) => c.action), ["unknown", "unknown", "unknown"]);
+    assert.equal(plan.refused, undefined);
+  });
+
+  it("a host dark for longer than hostLostAfter is lost: its slot is started elsewhere, and the plan says why", function () {
+    const now = Date.UTC(2026, 10, 22);
+    const plan = diffFleet(
+      input({
+        now,
+        hosts: [up("h1"), up("h2"), down("h3")],
+        services: [service({ replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 6 * 60_000).toISOString() }),
+        hostLostAfterMs: 5 * 60_000,
+      }),
+    );
+    const c = plan.services[0]!.changes[0]!;
+    assert.equal(c.action, "create");
+    assert.match(c.action === "create" ? c.reason : "", /^h3 has not been seen for 360 s \(more than hostLostAfter\): started elsewhere/);
+  });
+
+  it("with a record, a slot never placed on the dark host is created (a new service is not held up by a dark host)", function () {
+    const plan = diffFleet(
+      input({
+        hosts: [up("h1"), up("h2"), down("h3")],
+        services: [service({ replicas: 2 })],
+        placements: [0, 1].map((slot) => ({ group: "web", slot, host: `h${slot + 1}` })),
+        observed: [],
+        record: record([], ["h1", "h2"]),
+      }),
+    );
+    assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "create"], [1, "create"]]);
+  });
+
+  // Guards the bug where one engine known under two names (the default host, then a Host document for the same socket) had its kept pod removed as a duplicate of itself.
+  it("the same pod seen under two host names is not removed as a duplicate", function () {
+    const c = observed(v1, 0, "h1");
+    const plan = diffFleet(
+      input({
+        services: [service({ replicas: 1 })],
+        hosts: [up("h1"), { name: "local", state: "ready", leftGit: true }],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        observed: [c, { ...c, host: "local" }],
+      }),
+    );
+    assert.deepEqual(plan.services[0]!.changes.map((x) => x.action), ["keep"]);
   });
 
   it("with a record that saw the dark host, a slot never placed there is created", function () {
@@ -93,7 +158,8 @@ describe("plan truth: hosts that left git", function () {
     assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action, "host" in c ? c.host : ""]), [[0, "keep", "h1"], [1, "remove", "h3"]]);
   });
 
-  it("a host that left git and cannot be reached is a warning, not a blind spot", function () {
+  // Guards the bug where a plan with pods left on an unreachable host that left git printed "In sync" and exited 0.
+  it("a host that left git and cannot be reached is a warning, not a blind spot, and the plan is not in sync", function () {
     const plan = diffFleet(
       input({
         hosts: [up("h1"), up("h2"), { ...down("h3"), leftGit: true }],
@@ -106,6 +172,10 @@ describe("plan truth: hosts that left git", function () {
     assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "keep"], [1, "create"]]);
     assert.deepEqual(plan.warnings, ['pods may remain on h3 (unreachable): it is no longer in git, and berth removes them once it answers (host "h3" cannot be reached: connect ECONNREFUSED)']);
     assert.equal(plan.summary.complete, true);
+    const otherwiseInSync = diffFleet(
+      input({ hosts: [up("h1"), { ...down("h3"), leftGit: true }], services: [service({ replicas: 1 })], placements: [{ group: "web", slot: 0, host: "h1" }], observed: [observed(v1, 0, "h1")] }),
+    );
+    assert.equal(otherwiseInSync.summary.inSync, false, "pods may remain on h3: not in sync");
   });
 });
 
@@ -132,6 +202,13 @@ describe("plan truth: no accidental wipe", function () {
     assert.equal(plan.summary.remove, 1);
   });
 
+  it("deleting every service while a job stays in git is not a wipe; deleting the last job too is", function () {
+    const kept = diffFleet(input({ services: [], placements: [], observed: running, jobs: [job()] }));
+    assert.equal(kept.refused, undefined);
+    const gone = diffFleet(input({ services: [], placements: [], observed: [], jobs: [], record: { slots: [], observed: [], jobs: [job()] } }));
+    assert.match(gone.refused?.message ?? "", /\(1 job: backup\)/);
+  });
+
   it("an empty commit on an empty fleet is nothing to refuse", function () {
     const plan = diffFleet(input({ services: [], placements: [], observed: [] }));
     assert.equal(plan.refused, undefined);
@@ -140,6 +217,13 @@ describe("plan truth: no accidental wipe", function () {
 });
 
 describe("the deployment record", function () {
+  it("remembers when each host was last seen, and keeps that time while it is dark", function () {
+    const hostSpec2 = (name: string) => ({ name, endpoint: `tcp://${name}:2375`, insecure: true, labels: {}, drain: false, source: { file: "hosts.yaml", line: 1 } });
+    const first = nextRecord({ owner: "o", now: 1000, fleet: { hosts: [hostSpec2("h1"), hostSpec2("h2")], jobs: [] }, commit: "c1", applied: true, hosts: [up("h1"), up("h2")], observed: [] });
+    const later = nextRecord({ owner: "o", now: 9000, fleet: { hosts: [hostSpec2("h1"), hostSpec2("h2")], jobs: [] }, commit: "c1", applied: true, hosts: [up("h1"), down("h2")], observed: [], previous: first });
+    assert.deepEqual(later.lastSeen, { h1: new Date(9000).toISOString(), h2: new Date(1000).toISOString() });
+  });
+
   const hostSpec = (name: string) => ({ name, endpoint: `tcp://${name}:2375`, insecure: true, labels: {}, drain: false, source: { file: "hosts.yaml", line: 1 } });
   it("keeps what it knew of a host it could not observe, and forgets a host that left git once it is seen empty", function () {
     const previous = nextRecord({
