@@ -24,7 +24,7 @@ export interface OperatorRules {
 }
 
 function configName(config: OperatorConfig): string {
-  return config.file ? `the operator config ${config.file}` : "berth's default operator config (give one with --config)";
+  return config.file ? `the operator config ${config.file}` : "the default operator config, as no --config was given";
 }
 
 /** Where in a Service or Job document a pod's container comes from: its own fields, or the `uses` entry of its template. */
