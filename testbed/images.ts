@@ -4,6 +4,7 @@
  *   berth/app:v1, :v2   HTTP server with /healthz and a HEALTHCHECK, naming its version
  *   berth/app:broken    runs but never turns healthy
  *   berth/app:crash     exits at once
+ *   berth/app:late-crash  serves and is healthy for 3 s, then exits 1
  *   berth/toolbox:v1    every busybox applet, `sh` by default: sidecars, ambassadors, adapters, jobs
  */
 import { createHash } from "node:crypto";
@@ -29,7 +30,7 @@ const BUSYBOX_BASE = [
   `RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p /tmp /www /var/log && chmod 1777 /tmp"]`,
 ];
 
-function appImage(tag: string, mode: "ok" | "broken" | "crash"): BedImage {
+function appImage(tag: string, mode: "ok" | "broken" | "crash" | "late-crash"): BedImage {
   return {
     repo: "berth/app",
     tag,
@@ -50,6 +51,7 @@ export const BED_IMAGES: readonly BedImage[] = [
   appImage("v2", "ok"),
   appImage("broken", "broken"),
   appImage("crash", "crash"),
+  appImage("late-crash", "late-crash"),
   { repo: "berth/toolbox", tag: "v1", dockerfile: [...BUSYBOX_BASE, `CMD ["sh"]`, ""].join("\n") },
 ];
 

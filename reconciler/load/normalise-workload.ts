@@ -33,6 +33,7 @@ export function normaliseService({ doc, at }: Located<ServiceDoc>, pod: PodSpec,
     maxUnavailable: r?.maxUnavailable ?? DEFAULT_ROLLOUT.maxUnavailable,
     order: r?.order ?? DEFAULT_ROLLOUT.order,
     minReadyMs: r?.minReady === undefined ? DEFAULT_ROLLOUT.minReadyMs : parseDuration(r.minReady),
+    monitorMs: r?.monitor === undefined ? DEFAULT_ROLLOUT.monitorMs : parseDuration(r.monitor),
     progressDeadlineMs: r?.progressDeadline === undefined ? DEFAULT_ROLLOUT.progressDeadlineMs : parseDuration(r.progressDeadline),
     onFailure: r?.onFailure ?? DEFAULT_ROLLOUT.onFailure,
   };

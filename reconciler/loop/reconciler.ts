@@ -88,6 +88,8 @@ export class Reconciler {
     const { record, problem } = readRecord(deps.stateDir, deps.owner);
     if (problem) deps.log.warn(problem);
     this.record = record;
+    // What the loop must know after a restart (DESIGN §1): the commits it held, and (in pass) the last good one.
+    for (const h of record?.held ?? []) this.held.set(h.commit, h.reason);
   }
 
   /** The fleet berth converges to now (for the job runner). */
@@ -245,13 +247,42 @@ export class Reconciler {
     }
   }
 
+  /**
+   * After a restart, the last good commit is the record's: loaded again
+   * when the newest commit cannot be used (held or invalid), so the fleet is
+   * kept at it, healed included, instead of left alone.
+   */
+  private async restoreGood(): Promise<void> {
+    const sha = this.record?.commit;
+    const l = this.loaded;
+    if (this.good || !sha || this.record?.fromCommit || !l || sha === l.commit.sha || (l.fleet && !this.held.has(l.commit.sha))) return;
+    try {
+      const snap = await this.deps.source.checkout(sha);
+      const result = loadFleet(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
+      if (result.ok) this.good = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
+    } catch (err) {
+      this.deps.log.warn({ commit: sha, err: err instanceof Error ? err.message : String(err) }, "the last good commit of the deployment record cannot be read");
+    }
+  }
+
   /** Writes the deployment record from an observation; a failure to write is logged, not fatal. */
   private saveRecord(target: Loaded, applied: boolean, look: PlannedFleet, planned?: readonly SlotRecord[]): void {
     const connected = this.connected?.hosts;
     if (!target.fleet || !connected) return;
     try {
       this.record = saveRecord(
-        { stateDir: this.deps.stateDir, owner: this.deps.owner, now: this.deps.now(), fleet: target.fleet, commit: target.commit.sha, applied, ...(this.record ? { previous: this.record } : {}), connected, ...(planned ? { planned } : {}) },
+        {
+          stateDir: this.deps.stateDir,
+          owner: this.deps.owner,
+          now: this.deps.now(),
+          fleet: target.fleet,
+          commit: target.commit.sha,
+          applied,
+          ...(this.record ? { previous: this.record } : {}),
+          connected,
+          ...(planned ? { planned } : {}),
+          held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
+        },
         look,
       );
     } catch (err) {
@@ -289,6 +320,7 @@ export class Reconciler {
     const end = metrics.reconcileSeconds.startTimer({ trigger });
     try {
       await this.refresh(trigger);
+      await this.restoreGood();
       const target = this.desired();
       if (!target?.fleet) return;
       const connected = this.hostsFor(target.fleet.hosts);
@@ -311,6 +343,7 @@ export class Reconciler {
       if (plan.refused) {
         this.services = this.statusOf(raw);
         this.hold(target, plan.refused.message, trigger, t0);
+        this.saveRecord(target, false, first);
         return;
       }
       const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown"));
@@ -338,16 +371,11 @@ export class Reconciler {
       const result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
       // What runs now, observed before anything below changes status: held
       // commits, results and services then change together, never half-way.
-      const after = await look(now()).then(
-        (r) => {
-          this.saveRecord(target, result.services.every((s) => s.result === "converged"), r);
-          return r.plan;
-        },
-        (err: unknown) => {
-          log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
-          return undefined;
-        },
-      );
+      const afterLook = await look(now()).catch((err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
+        return undefined;
+      });
+      const after = afterLook?.plan;
       for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
       const interrupted = result.services.some((s) => s.result === "interrupted");
       const failed = result.services.filter((s) => s.result !== "converged" && s.result !== "interrupted");
@@ -366,6 +394,8 @@ export class Reconciler {
         this.held.set(target.commit.sha, reason);
         log.error({ commit: target.commit.sha, reason }, "rollout failed; the commit is held until a newer one arrives");
       }
+      // Written once held commits are known: a restart neither retries a held commit nor forgets the last good one.
+      if (afterLook) this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
       this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}) })), ms: now() - t0 });
       if (after) this.services = this.statusOf(after);
       this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };

@@ -23,6 +23,7 @@ export const DEFAULT_ROLLOUT = {
   maxUnavailable: 0,
   order: "start-first",
   minReadyMs: 0,
+  monitorMs: 5_000,
   progressDeadlineMs: 10 * 60_000,
   onFailure: "rollback",
 } as const;

@@ -34,6 +34,8 @@ export interface DeployedRecord {
   /** Where each service slot's pod ran when last observed. */
   readonly slots: readonly SlotRecord[];
   readonly jobs: readonly JobRecord[];
+  /** Commits whose rollout failed or that were refused: not retried, after a restart too, until a newer commit arrives. */
+  readonly held?: readonly { readonly commit: string; readonly reason: string }[];
   /**
    * True for a record made up from the commit the observed pods carry
    * (`berth.commit`), on a machine that never applied: it knows that

@@ -109,6 +109,7 @@ export interface RolloutDoc {
   readonly maxUnavailable?: number;
   readonly order?: "start-first" | "stop-first";
   readonly minReady?: string;
+  readonly monitor?: string;
   readonly progressDeadline?: string;
   readonly onFailure?: "rollback" | "pause";
 }

@@ -53,6 +53,8 @@ export interface RolloutPolicy {
   readonly order: "start-first" | "stop-first";
   /** How long a new pod must stay healthy before it counts. */
   readonly minReadyMs: number;
+  /** After a new pod counts, how long it is watched: a crash or unhealthy turn in this window fails the rollout. */
+  readonly monitorMs: number;
   /** A rollout that has not progressed in this time has failed. */
   readonly progressDeadlineMs: number;
   readonly onFailure: "rollback" | "pause";

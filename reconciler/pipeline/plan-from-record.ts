@@ -86,7 +86,7 @@ async function recordFromDeployedCommit(input: RecordedPlanInput, connect: typeo
  * plan), and before one, with the slots it is about to start (`planned`).
  */
 export function saveRecord(
-  input: { stateDir: string; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[] },
+  input: { stateDir: string; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[]; held?: DeployedRecord["held"] },
   after: PlannedFleet,
 ): DeployedRecord {
   const record = nextRecord({
@@ -99,6 +99,7 @@ export function saveRecord(
     observed: after.observations.flatMap((o) => (o.ok ? o.containers : [])),
     ...(input.previous ? { previous: input.previous } : {}),
     ...(input.planned ? { planned: input.planned } : {}),
+    ...(input.held ? { held: input.held } : {}),
   });
   writeRecord(input.stateDir, record);
   return record;

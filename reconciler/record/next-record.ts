@@ -33,6 +33,8 @@ export interface NextRecordInput {
   readonly previous?: DeployedRecord;
   /** Slots the apply about to run starts pods for (creates, replacements), on their target hosts. */
   readonly planned?: readonly SlotRecord[];
+  /** Commits held (rolled back or refused), newest last; absent keeps the previous record's. */
+  readonly held?: DeployedRecord["held"];
 }
 
 /** Jobs as the record keeps them. */
@@ -76,6 +78,8 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
     hosts: [...fleet.hosts, ...departed].sort((a, b) => a.name.localeCompare(b.name)),
     observed: [...new Set([...(previous?.observed ?? []).filter((h) => kept.has(h)), ...[...seen].filter((h) => kept.has(h))])].sort(),
     lastSeen,
+    // The newest 20 are enough: only a commit that is still the newest can be retried.
+    held: (input.held ?? previous?.held ?? []).slice(-20),
     slots: [...slots.values()].sort((a, b) => a.group.localeCompare(b.group) || a.slot - b.slot),
     jobs,
   };

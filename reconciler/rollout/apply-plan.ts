@@ -19,7 +19,7 @@ import type { DockerHost } from "../docker/types.ts";
 import type { Plan, PlanChange, PodRef, ServicePlan, Track, Wave } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "./events.ts";
-import { waitReady } from "./health-gate.ts";
+import { waitReady, watchAfterReady } from "./health-gate.ts";
 import { maskError, secretMask, withholdAll, type TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
 
@@ -54,6 +54,10 @@ interface TrackState {
   launched?: Launched;
   ready: boolean;
   oldStopped: boolean;
+  /** The crash window after the new pod counted (rollout.monitor); settles, never rejects. */
+  monitor?: Promise<void>;
+  /** Set when the new pod died or turned unhealthy within that window. */
+  crashed?: unknown;
 }
 
 function errorText(err: unknown): string {
@@ -109,21 +113,33 @@ class ServiceRollout {
   }
 
   /** Waits until a launched pod counts as ready; removes it if it does not. */
-  private async gate(l: Launched): Promise<void> {
+  private async gate(l: Launched, state: TrackState): Promise<void> {
     const host = this.host(l.host);
     const rollout = this.svc.rollout!;
+    const input = { host, pod: l.pod, spec: this.spec, containerIds: l.containerIds, deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs, mask: l.mask };
     try {
-      await waitReady(
-        { host, pod: l.pod, spec: this.spec, containerIds: l.containerIds, deadline: this.deps.clock.now() + rollout.progressDeadlineMs, minReadyMs: rollout.minReadyMs, mask: l.mask },
-        this.deps.clock,
-        this.deps.prober,
-      );
+      await waitReady(input, this.deps.clock, this.deps.prober);
     } catch (err) {
       this.events("failed", errorText(err), l.host, l.slot, l.pod);
       await host.removePod(this.plan.owner, l.pod).catch(() => undefined);
       throw err;
     }
     this.events("ready", `pod ${l.pod} is ready`, l.host, l.slot, l.pod);
+    // The crash window runs alongside the next steps and waves; the rollout ends only once it has passed.
+    const monitorMs = rollout.monitorMs ?? 0;
+    if (monitorMs > 0) {
+      state.monitor = watchAfterReady(input, this.deps.clock.now() + monitorMs, this.deps.clock, () => this.failing).catch((err: unknown) => {
+        state.crashed = err;
+        this.failing = true;
+        this.events("failed", errorText(err), l.host, l.slot, l.pod);
+      });
+    }
+  }
+
+  /** Waits out every crash window still open, and returns the tracks whose new pod crashed in one. */
+  private async crashed(watched: readonly { track: Track; state: TrackState }[], wait: boolean): Promise<{ track: Track; state: TrackState }[]> {
+    if (wait) await Promise.all(watched.map((w) => w.state.monitor));
+    return watched.filter((w) => w.state.crashed !== undefined);
   }
 
   private async stop(ref: PodRef): Promise<void> {
@@ -172,6 +188,8 @@ class ServiceRollout {
   /** Why each existing pod is removed, by pod id (one slot can have a recreate and a duplicate). */
   private readonly removeWhy = new Map<string, string>();
   private finished = false;
+  /** Set once the rollout is failing: open crash windows stop watching. */
+  private failing = false;
 
   private ref(pod: string): PodRef {
     const r = this.refs.get(pod);
@@ -195,7 +213,7 @@ class ServiceRollout {
           state.launched = await this.launch(step.host, step.slot!);
           break;
         case "gate":
-          await this.gate(state.launched!);
+          await this.gate(state.launched!, state);
           state.ready = true;
           break;
         case "stop":
@@ -235,20 +253,42 @@ class ServiceRollout {
     /** Replacements whose new pod counts, for the rollback or the finish. */
     const replaced: { track: Track; state: TrackState }[] = [];
     const replaceTotal = svc.waves.filter((w) => w.kind === "replace").reduce((n, w) => n + w.tracks.length, 0);
+    /** New pods in their crash window, repairs and replacements. */
+    const watched: { track: Track; state: TrackState; kind: Wave["kind"] }[] = [];
+    /** A new pod that crashed in its window fails the rollout like a gate that failed. */
+    const onCrash = async (wait: boolean): Promise<ServiceResult | undefined> => {
+      const crashed = await this.crashed(watched, wait);
+      if (crashed.length === 0) return undefined;
+      this.failing = true;
+      await this.crashed(watched, true);
+      const reason = errorText(crashed[0]!.state.crashed);
+      if (crashed.some((c) => watched.find((w) => w.track === c.track)?.kind === "repair")) {
+        await Promise.all(crashed.map((c) => (c.state.launched ? this.remove({ host: c.state.launched.host, pod: c.state.launched.pod, slot: c.track.slot! }, "crashed after it counted") : undefined)));
+        return { service: name, result: "failed", reason };
+      }
+      const still = replaced.filter((r) => !crashed.some((c) => c.track === r.track));
+      return this.recover(crashed, still, reason);
+    };
 
     for (const wave of svc.waves) {
       if (stopping() && wave.kind !== "pull" && wave.kind !== "finish") {
+        this.failing = true;
         await this.finish(replaced);
         this.events("done", `interrupted: ${replaced.length} of ${replaceTotal} replaced; the rest is left for the next run`);
         return { service: name, result: "interrupted", reason: `berth was stopping: ${replaced.length} of ${replaceTotal} replacements done` };
       }
+      // The old pods go only once every new pod has passed its crash window; removals wait for it too.
+      const crash = await onCrash(wave.kind === "finish" || wave.kind === "remove");
+      if (crash) return crash;
       if (wave.kind === "finish") {
         await this.finish(replaced);
         continue;
       }
       const { states, failures } = await this.runWave(wave);
       if (wave.kind === "replace") for (const [track, state] of states) if (!failures.has(track)) replaced.push({ track, state });
+      if (wave.kind === "replace" || wave.kind === "repair") for (const [track, state] of states) if (!failures.has(track)) watched.push({ track, state, kind: wave.kind });
       if (failures.size === 0) continue;
+      this.failing = true;
       const reason = errorText([...failures.values()][0]);
       if (wave.kind === "pull") {
         this.events("failed", reason);
@@ -257,6 +297,8 @@ class ServiceRollout {
       if (wave.kind !== "replace") return { service: name, result: "failed", reason };
       return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason);
     }
+    const crash = await onCrash(true);
+    if (crash) return crash;
     this.events("done", svc.kind === "removed" ? "pruned" : "converged");
     return { service: name, result: "converged" };
   }

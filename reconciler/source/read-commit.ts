@@ -4,6 +4,7 @@
  * `subPath` when given. Paths stay relative to the repository root (not to
  * `subPath`), so diagnostics name the file as it is in the repository.
  */
+import { decodeFleetFile } from "../load/decode-utf8.ts";
 import fs from "node:fs";
 import path from "node:path";
 import git from "isomorphic-git";
@@ -66,7 +67,10 @@ export async function readCommit(gitdir: string, commit: string, subPath?: strin
         refused.push({ path: filepath, code: "file-too-large", message: `${filepath} is ${blob.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit for one file` });
         return null;
       }
-      files.push({ path: filepath, content: decoder.decode(blob) });
+      // Bytes that are not UTF-8 are named by offset, not read as U+FFFD (as for files on disk).
+      const decoded = decodeFleetFile(filepath, blob);
+      if (decoded.ok) files.push({ path: filepath, content: decoded.content });
+      else refused.push(decoded.refused);
       return null;
     },
   });

@@ -280,9 +280,8 @@ function normaliseHealth(spec: PodFieldsDoc, ports: readonly PodPort[], at: Pars
 }
 
 function normaliseEnv(env: Readonly<Record<string, string | number | boolean>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(env ?? {}).sort()) out[key] = String(env?.[key]);
-  return out;
+  // Object.fromEntries defines own properties: a variable named `__proto__` is kept, not swallowed by the prototype setter.
+  return Object.fromEntries(Object.keys(env ?? {}).sort().map((key) => [key, String(env?.[key])]));
 }
 
 function normaliseSecrets(list: readonly SecretEnvDoc[] | undefined): SecretRef[] {
@@ -312,9 +311,7 @@ function sortPorts(ports: readonly PodPort[]): PodPort[] {
 }
 
 function sortRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) out[key] = record[key] ?? "";
-  return out;
+  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key] ?? ""]));
 }
 
 /** Sums of decimal cores drift (0.1 + 0.2); round to a millicore so equal pods hash equal. */

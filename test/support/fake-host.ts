@@ -25,6 +25,8 @@ export class FakeFleet {
   readonly calls: string[] = [];
   readonly brokenImages = new Set<string>();
   readonly crashingImages = new Set<string>();
+  /** Images whose pods turn healthy, then exit a few looks later (like the bed's app:late-crash). */
+  readonly lateCrashImages = new Set<string>();
   readonly unpullable = new Set<string>();
   /** The grace period each pod was last stopped with. */
   readonly graces = new Map<string, number>();
@@ -146,6 +148,10 @@ export class FakeHost implements DockerHost {
     const p = this.mine(id.replace(/-main$/, ""));
     if (!p) return undefined;
     p.looks++;
+    if (p.state === "running" && p.health === "healthy" && this.fleet.lateCrashImages.has(p.image) && p.looks >= this.fleet.looksToHealthy + 3) {
+      p.state = "exited";
+      this.fleet.record(`${this.name} crash ${p.group}/${p.slot} ${p.image}`);
+    }
     if (p.state === "running" && p.health === "starting") {
       if (this.fleet.crashingImages.has(p.image)) p.state = "exited";
       else if (p.looks >= this.fleet.looksToHealthy) p.health = this.fleet.brokenImages.has(p.image) ? "unhealthy" : "healthy";

@@ -239,6 +239,20 @@ describe("berth run (the daemon) on the bed", function () {
     const ids = (await webMains()).map((c) => c.Id).sort();
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual((await webMains()).map((c) => c.Id).sort(), ids);
+    // Guards the bug where held commits lived only in memory: after SIGTERM and after kill -9, the restarted daemon rolled the held commit out again.
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      await stopDaemon(signal);
+      await startDaemon();
+      const again = await until(`the held commit still held after ${signal} and a restart`, async () => {
+        const st = await status();
+        return st.lastPass && st.held.some((h) => h.commit === failing) ? st : undefined;
+      }, 30_000);
+      assert.equal(again.source.commitApplied, s.source.commitApplied, "the last good commit is known again");
+      await new Promise((r) => setTimeout(r, 2500));
+      const mains = await webMains();
+      assert.deepEqual(mains.map((c) => c.Id).sort(), ids, `no pod of the held commit was created after ${signal}`);
+      assert.ok(mains.every((c) => c.Labels["berth.commit"] !== failing));
+    }
   });
 
   it("runs a job on its schedule and records its exit code and output", async function () {

@@ -68,11 +68,12 @@ class Gate {
   }
 }
 
-function harness() {
-  const fleet = new FakeFleet();
-  const source = new ScriptedSource();
+/** A reconciler on fake hosts; `restart` gives a new one (a new process) on the same engines, source and state folder. */
+function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: string }) {
+  const fleet = shared?.fleet ?? new FakeFleet();
+  const source = shared?.source ?? new ScriptedSource();
   const gate = new Gate();
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), "berth-reconciler-"));
+  const stateDir = shared?.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "berth-reconciler-"));
   let applying = 0;
   let maxApplying = 0;
   let ids = 0;
@@ -110,7 +111,7 @@ function harness() {
     },
   });
   const images = () => [...fleet.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
-  return { fleet, source, gate, reconciler, images, maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+  return { fleet, source, gate, reconciler, images, stateDir, maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }
 
 async function until<T>(what: string, f: () => T | undefined): Promise<T> {
@@ -173,6 +174,29 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     assert.equal(s.services[0]!.lastResult, "interrupted");
     assert.equal(h.gate.held, 1, "no launch after the stop");
     assert.notEqual(v1, v2);
+  });
+
+  // Guards the bug where held and last-good commits lived only in the process: after a restart the held commit was rolled out again.
+  it("a restart neither retries a held commit nor forgets the last good one", async function () {
+    const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    h.fleet.brokenImages.add("app:broken");
+    const bad = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:broken") }, "web broken");
+    await h.reconciler.trigger("poll");
+    await h.reconciler.stop();
+    const launches = h.fleet.calls.filter((c) => c.includes(" launch ")).length;
+
+    const again = harness({ fleet: h.fleet, source: h.source, stateDir: h.stateDir });
+    await again.reconciler.trigger("start");
+    assert.equal(h.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "no new pod of the held commit");
+    const s = again.reconciler.status();
+    assert.deepEqual(s.held.map((x) => x.commit), [bad]);
+    assert.equal(s.source.commitApplied, v1, "the last good commit is known again");
+    // The last good commit is kept, healed included: a pod removed behind berth's back comes back as v1.
+    h.fleet.pods.delete([...h.fleet.pods.values()][0]!.pod);
+    await again.reconciler.trigger("event");
+    assert.deepEqual(again.images(), ["app:v1", "app:v1", "app:v1"]);
+    await again.reconciler.stop();
   });
 
   it("a rolled-back commit is held: later passes leave it alone until a newer commit arrives", async function () {

@@ -13,6 +13,7 @@ export const rollout = (over: Partial<RolloutPolicy> = {}): RolloutPolicy => ({
   maxUnavailable: 0,
   order: "start-first",
   minReadyMs: 0,
+  monitorMs: 5_000,
   progressDeadlineMs: 60_000,
   onFailure: "rollback",
   ...over,

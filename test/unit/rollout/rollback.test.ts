@@ -124,4 +124,20 @@ describe("rollback under faults (fake hosts)", function () {
       [2, "stop-first", "host port 8080 is held by the old pod on h3"],
     ]);
   });
+
+  // Guards the bug where a pod that was running on the first look counted as ready, crashed a second later, and the rollout still said converged with only crashed pods left.
+  it("a new pod that crashes within the monitor window fails the rollout, and the stopped old pods serve again", async function () {
+    const { fleet, result } = await roll({ replicas: 3, image: "app:late-crash", rollout: { maxSurge: 1, maxUnavailable: 0 }, setup: (f) => f.lateCrashImages.add("app:late-crash") });
+    assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
+    assert.match(result.services[0]!.reason ?? "", /exited with code 1 \(within the 5 s monitor window after it counted as ready\)/);
+    assert.deepEqual(running(fleet), ["old0@h1", "old1@h2", "old2@h3"]);
+    assert.ok(!fleet.calls.some((c) => / remove web\/\d app:v1/.test(c)), `no old pod was removed:\n${fleet.calls.join("\n")}`);
+    // Guards the bug where a crashed slot was undone twice (as crashed and as replaced): the engine refused the second removal.
+    assert.ok(!fleet.calls.some((c) => / remove undefined/.test(c)), `every pod is removed once:\n${fleet.calls.join("\n")}`);
+  });
+
+  it("with monitor 0 the window is off (the old behaviour, for who asks for it)", async function () {
+    const { result } = await roll({ replicas: 1, image: "app:late-crash", rollout: { monitorMs: 0 }, setup: (f) => f.lateCrashImages.add("app:late-crash") });
+    assert.equal(result.services[0]!.result, "converged");
+  });
 });

@@ -65,3 +65,17 @@ describe("parameter names that Object.prototype also has", () => {
     ]);
   });
 });
+
+describe("template expansion: an env variable named __proto__", () => {
+  // Guards the bug where `out[key] = value` sent `__proto__` to the prototype setter, and the variable silently vanished from the pod.
+  it("is kept as an ordinary variable", async () => {
+    const { loadFleet } = await import("../../../reconciler/load/load-fleet.ts");
+    const yaml = 'apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: 127.0.0.1:5000/berth/app:v1\n  env:\n    __proto__: kept\n    A: b\n';
+    const r = loadFleet({ files: [{ path: "web.yaml", content: yaml }] });
+    assert.ok(r.ok, JSON.stringify(r.diagnostics));
+    if (!r.ok) return;
+    const env = r.fleet.services[0]!.pod.containers[0]!.env;
+    assert.deepEqual(Object.keys(env), ["A", "__proto__"]);
+    assert.equal(Object.getOwnPropertyDescriptor(env, "__proto__")?.value, "kept");
+  });
+});
