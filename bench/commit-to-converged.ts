@@ -33,7 +33,9 @@ const { layout: bed } = await bedUp();
 // The floor measures create+start, not pulls: every engine has the images first.
 await Promise.all(bed.hosts.flatMap((h) => ["app:v1", "app:v2"].map((t) => pullImage(h, `127.0.0.1:5000/berth/${t}`))));
 const SECRET = randomBytes(8).toString("hex");
-const HEALTH = "  health:\n    http:\n      path: /healthz\n      port: http";
+/** BERTH_BENCH_MONITOR=0s measures without the crash window (rollout.monitor, default 5 s), which the last wave of every rollout waits out. */
+const MONITOR = process.env.BERTH_BENCH_MONITOR;
+const HEALTH = `  health:\n    http:\n      path: /healthz\n      port: http${MONITOR ? `\n  rollout:\n    monitor: ${MONITOR}` : ""}`;
 const work = mkdtempSync(path.join(os.tmpdir(), "berth-bench-c2c-"));
 
 function healthy(url: string): Promise<boolean> {
@@ -128,7 +130,7 @@ const webhook = await measure(
 rmSync(work, { recursive: true, force: true });
 rmSync(bare, { recursive: true, force: true });
 
-console.log(`commit-to-converged, 3-replica image change (start-first, maxSurge 1), ${commits} commits each:`);
+console.log(`commit-to-converged, 3-replica image change (start-first, maxSurge 1, rollout.monitor ${MONITOR ?? "5s, the default"}), ${commits} commits each:`);
 console.log(`  watch mode (local repository):  p50 ${p50(watch).toFixed(0)} ms, max ${Math.max(...watch).toFixed(0)} ms`);
 console.log(`  webhook mode (git over HTTP):   p50 ${p50(webhook).toFixed(0)} ms, max ${Math.max(...webhook).toFixed(0)} ms`);
 console.log(`  engines' floor, 3 containers in parallel, create+start until /healthz answers: p50 ${p50(floors).toFixed(0)} ms`);
