@@ -19,7 +19,8 @@ import type { DockerHost } from "../docker/types.ts";
 import type { Plan, PlanChange, PodRef, ServicePlan, Track, Wave } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "./events.ts";
-import { waitReady, watchAfterReady } from "./health-gate.ts";
+import { CrashWatch } from "./crash-watch.ts";
+import { waitReady } from "./health-gate.ts";
 import { maskError, secretMask, withholdAll, type TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
 
@@ -71,6 +72,8 @@ class ServiceRollout {
     private readonly plan: Plan,
     private readonly svc: ServicePlan,
     private readonly deps: ApplyDeps,
+    /** The crash window, shared by the services of this apply (one look per host and poll). */
+    private readonly watch: CrashWatch,
   ) {
     this.events = (phase, message, host, slot, pod) =>
       deps.onEvent?.({ at: deps.clock.now(), service: svc.name, phase, message, ...(host ? { host } : {}), ...(slot !== undefined ? { slot } : {}), ...(pod ? { pod } : {}) });
@@ -128,7 +131,8 @@ class ServiceRollout {
     // The crash window runs alongside the next steps and waves; the rollout ends only once it has passed.
     const monitorMs = rollout.monitorMs ?? 0;
     if (monitorMs > 0) {
-      state.monitor = watchAfterReady(input, this.deps.clock.now() + monitorMs, this.deps.clock, () => this.failing).catch((err: unknown) => {
+      const watch = { host, pod: l.pod, containers: this.spec.containers.map((c) => c.name), until: this.deps.clock.now() + monitorMs, mask: l.mask, stop: () => this.failing };
+      state.monitor = this.watch.watch(watch).catch((err: unknown) => {
         state.crashed = err;
         this.failing = true;
         this.events("failed", errorText(err), l.host, l.slot, l.pod);
@@ -371,12 +375,13 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const failedHosts = plan.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "unreachable" }));
   if (plan.refused) return { ok: false, services: [], failedHosts, refused: plan.refused, ms: 0 };
   const limit = pLimit(deps.serviceConcurrency ?? 4);
+  const watch = new CrashWatch(plan.owner, deps.clock);
   const services = await Promise.all(
     plan.services.map((svc) =>
       limit(() =>
         deps.signal?.aborted
           ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
-          : new ServiceRollout(plan, svc, deps).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err) })),
+          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err) })),
       ),
     ),
   );

@@ -42,6 +42,14 @@ function publishedAddress(host: DockerHost, status: ContainerStatus, containerPo
   return { host: ip, port: b.hostPort };
 }
 
+/** Why a container that exited did: its code and its last lines of output, masked. */
+export async function exitReason(host: DockerHost, name: string, c: { readonly id: string; readonly exitCode?: number }, mask: TextMask): Promise<string> {
+  const logs = (await host.logsTail(c.id, 5).catch(() => "")).trim();
+  // Masked before the last lines are picked: a multi-line value is then hidden whole, not only line by line.
+  const output = logs ? mask(logs).split("\n").slice(-3).join(" | ") : "";
+  return `container ${name} exited with code ${c.exitCode ?? "?"}${output ? `; last output: ${output}` : ""}`;
+}
+
 /** The pod's containers now, and why it has failed for good if it has: a container gone or exited (with its last output, masked). */
 async function containerStates(input: GateInput): Promise<{ main?: ContainerStatus; failed?: string }> {
   const { host, spec } = input;
@@ -51,12 +59,7 @@ async function containerStates(input: GateInput): Promise<{ main?: ContainerStat
   for (const [i, s] of statuses.entries()) {
     const name = spec.containers[i]?.name ?? "?";
     if (!s) return { failed: `container ${name} is gone` };
-    if (s.state === "exited" || s.state === "dead") {
-      const logs = (await host.logsTail(s.id, 5).catch(() => "")).trim();
-      // Masked before the last lines are picked: a multi-line value is then hidden whole, not only line by line.
-      const output = logs ? input.mask(logs).split("\n").slice(-3).join(" | ") : "";
-      return { failed: `container ${name} exited with code ${s.exitCode ?? "?"}${output ? `; last output: ${output}` : ""}` };
-    }
+    if (s.state === "exited" || s.state === "dead") return { failed: await exitReason(host, name, s, input.mask) };
   }
   return { main };
 }
@@ -83,23 +86,6 @@ async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean;
       if (!addr) return { ready: false, failed: `port ${h.port} is not published, so berth cannot probe it` };
       return { ready: await prober.tcp(addr.host, addr.port, h.timeoutMs) };
     }
-  }
-}
-
-/**
- * The crash window: after a pod counts as ready, watches it until `until`
- * (clock ms) and throws `NotReadyError` if it dies or the engine turns it
- * unhealthy meanwhile (DESIGN §6, like Swarm's --update-monitor). Only
- * container state and engine health are read, so it costs one status call
- * per container a poll. Returns early, without judging, once `stop()` says so.
- */
-export async function watchAfterReady(input: GateInput, until: number, clock: Clock, stop: () => boolean = () => false): Promise<void> {
-  const window = `within the ${Math.round((until - clock.now()) / 100) / 10} s monitor window after it counted as ready`;
-  while (clock.now() < until && !stop()) {
-    await clock.sleep(POLL_MS);
-    const { failed, main } = await containerStates(input);
-    const why = failed ?? (main?.health === "unhealthy" ? "the engine reports it unhealthy" : undefined);
-    if (why) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: `${why} (${window})` });
   }
 }
 

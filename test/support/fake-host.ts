@@ -73,9 +73,18 @@ export class FakeHost implements DockerHost {
     return p && p.host === this.name ? p : undefined;
   }
 
+  /** A late-crash pod that is healthy exits a few looks (status or list) after it turned healthy. */
+  private lateCrash(p: FakePod): void {
+    if (p.state !== "running" || p.health !== "healthy" || !this.fleet.lateCrashImages.has(p.image)) return;
+    if (++p.looks < this.fleet.looksToHealthy + 3) return;
+    p.state = "exited";
+    this.fleet.record(`${this.name} crash ${p.group}/${p.slot} ${p.image}`);
+  }
+
   async observe(owner: string): Promise<ObservedContainer[]> {
-    return [...this.fleet.pods.values()]
-      .filter((p) => p.host === this.name)
+    const mine = [...this.fleet.pods.values()].filter((p) => p.host === this.name);
+    for (const p of mine) this.lateCrash(p);
+    return mine
       .map((p) => ({
         host: this.name,
         id: `${p.pod}-main`,
@@ -84,6 +93,8 @@ export class FakeHost implements DockerHost {
         image: p.image,
         state: p.state === "running" ? "running" : "exited",
         health: p.health,
+        // As the engine's list reports it ("Exited (1) …"), like status() below.
+        ...(p.state === "exited" ? { exitCode: 1 } : {}),
         createdAt: 0,
         ports: [],
         owner,
@@ -147,11 +158,8 @@ export class FakeHost implements DockerHost {
   async status(id: string): Promise<ContainerStatus | undefined> {
     const p = this.mine(id.replace(/-main$/, ""));
     if (!p) return undefined;
-    p.looks++;
-    if (p.state === "running" && p.health === "healthy" && this.fleet.lateCrashImages.has(p.image) && p.looks >= this.fleet.looksToHealthy + 3) {
-      p.state = "exited";
-      this.fleet.record(`${this.name} crash ${p.group}/${p.slot} ${p.image}`);
-    }
+    if (p.state === "running" && p.health === "healthy") this.lateCrash(p);
+    else p.looks++;
     if (p.state === "running" && p.health === "starting") {
       if (this.fleet.crashingImages.has(p.image)) p.state = "exited";
       else if (p.looks >= this.fleet.looksToHealthy) p.health = this.fleet.brokenImages.has(p.image) ? "unhealthy" : "healthy";
