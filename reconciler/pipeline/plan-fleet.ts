@@ -45,13 +45,19 @@ function darkSlots(record: DeployedRecord | undefined, observations: readonly Ho
   return record.slots.filter((s) => dark.has(s.host) && !seen.has(`${s.group}\u0000${s.slot}`));
 }
 
+/** The I/O half: one look at every connected host (a host refused at connection counts as not observed). */
+export async function observeHosts(connected: Pick<ConnectedHosts, "hosts" | "refused">, owner: string): Promise<HostObservation[]> {
+  const observed = await observeFleet([...connected.hosts.values()], owner);
+  return [...observed, ...[...connected.refused].map(([host, message]): HostObservation => ({ host, ok: false, error: { code: "ENDPOINT_REFUSED", message, retryable: false } }))];
+}
+
 export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
+  return planObserved(input, await observeHosts(input.connected, input.owner));
+}
+
+/** The pure half: schedule and diff what `observations` saw. */
+export function planObserved(input: PlanFleetInput, observations: readonly HostObservation[]): PlannedFleet {
   const { connected, fleet } = input;
-  const observed = await observeFleet([...connected.hosts.values()], input.owner);
-  const observations: HostObservation[] = [
-    ...observed,
-    ...[...connected.refused].map(([host, message]): HostObservation => ({ host, ok: false, error: { code: "ENDPOINT_REFUSED", message, retryable: false } })),
-  ];
   const containers: ObservedContainer[] = observations.flatMap((o) => (o.ok ? o.containers : []));
   const hostSpecs = connected.specs;
   const sched = placePods({

@@ -4,6 +4,7 @@
  * observed and emptied and slots last seen on a dark host stay unknown;
  * and the record written again from what the engines show after an apply.
  */
+import type { HostObservation } from "../docker/types.ts";
 import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
 import type { Plan } from "../plan/types.ts";
 import { plainTcpAllowed, tcpHost } from "../config/engine-rules.ts";
@@ -12,7 +13,7 @@ import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { readRecord, writeRecord } from "../record/deployed-record.ts";
 import { nextRecord, recordFromCommit } from "../record/next-record.ts";
 import { connectHosts, departedHosts, type ConnectedHosts } from "./connect-hosts.ts";
-import { planFleet, type PlannedFleet } from "./plan-fleet.ts";
+import { observeHosts, planObserved, type PlannedFleet } from "./plan-fleet.ts";
 
 export interface RecordedPlanInput {
   readonly fleet: Fleet;
@@ -53,9 +54,19 @@ export function reachableDeparted(input: { inGit: readonly HostSpec[]; operator:
 export async function planFromRecord(input: RecordedPlanInput, connect: typeof connectHosts = connectHosts): Promise<RecordedPlan> {
   const read = readRecord(input.stateDir, input.owner);
   if (read.problem) input.warn?.(read.problem);
-  const record = read.record ?? (await recordFromDeployedCommit(input, connect));
+  let record = read.record;
+  // Without a record the hosts in git are looked at first, for the commit their pods carry; that look is the plan's too.
+  let inGitSeen: HostObservation[] | undefined;
+  if (!record && input.readCommit) {
+    inGitSeen = await observeHosts(connect(input.fleet.hosts, process.env, [], input.operator.config), input.owner);
+    record = await recordFromDeployedCommit(input, inGitSeen);
+  }
   const connected = connect(input.fleet.hosts, process.env, reachableDeparted({ inGit: input.fleet.hosts, operator: input.operator }, record, input.warn), input.operator.config);
-  const planned = await planFleet({ fleet: input.fleet, connected, owner: input.owner, commit: input.commit, now: input.now, seed: input.seed, hostLostAfterMs: input.operator.config.hostLostAfterMs, ...(record ? { record } : {}) });
+  const departedOnly = <T>(m: ReadonlyMap<string, T>): Map<string, T> => new Map([...m].filter(([name]) => connected.departed.has(name)));
+  const observations = inGitSeen
+    ? [...inGitSeen, ...(await observeHosts({ hosts: departedOnly(connected.hosts), refused: departedOnly(connected.refused) }, input.owner))]
+    : await observeHosts(connected, input.owner);
+  const planned = planObserved({ fleet: input.fleet, connected, owner: input.owner, commit: input.commit, now: input.now, seed: input.seed, hostLostAfterMs: input.operator.config.hostLostAfterMs, ...(record ? { record } : {}) }, observations);
   return { ...planned, connected, ...(record ? { record } : {}) };
 }
 
@@ -65,18 +76,16 @@ export function plannedSlots(plan: Plan): SlotRecord[] {
 }
 
 /** The commit most of this owner's observed service pods were created from. */
-export function deployedCommit(observations: PlannedFleet["observations"]): string | undefined {
+export function deployedCommit(observations: readonly HostObservation[]): string | undefined {
   const count = new Map<string, number>();
   for (const o of observations) if (o.ok) for (const c of o.containers) if (c.kind === "service" && c.container === "main" && c.commit) count.set(c.commit, (count.get(c.commit) ?? 0) + 1);
   return [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
 }
 
-/** Without a record: one look at the hosts in git for the deployed commit, and a record made up from it when it can be read. */
-async function recordFromDeployedCommit(input: RecordedPlanInput, connect: typeof connectHosts): Promise<DeployedRecord | undefined> {
+/** Without a record: a record made up from the commit the observed pods carry, when it can be read. */
+async function recordFromDeployedCommit(input: RecordedPlanInput, seen: readonly HostObservation[]): Promise<DeployedRecord | undefined> {
   if (!input.readCommit) return undefined;
-  const connected = connect(input.fleet.hosts, process.env, [], input.operator.config);
-  const look = await planFleet({ fleet: input.fleet, connected, owner: input.owner, commit: input.commit, now: input.now, seed: input.seed, hostLostAfterMs: input.operator.config.hostLostAfterMs });
-  const sha = deployedCommit(look.observations);
+  const sha = deployedCommit(seen);
   const fleet = sha === input.commit ? input.fleet : sha ? await input.readCommit(sha) : undefined;
   return sha && fleet ? recordFromCommit(input.owner, sha, fleet, input.now) : undefined;
 }
