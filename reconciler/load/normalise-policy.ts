@@ -2,12 +2,12 @@
  * The Policy document (at most one) → `PolicySpec`, and the checks of pods
  * against it: privileged containers, host network, bind mounts, registries.
  */
-import { hostPathUnder } from "./check-operator.ts";
+import { containerField, hostPathUnder } from "./check-operator.ts";
 import type { PolicyDoc, PodFieldsDoc } from "../model/documents.ts";
 import type { PolicySpec } from "../model/fleet.ts";
 import type { PodSpec } from "../model/pod.ts";
 import type { Diagnostic } from "./diagnostic.ts";
-import type { Located, ParsedDocument, PathSegment } from "./parse-yaml.ts";
+import type { Located, ParsedDocument } from "./parse-yaml.ts";
 import { diagnosticAt } from "./diagnostic-at.ts";
 
 /** What applies when the repository has no Policy: nothing privileged, no host network, no bind mounts, any registry. */
@@ -67,12 +67,8 @@ export function checkPodAgainstPolicy(pod: PodSpec, spec: PodFieldsDoc, at: Pars
       out.push(diagnosticAt(at, ["spec", "volumes", i, "hostPath"], "policy", `bind mount of host folder ${JSON.stringify(v.hostPath)} is refused: ${where} (allowedHostPaths)`));
     }
   });
-  const usesIndex = (template: string | undefined): PathSegment[] => {
-    const i = (spec.uses ?? []).findIndex((u) => u.template === template);
-    return i < 0 ? ["spec", "image"] : ["spec", "uses", i];
-  };
   for (const c of pod.containers) {
-    const path = c.name === "main" ? ["spec", "image"] : usesIndex(c.template);
+    const path = containerField(spec, c, ["image"]);
     if (c.name !== "main" && c.privileged && !policy.allowPrivileged) {
       out.push(diagnosticAt(at, path, "policy", `template ${JSON.stringify(c.template)} adds privileged container ${JSON.stringify(c.name)}: ${where} (allowPrivileged)`));
     }

@@ -16,7 +16,7 @@ import { describePod, type PodLine } from "./describe-pod.ts";
 import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
 import { shortSha } from "./format-text.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
-import { incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { describeHost as describeHostLine, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
 import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ServicePlan, Track } from "./types.ts";
@@ -226,11 +226,7 @@ function jobsLine(jobs: readonly JobPlan[]): string {
   return `- **Jobs**: ${describeJobCounts(countJobs(jobs), { noun: false }).join(", ")}`;
 }
 
-function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
-  const error = h.error && !explained.has(h.name) ? text(clip(h.error)) : undefined;
-  if (h.leftGit) return `${code(h.name)} left git (${h.state}${error ? `: ${error}` : ""}; ${h.state === "unreachable" ? "pods may remain there" : "its pods are removed"})`;
-  return `${code(h.name)} ${h.state}${error ? ` (${error})` : ""}`;
-}
+const describeHost = (h: PlanHost, explained: ReadonlySet<string>): string => describeHostLine(h, explained, { name: code, error: (e) => text(clip(e)) });
 
 /** Every host when there are few; else the counts per state and the hosts that are not simply ready. */
 function describeHosts(plan: Plan): string {

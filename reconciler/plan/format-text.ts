@@ -16,10 +16,10 @@ import { countNoun } from "./count-noun.ts";
 import { describePod } from "./describe-pod.ts";
 import { describeTrack, waveTitle } from "./describe-steps.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
-import { incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { describeHost, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
-import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ServicePlan, Track } from "./types.ts";
+import type { JobPlan, Plan, PlanAction, PlanChange, ServicePlan, Track } from "./types.ts";
 
 export interface TextOptions {
   /** Colour the marks (a terminal, and NO_COLOR unset). */
@@ -140,12 +140,6 @@ function jobLines(jobs: readonly JobPlan[], showKeep: boolean, paint: Paint): st
     for (const d of [...j.changes, ...pod, ...(schedule ? [schedule] : [])]) lines.push(`      ${d}`);
   }
   return lines;
-}
-
-function describeHost(h: PlanHost, explained: ReadonlySet<string>): string {
-  const error = h.error && !explained.has(h.name) ? h.error : undefined;
-  if (h.leftGit) return `${h.name} left git (${h.state}${error ? `: ${error}` : ""}; ${h.state === "unreachable" ? "pods may remain there" : "its pods are removed"})`;
-  return `${h.name} ${h.state}${error ? ` (${error})` : ""}`;
 }
 
 /** The marks the plan uses, with what they mean: `Marks: + create, ~ replace/update, * unknown (…)`. */

@@ -5,7 +5,19 @@
  * `Refused:`, `Warning:`), which each printer styles its own way.
  */
 import { countNoun } from "./count-noun.ts";
-import type { Plan } from "./types.ts";
+import type { Plan, PlanHost } from "./types.ts";
+
+/**
+ * One host for the hosts line, e.g. `h3 left git (unreachable: …; pods may remain there)`.
+ * `name` and `error` style the parts (code spans and escaping in markdown);
+ * an error the incomplete notice already explains is not repeated.
+ */
+export function describeHost(h: PlanHost, explained: ReadonlySet<string>, style: { name?: (n: string) => string; error?: (e: string) => string } = {}): string {
+  const name = style.name ? style.name(h.name) : h.name;
+  const error = h.error && !explained.has(h.name) ? (style.error ? style.error(h.error) : h.error) : undefined;
+  if (h.leftGit) return `${name} left git (${h.state}${error ? `: ${error}` : ""}; ${h.state === "unreachable" ? "pods may remain there" : "its pods are removed"})`;
+  return `${name} ${h.state}${error ? ` (${error})` : ""}`;
+}
 
 export interface NoticeOptions {
   /** List at most this many hosts or warnings, then say how many more (default: all). */
