@@ -1,6 +1,7 @@
 /**
  * `berth validate` and `berth render` as a user runs them: output and exit code.
  */
+import { runCli } from "../../support/capture-cli.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,23 +14,8 @@ const REPO = resolve(import.meta.dirname, "..", "..", "..");
 const BROKEN = "test/fixtures/repos/broken";
 const MINIMAL = "test/fixtures/repos/minimal";
 
-/** Runs `fn` with stdout and stderr captured. */
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  const cwd = process.cwd();
-  process.chdir(REPO);
-  try {
-    return { code: await fn(), out: out.join(""), err: err.join("") };
-  } finally {
-    process.chdir(cwd);
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+/** Runs `fn` in the repository root with stdout and stderr captured. */
+const capture = (fn: () => Promise<number>) => runCli(fn, { dir: REPO });
 
 describe("berth validate", () => {
   it("without --repo or a DIR reads the current directory's repository, and says what to do when there is none", async () => {

@@ -4,6 +4,7 @@
  * where it printed "valid" for HEAD and nothing else, so an edit that was
  * never committed looked validated.
  */
+import { runCli } from "../../support/capture-cli.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
@@ -14,22 +15,7 @@ import { uncommittedFleetFiles } from "../../../reconciler/source/uncommitted-fi
 import { BASE, WEB, lines } from "./fleet-files.ts";
 
 /** Runs `fn` in `dir` with stdout and stderr captured. */
-async function inDir(dir: string, fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  const cwd = process.cwd();
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  process.chdir(dir);
-  try {
-    return { code: await fn(), out: out.join(""), err: err.join("") };
-  } finally {
-    process.chdir(cwd);
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const inDir = (dir: string, fn: () => Promise<number>) => runCli(fn, { dir });
 
 describe("berth validate: uncommitted fleet files", () => {
   let repo: string;

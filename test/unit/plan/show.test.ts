@@ -1,6 +1,7 @@
 /**
  * `berth show PLAN.json` as a user runs it: output, errors and exit code.
  */
+import { runCli } from "../../support/capture-cli.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,23 +12,7 @@ import { formatPlanText } from "../../../reconciler/plan/format-text.ts";
 import { samplePlan } from "./plan-fixtures.ts";
 
 /** Runs `fn` with stdout and stderr captured, and without colour whatever the terminal. */
-function capture(fn: () => number): { code: number; out: string; err: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  const noColor = process.env["NO_COLOR"];
-  process.env["NO_COLOR"] = "1";
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: fn(), out: out.join(""), err: err.join("") };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    if (noColor === undefined) delete process.env["NO_COLOR"];
-    else process.env["NO_COLOR"] = noColor;
-  }
-}
+const capture = (fn: () => number) => runCli(fn);
 
 describe("berth show", () => {
   let dir: string;
@@ -46,14 +31,14 @@ describe("berth show", () => {
     { format: "json", want: () => `${JSON.stringify(samplePlan(), null, 2)}\n` },
   ];
   for (const f of formats) {
-    it(`prints a saved plan ${f.format ? `with --format ${f.format}` : "as text by default"}, and exits 0`, () => {
-      const r = capture(() => runShow(saved, f.format ? { format: f.format } : {}));
+    it(`prints a saved plan ${f.format ? `with --format ${f.format}` : "as text by default"}, and exits 0`, async () => {
+      const r = await capture(() => runShow(saved, f.format ? { format: f.format } : {}));
       assert.deepEqual(r, { code: 0, out: f.want(), err: "" });
     });
   }
 
-  it("starts the text with the plan's header and its incomplete notice", () => {
-    const r = capture(() => runShow(saved, { format: "text" }));
+  it("starts the text with the plan's header and its incomplete notice", async () => {
+    const r = await capture(() => runShow(saved, { format: "text" }));
     assert.deepEqual(r.out.split("\n").slice(0, 2), [
       "Plan for commit 8c09f93c1397 (owner http://git.example.com/fleet.git), made 2026-11-22T00:00:00.000Z",
       'Incomplete: 1 of 3 hosts not observed (h3: host "h3" at tcp://127.0.0.3:2375 cannot be reached: connect ECONNREFUSED 127.0.0.3:2375). Slots that may run there are unknown; nothing is done for them.',
@@ -86,9 +71,9 @@ describe("berth show", () => {
     },
   ];
   for (const c of refusals) {
-    it(`refuses ${c.name} on stderr and exits 1`, () => {
+    it(`refuses ${c.name} on stderr and exits 1`, async () => {
       const file = c.file();
-      const r = capture(() => runShow(file, { format: "text" }));
+      const r = await capture(() => runShow(file, { format: "text" }));
       assert.equal(r.code, 1);
       assert.equal(r.out, "");
       const want = c.err(file);
@@ -97,8 +82,8 @@ describe("berth show", () => {
     });
   }
 
-  it("refuses a format it does not know", () => {
-    const r = capture(() => runShow(saved, { format: "yaml" }));
+  it("refuses a format it does not know", async () => {
+    const r = await capture(() => runShow(saved, { format: "yaml" }));
     assert.deepEqual(r, { code: 1, out: "", err: 'berth show: unknown format "yaml"; use text, markdown or json\n' });
   });
 });

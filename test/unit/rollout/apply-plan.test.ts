@@ -4,38 +4,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { RolloutPolicy } from "../../../reconciler/model/fleet.ts";
 import { diffFleet } from "../../../reconciler/plan/diff.ts";
 import { applyPlan } from "../../../reconciler/rollout/apply-plan.ts";
-import type { ApplyResult } from "../../../reconciler/rollout/events.ts";
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
-import { container, input, observed, pod, rollout, service } from "../plan/mock.ts";
+import { roll, V1 } from "../../support/roll.ts";
+import { container, input, observed, pod, service } from "../plan/mock.ts";
 
-const V1 = "app:v1";
 const podOf = (image: string) => pod({ specHash: `hash-${image}`, containers: [container({ image })] });
 
-async function roll(opts: { replicas?: number; image: string; rollout?: Partial<RolloutPolicy>; setup?: (f: FakeFleet) => void }): Promise<{ fleet: FakeFleet; result: ApplyResult }> {
-  const replicas = opts.replicas ?? 3;
-  const fleet = new FakeFleet();
-  opts.setup?.(fleet);
-  const names = Array.from({ length: replicas }, (_, i) => `h${i + 1}`);
-  names.forEach((h, i) => fleet.seed(h, `old${i}`, "web", i, V1, `hash-${V1}`));
-  const hosts = new Map(names.map((n) => [n, fleet.host(n)]));
-  const observed = (await Promise.all([...hosts.values()].map((h) => h.observe("o")))).flat();
-  const plan = diffFleet({
-    owner: "o",
-    commit: "c2",
-    now: 0,
-    services: [service({ replicas, pod: podOf(opts.image), rollout: rollout(opts.rollout) })],
-    placements: names.map((host, slot) => ({ group: "web", slot, host })),
-    unplaced: [],
-    hosts: names.map((name) => ({ name, state: "ready" as const })),
-    observed,
-  });
-  let n = 0;
-  const result = await applyPlan(plan, { hosts, clock: fakeClock(), prober: { http: async () => true, tcp: async () => true }, newPodId: () => `new${n++}`, secrets: () => ({}) });
-  return { fleet, result };
-}
 
 const images = (f: FakeFleet) => [...f.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
 

@@ -5,15 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { DockerHost } from "../../../reconciler/docker/types.ts";
-import type { RolloutPolicy } from "../../../reconciler/model/fleet.ts";
-import type { PodSpec } from "../../../reconciler/model/pod.ts";
 import { diffFleet } from "../../../reconciler/plan/diff.ts";
-import { applyPlan } from "../../../reconciler/rollout/apply-plan.ts";
-import type { ApplyResult } from "../../../reconciler/rollout/events.ts";
-import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
+import { FakeFleet } from "../../support/fake-host.ts";
+import { roll, V1 } from "../../support/roll.ts";
 import { container, pod, rollout, service } from "../plan/mock.ts";
 
-const V1 = "app:v1";
 const fixedPort = { ports: [{ name: "http", container: "main", containerPort: 8080, hostPort: 8080, protocol: "tcp" as const }] };
 
 /** Wraps a fake host so that one verb fails the first `times` calls for the given pod. */
@@ -28,27 +24,6 @@ function failing(h: DockerHost, verb: "startPod" | "stopPod", pod: string, times
   });
 }
 
-async function roll(opts: { replicas: number; image: string; pod?: Partial<PodSpec>; rollout: Partial<RolloutPolicy>; wrap?: (name: string, h: DockerHost) => DockerHost; setup?: (f: FakeFleet) => void }): Promise<{ fleet: FakeFleet; result: ApplyResult }> {
-  const fleet = new FakeFleet();
-  opts.setup?.(fleet);
-  const names = Array.from({ length: opts.replicas }, (_, i) => `h${i + 1}`);
-  names.forEach((h, i) => fleet.seed(h, `old${i}`, "web", i, V1, `hash-${V1}`));
-  const hosts = new Map(names.map((n) => [n, opts.wrap ? opts.wrap(n, fleet.host(n)) : fleet.host(n)]));
-  const observed = (await Promise.all([...hosts.values()].map((h) => h.observe("o")))).flat();
-  const plan = diffFleet({
-    owner: "o",
-    commit: "c2",
-    now: 0,
-    services: [service({ replicas: opts.replicas, pod: pod({ specHash: `hash-${opts.image}`, containers: [container({ image: opts.image })], ...opts.pod }), rollout: rollout(opts.rollout) })],
-    placements: names.map((host, slot) => ({ group: "web", slot, host })),
-    unplaced: [],
-    hosts: names.map((name) => ({ name, state: "ready" as const })),
-    observed,
-  });
-  let n = 0;
-  const result = await applyPlan(plan, { hosts, clock: fakeClock(), prober: { http: async () => true, tcp: async () => true }, newPodId: () => `new${n++}`, secrets: () => ({}) });
-  return { fleet, result };
-}
 
 const running = (f: FakeFleet) => [...f.pods.values()].filter((p) => p.state === "running").map((p) => `${p.pod}@${p.host}`).sort();
 
