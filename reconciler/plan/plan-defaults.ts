@@ -34,6 +34,8 @@ function olderWaveKind(summary: string): Wave["kind"] {
 export function withPlanDefaults(plan: SavedPlan): Plan {
   const jobs = plan.jobs ?? [];
   const s = plan.summary;
+  // Older plans said nothing of completeness: judged from their hosts, never assumed.
+  const complete = s.complete ?? !plan.hosts.some((h) => h.state === "unreachable");
   return {
     ...plan,
     jobs,
@@ -46,9 +48,10 @@ export function withPlanDefaults(plan: SavedPlan): Plan {
       ...s,
       unknown: s.unknown ?? 0,
       jobs: s.jobs ?? countJobs(jobs),
-      // Older plans said nothing of completeness: judged from their hosts, never assumed.
-      complete: s.complete ?? !plan.hosts.some((h) => h.state === "unreachable"),
+      complete,
       unobserved: s.unobserved ?? [],
+      // Older plans' inSync did not know of completeness or refusals; today's includes both.
+      inSync: s.inSync && complete && !plan.refused,
     },
   };
 }

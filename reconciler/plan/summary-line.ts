@@ -69,11 +69,6 @@ export function countJobs(jobs: readonly JobPlan[]): PlanSummary["jobs"] {
   return n;
 }
 
-/** True when the plan may be called in sync: nothing to do, every host observed, not refused. */
-export function planInSync(plan: Plan): boolean {
-  return plan.summary.inSync && plan.summary.complete && !plan.refused;
-}
-
 /**
  * The plan's closing line. It never says "in sync" for a plan that could
  * not observe every host, or that is refused.
@@ -84,7 +79,8 @@ export function planInSync(plan: Plan): boolean {
 export function summaryLine(plan: Plan, opts: Pick<CountOptions, "strong"> = {}): string {
   const strong = opts.strong ?? AS_IS;
   const n = plan.summary;
-  if (planInSync(plan)) {
+  // summary.inSync already means complete and not refused (for older saved plans, plan-defaults.ts makes it so).
+  if (n.inSync) {
     const rest = [n.unplaced ? `${n.unplaced} unplaced` : "", n.jobs.keep ? `${countNoun(n.jobs.keep, "job")} unchanged` : ""].filter(Boolean);
     return `${strong("In sync:")} ${countNoun(n.keep, "pod")} unchanged${rest.map((r) => `, ${r}`).join("")}. Nothing to do.`;
   }
