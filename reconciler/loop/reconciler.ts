@@ -80,6 +80,7 @@ export class Reconciler {
   private lastPass: DaemonStatus["lastPass"];
   private services: ServiceStatus[] = [];
   private hosts: DaemonStatus["hosts"] = [];
+  private readonly warned = new Set<string>();
   /** Where berth deployed what, as last written to the state folder. */
   private record: DeployedRecord | undefined;
   jobsStatus: () => DaemonStatus["jobs"] = () => [];
@@ -172,7 +173,12 @@ export class Reconciler {
    * set changes around it (a host that left git is forgotten, another added).
    */
   private hostsFor(specs: readonly HostSpec[]): ConnectedHosts {
-    const left = reachableDeparted({ inGit: specs, operator: this.deps.operator }, this.record, (m) => this.deps.log.warn(m));
+    const left = reachableDeparted({ inGit: specs, operator: this.deps.operator }, this.record, (m) => {
+      // Every pass asks again; the operator is told once per process.
+      if (this.warned.has(m)) return;
+      this.warned.add(m);
+      this.deps.log.warn(m);
+    });
     const hostKey = (h: HostSpec) => JSON.stringify([h.name, h.endpoint, h.tls, h.insecure]);
     const key = JSON.stringify([specs.map(hostKey), left.map(hostKey)]);
     if (this.connected?.key !== key) {
