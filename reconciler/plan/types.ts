@@ -169,7 +169,7 @@ export interface PlanSummary {
   readonly complete: boolean;
   /** The hosts in git that were not observed, with why. */
   readonly unobserved: readonly { readonly host: string; readonly reason: string }[];
-  /** True when applying would change nothing: complete, no pod or job change, not refused. */
+  /** True when applying would change nothing: complete, no pod or job change, not refused, and no pods may remain on an unreachable host that left git. */
   readonly inSync: boolean;
 }
 
