@@ -6,6 +6,7 @@
  */
 import type { DockerHost, EngineEvent } from "../docker/types.ts";
 import type { Logger } from "./logger.ts";
+import { systemTimers, type Timers } from "./timers.ts";
 
 export interface EngineEventsTiming {
   /** Quiet time after the last event before a reconcile is asked for. */
@@ -17,11 +18,20 @@ export interface EngineEventsTiming {
 
 const DEFAULT_TIMING: EngineEventsTiming = { debounceMs: 300, resubscribeMs: 1_000, resubscribeMaxMs: 30_000 };
 
+export interface EngineEventsOptions {
+  readonly timing?: EngineEventsTiming;
+  /** The debounce and the re-subscribe backoff run on these (fake ones in tests). */
+  readonly timers?: Timers;
+}
+
 export class EngineEvents {
   private readonly subs = new Map<string, { close(): void }>();
-  private readonly retry = new Map<string, NodeJS.Timeout>();
-  private debounce: NodeJS.Timeout | undefined;
+  /** Per host, the cancel of its pending re-subscription. */
+  private readonly retry = new Map<string, () => void>();
+  private cancelDebounce: (() => void) | undefined;
   private closed = false;
+  private readonly timing: EngineEventsTiming;
+  private readonly timers: Timers;
 
   constructor(
     private readonly owner: string,
@@ -34,8 +44,11 @@ export class EngineEvents {
       readonly ours?: (e: EngineEvent) => boolean;
     },
     private readonly log: Logger,
-    private readonly timing: EngineEventsTiming = DEFAULT_TIMING,
-  ) {}
+    opts: EngineEventsOptions = {},
+  ) {
+    this.timing = opts.timing ?? DEFAULT_TIMING;
+    this.timers = opts.timers ?? systemTimers;
+  }
 
   /** Follows exactly these hosts from now on. */
   follow(hosts: ReadonlyMap<string, DockerHost>): void {
@@ -45,9 +58,9 @@ export class EngineEvents {
         this.subs.delete(name);
       }
     }
-    for (const [name, timer] of this.retry) {
+    for (const [name, cancel] of this.retry) {
       if (!hosts.has(name)) {
-        clearTimeout(timer);
+        cancel();
         this.retry.delete(name);
       }
     }
@@ -67,8 +80,8 @@ export class EngineEvents {
         next = this.timing.resubscribeMs;
         // Job runs end by design; only services drift.
         if (e.action === "healthy" || e.action === "start" || e.kind === "job" || this.on.ours?.(e)) return;
-        clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => this.on.drift(e), this.timing.debounceMs);
+        this.cancelDebounce?.();
+        this.cancelDebounce = this.timers.after(this.timing.debounceMs, () => this.on.drift(e));
       },
       (err) => {
         if (this.closed || ended) return;
@@ -78,9 +91,9 @@ export class EngineEvents {
         const wait = next;
         this.retry.set(
           host.name,
-          setTimeout(() => {
+          this.timers.after(wait, () => {
             if (this.subscribe(host, Math.min(this.timing.resubscribeMaxMs, wait * 2))) this.on.resubscribed(host.name);
-          }, wait),
+          }),
         );
       },
     );
@@ -91,8 +104,9 @@ export class EngineEvents {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.debounce);
-    for (const t of this.retry.values()) clearTimeout(t);
+    this.cancelDebounce?.();
+    for (const cancel of this.retry.values()) cancel();
+    this.retry.clear();
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
   }
