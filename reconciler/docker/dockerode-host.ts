@@ -7,7 +7,8 @@ import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
-import { EndpointRefusedError, HostUnreachableError, LaunchError, PullError, causeOf } from "./errors.ts";
+import { EndpointRefusedError, HostUnreachableError, LaunchError, causeOf } from "./errors.ts";
+import { pullFailure } from "./pull-failure.ts";
 import { EventLines } from "./event-lines.ts";
 import { registryAuth, registryOf } from "./registry-auth.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
@@ -16,6 +17,8 @@ import type { Capacity, ContainerState, ContainerStatus, DockerHost, EngineEvent
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EAI_AGAIN", "ENOTFOUND", "EPIPE"]);
 const OBSERVE_TIMEOUT_MS = 10_000;
+/** How long one pull may take in all; a stalled download is then retried, not waited on for ever. */
+const PULL_TIMEOUT_MS = 10 * 60_000;
 
 /** TLS failures need a human (a certificate to fix), not a retry: what to fix, by error code. */
 function tlsFailure(code: string): string | undefined {
@@ -152,16 +155,21 @@ export class DockerodeHost implements DockerHost {
     try {
       const allowed = this.sendsCredentials && (this.opts.credentialRegistries === undefined || this.opts.credentialRegistries.includes(registryOf(image)));
       const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig: allowed ? registryAuth(image, this.env) : {} }));
-      await new Promise<void>((resolve, reject) =>
+      const done = new Promise<void>((resolve, reject) =>
         this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
           const failed = events?.find((e) => e.error);
           if (err || failed) reject(new Error(err ? causeOf(err) : failed!.error));
           else resolve();
         }),
       );
+      // A registry that stops sending mid-download would hang the rollout; a timed-out pull is retried.
+      await withTimeout(done, PULL_TIMEOUT_MS, `pulling ${image}`).catch((err: unknown) => {
+        (stream as { destroy?: () => void }).destroy?.();
+        throw err;
+      });
     } catch (err) {
       if (err instanceof HostUnreachableError) throw err;
-      throw new PullError({ host: this.name, image, cause: causeOf(err) });
+      throw pullFailure(this.name, image, err);
     }
   }
 

@@ -1,35 +1,58 @@
 /**
- * Errors of the Docker adapter, grouped by how the loop reacts: a host that
- * cannot be reached is retried with backoff; a refused endpoint needs a
- * human; a failed pull or launch fails the rollout step.
+ * Errors of the Docker adapter, each with the loop's reaction
+ * (model/berth-error.ts): a host that cannot be reached, or a registry that
+ * does not answer, is the world's fault and retried; a refused endpoint, a
+ * missing image or a container the engine will not start is the commit's
+ * (or the operator's) to fix, and stalls it.
  */
-export class HostUnreachableError extends Error {
-  readonly code = "HOST_UNREACHABLE";
-  readonly retryable = true;
+import { BerthError } from "../model/berth-error.ts";
+
+export class HostUnreachableError extends BerthError {
+  readonly code = "host-unreachable";
+  readonly reaction = "retry";
   constructor(readonly data: { host: string; endpoint: string; cause: string }) {
     super(`host "${data.host}" at ${data.endpoint} cannot be reached: ${data.cause}`);
   }
 }
 
-export class EndpointRefusedError extends Error {
-  readonly code = "ENDPOINT_REFUSED";
-  readonly retryable = false;
+export class EndpointRefusedError extends BerthError {
+  readonly code = "endpoint-refused";
+  readonly reaction = "stalled";
   constructor(readonly data: { host: string; endpoint: string; reason: string }) {
     super(`host "${data.host}": ${data.reason}`);
   }
 }
 
-export class PullError extends Error {
-  readonly code = "PULL_FAILED";
-  readonly retryable = false;
+/** The registry has no such image or tag: the commit names an image that does not exist. */
+export class ImageNotFoundError extends BerthError {
+  readonly code = "image-not-found";
+  readonly reaction = "stalled";
+  constructor(readonly data: { host: string; image: string; cause: string }) {
+    super(`image ${data.image} does not exist (pulling it on host "${data.host}": ${data.cause}); fix the image reference or push the image`);
+  }
+}
+
+/** The registry did not answer, failed (5xx), or the pull timed out: nothing is wrong with the commit. */
+export class RegistryUnavailableError extends BerthError {
+  readonly code = "registry-unavailable";
+  readonly reaction = "retry";
+  constructor(readonly data: { host: string; image: string; cause: string }) {
+    super(`the registry of ${data.image} is not available to host "${data.host}": ${data.cause}; berth tries again`);
+  }
+}
+
+/** Any other failed pull (credentials refused, a malformed reference): needs a human. */
+export class PullError extends BerthError {
+  readonly code = "pull-failed";
+  readonly reaction = "stalled";
   constructor(readonly data: { host: string; image: string; cause: string }) {
     super(`pulling ${data.image} on host "${data.host}" failed: ${data.cause}`);
   }
 }
 
-export class LaunchError extends Error {
-  readonly code = "LAUNCH_FAILED";
-  readonly retryable = false;
+export class LaunchError extends BerthError {
+  readonly code = "launch-failed";
+  readonly reaction = "stalled";
   constructor(readonly data: { host: string; pod: string; container: string; cause: string }) {
     super(`starting container "${data.container}" of pod ${data.pod} on host "${data.host}" failed: ${data.cause}`);
   }

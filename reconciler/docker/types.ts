@@ -2,6 +2,7 @@
  * berth's own view of a Docker engine: observed containers, pods to launch,
  * events. Nothing here is a dockerode type.
  */
+import type { ErrorInfo } from "../model/berth-error.ts";
 import type { PodSpec } from "../model/pod.ts";
 import type { TemplateUses } from "../plan/spec-changes.ts";
 
@@ -53,7 +54,7 @@ export type HostObservation =
       /** Host ports held by running containers that are not this owner's pods: the scheduler keeps off them. */
       readonly portsInUse: readonly number[];
     }
-  | { readonly host: string; readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } };
+  | { readonly host: string; readonly ok: false; readonly error: ErrorInfo };
 
 /** Everything needed to start one pod on one engine. Secrets are already resolved into `secretValues`. */
 export interface PodLaunch {

@@ -3,10 +3,12 @@
  * exception (it is a list of diagnostics); these are for the cases where
  * loading itself could not be done.
  */
+import { BerthError } from "../model/berth-error.ts";
 
 /** The folder given to `berth validate DIR` cannot be read. */
-export class SourceReadError extends Error {
-  readonly code = "E_SOURCE_READ";
+export class SourceReadError extends BerthError {
+  readonly code = "source-unreadable";
+  readonly reaction = "stalled";
   constructor(
     readonly data: { path: string; reason: string },
     options?: { cause?: unknown },
@@ -17,8 +19,9 @@ export class SourceReadError extends Error {
 }
 
 /** A YAML parse worker failed or is gone: a bug or a resource limit, not bad YAML (that is a diagnostic). */
-export class ParseWorkerError extends Error {
-  readonly code = "E_PARSE_WORKER";
+export class ParseWorkerError extends BerthError {
+  readonly code = "parse-worker-failed";
+  readonly reaction = "bug";
   constructor(readonly data: { detail: string }) {
     super(`A YAML parse worker failed: ${data.detail}`);
     this.name = "ParseWorkerError";

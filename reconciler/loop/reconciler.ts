@@ -207,7 +207,7 @@ export class Reconciler {
       if (!(err instanceof GitSourceError)) throw err;
       this.sourceError = err.message;
       metrics.gitFetchErrors.inc({ code: err.code });
-      log.warn({ code: err.code, retryable: err.retryable }, err.message);
+      log.warn({ code: err.code, reaction: err.reaction }, err.message);
       // Started while the remote is down: converge to the commit the cache holds.
       if (!this.loaded) {
         const last = await source.lastGood().catch(() => undefined);

@@ -3,6 +3,7 @@
  * berth uses them (milliseconds, bytes, cores). They are parsed once, in the
  * loader, so no later stage ever sees a unit suffix.
  */
+import { BerthError } from "./berth-error.ts";
 
 /** Milliseconds per duration unit. */
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -18,8 +19,9 @@ const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
 const MEMORY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 
 /** Thrown when a quantity does not have the expected form; the schema normally catches this first. */
-export class QuantityError extends Error {
-  readonly code = "E_QUANTITY";
+export class QuantityError extends BerthError {
+  readonly code = "quantity-unreadable";
+  readonly reaction = "stalled";
   constructor(readonly data: { kind: "duration" | "memory"; value: string }) {
     super(`Cannot read ${JSON.stringify(data.value)} as a ${data.kind}`);
     this.name = "QuantityError";

@@ -48,7 +48,7 @@ function darkSlots(record: DeployedRecord | undefined, observations: readonly Ho
 /** The I/O half: one look at every connected host (a host refused at connection counts as not observed). */
 export async function observeHosts(connected: Pick<ConnectedHosts, "hosts" | "refused">, owner: string): Promise<HostObservation[]> {
   const observed = await observeFleet([...connected.hosts.values()], owner);
-  return [...observed, ...[...connected.refused].map(([host, message]): HostObservation => ({ host, ok: false, error: { code: "ENDPOINT_REFUSED", message, retryable: false } }))];
+  return [...observed, ...[...connected.refused].map(([host, message]): HostObservation => ({ host, ok: false, error: { code: "endpoint-refused", reaction: "stalled", message, data: { host } } }))];
 }
 
 export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {

@@ -3,14 +3,17 @@
  * engine's HEALTHCHECK (the image's, or an exec probe berth configured), or
  * by berth's own HTTP/TCP probe — and has stayed so for `minReady`.
  */
+import { BerthError } from "../model/berth-error.ts";
 import type { PodSpec } from "../model/pod.ts";
 import type { ContainerStatus, DockerHost } from "../docker/types.ts";
 import type { Clock } from "./clock.ts";
 import type { TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
 
-export class NotReadyError extends Error {
-  readonly code = "POD_NOT_READY";
+/** The new pod failed its gate or its crash window: the commit's fault. */
+export class NotReadyError extends BerthError {
+  readonly code = "pod-not-ready";
+  readonly reaction = "stalled";
   constructor(readonly data: { host: string; pod: string; reason: string }) {
     super(`pod ${data.pod} on ${data.host} did not become ready: ${data.reason}`);
   }

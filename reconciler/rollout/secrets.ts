@@ -7,15 +7,17 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { secretEnvAllowed, secretFilePath } from "../config/secret-rules.ts";
+import { BerthError } from "../model/berth-error.ts";
 import type { OperatorConfig } from "../model/operator-config.ts";
 import type { PodSpec } from "../model/pod.ts";
 
 /** Where secrets may be read from (the operator config's `secrets`). */
 export type SecretRules = OperatorConfig["secrets"];
 
-export class SecretUnavailableError extends Error {
-  readonly code = "SECRET_UNAVAILABLE";
-  readonly retryable = false;
+/** A secret reference cannot be resolved on this machine: the commit or the operator must change. */
+export class SecretUnavailableError extends BerthError {
+  readonly code = "secret-unavailable";
+  readonly reaction = "stalled";
   constructor(readonly data: { pod: string; container: string; variable: string; source: string }) {
     super(`secret ${data.variable} of ${data.pod}/${data.container} is not available: ${data.source}`);
   }

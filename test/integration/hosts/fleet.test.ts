@@ -50,7 +50,7 @@ describe("hosts: the adapter on real engines — fleet", function () {
     assert.deepEqual(out.map((o) => [o.host, o.ok]), [["h1", true], ["gone", false], ["h2", true], ["h3", true]]);
     const failed = out[1]!;
     assert.ok(!failed.ok);
-    assert.deepEqual({ code: failed.error.code, retryable: failed.error.retryable }, { code: "HOST_UNREACHABLE", retryable: true });
+    assert.deepEqual({ code: failed.error.code, reaction: failed.error.reaction }, { code: "host-unreachable", reaction: "retry" });
     assert.match(failed.error.message, /^host "gone" at tcp:\/\/127\.0\.0\.99:2375 cannot be reached: (listing containers|reading engine info): .*ECONNREFUSED/);
 
     for (const o of out) {

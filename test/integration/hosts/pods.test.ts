@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type Docker from "dockerode";
 import { DockerodeHost } from "../../../reconciler/docker/dockerode-host.ts";
-import { LaunchError, PullError } from "../../../reconciler/docker/errors.ts";
+import { ImageNotFoundError, LaunchError } from "../../../reconciler/docker/errors.ts";
 import { engineClient } from "../../../testbed/engines.ts";
 import type { BedHost, BedLayout } from "../../../testbed/layout.ts";
 import { removeOwnerContainers, useBed } from "../../support/bed.ts";
@@ -134,7 +134,7 @@ describe("hosts: the adapter on real engines — pods", function () {
       const { launch, container, cause } = await c.setup();
       await assert.rejects(host.launchPod(launch), (err: unknown) => {
         assert.ok(err instanceof LaunchError, String(err));
-        assert.equal(err.code, "LAUNCH_FAILED");
+        assert.equal(err.code, "launch-failed");
         assert.deepEqual({ host: err.data.host, pod: err.data.pod, container: err.data.container }, { host: "h1", pod: launch.pod, container });
         assert.match(err.data.cause, cause);
         assert.match(err.message, new RegExp(`container "${container}" of pod ${launch.pod} on host "h1"`));
@@ -197,15 +197,16 @@ describe("hosts: the adapter on real engines — pods", function () {
     assert.equal((await host.status(containers[0]!.id))?.state, "running");
   });
 
-  it("pull: an image the engine has is a no-op; a missing one is a PullError with the engine's message", async () => {
+  it("pull: an image the engine has is a no-op; a missing one is an ImageNotFoundError (stalled) with the engine's message", async () => {
     await host.pull(APP_V1);
-    await assert.rejects(host.pull("127.0.0.1:5000/berth/missing:nope"), (err: unknown) => {
-      assert.ok(err instanceof PullError, String(err));
-      assert.equal(err.code, "PULL_FAILED");
-      assert.equal(err.data.image, "127.0.0.1:5000/berth/missing:nope");
-      assert.match(err.message, /^pulling 127\.0\.0\.1:5000\/berth\/missing:nope on host "h1" failed: .*(not found|unknown)/i);
-      return true;
-    });
+    for (const image of ["127.0.0.1:5000/berth/missing:nope", "127.0.0.1:5000/berth/app:no-such-tag"]) {
+      await assert.rejects(host.pull(image), (err: unknown) => {
+        assert.ok(err instanceof ImageNotFoundError, String(err));
+        assert.deepEqual([err.code, err.reaction, err.data.image], ["image-not-found", "stalled", image]);
+        assert.match(err.message, /^image 127\.0\.0\.1:5000\/berth\/\S+ does not exist \(pulling it on host "h1": .*(not found|unknown)/i);
+        return true;
+      });
+    }
   });
 
   it("logsTail returns the last lines of stdout and stderr; exec reports exit code and output, and gives up at its timeout", async () => {

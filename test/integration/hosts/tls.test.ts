@@ -86,7 +86,7 @@ describe("hosts: tcp:// with mutual TLS to a real engine", function () {
   it("an engine whose certificate the Host's CA did not sign is refused before anything is sent", async function () {
     const host = new DockerodeHost({ name: "secure", endpoint, tls: { ca: file("stranger-ca.pem"), cert: file("client.pem"), key: file("client-key.pem") } });
     await assert.rejects(host.observe("o"), (err: Error) => {
-      assert.ok(err instanceof EndpointRefusedError && !err.retryable, `${err.constructor.name}: ${err.message}`);
+      assert.ok(err instanceof EndpointRefusedError && err.reaction === "stalled", `${err.constructor.name}: ${err.message}`);
       assert.match(err.message, /^host "secure": listing containers at tcp:\/\/127\.0\.0\.1:\d+: the engine's certificate is not signed by the CA in the Host's tls\.ca \(self[- ]signed certificate in certificate chain\)$/);
       return true;
     });

@@ -107,7 +107,7 @@ describe("local git source", function () {
     it("an unknown ref needs a human", async function () {
       const err = await new LocalGitSource({ path: fx.work, ref: "nope" }).resolve().catch((e: unknown) => e);
       assert.ok(err instanceof RefNotFoundError, String(err));
-      assert.equal(err.retryable, false);
+      assert.equal(err.reaction, "stalled");
       assert.match(err.message, /has no branch, tag or commit "nope"/);
     });
   });

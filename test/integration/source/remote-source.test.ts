@@ -207,7 +207,7 @@ describe("remote git source over HTTP", function () {
         fx.server!.resetStats();
         const err = await rejection(src.resolve());
         assert.ok(err instanceof CredentialsRefusedError, err.message);
-        assert.equal(err.retryable, false);
+        assert.equal(err.reaction, "stalled");
         assert.equal(err.data.hadCredentials, c.hadCredentials);
         assert.match(err.message, c.says);
         assert.ok(err.message.startsWith(`git remote ${fx.url(REPO)} refused`), err.message);
@@ -226,7 +226,7 @@ describe("remote git source over HTTP", function () {
     await fx.server!.close();
     const err = await rejection(src.resolve());
     assert.ok(err instanceof RemoteUnreachableError, err.message);
-    assert.equal(err.retryable, true);
+    assert.equal(err.reaction, "retry");
     assert.match(err.message, /ECONNREFUSED.*berth will retry; the last good commit stays in use/);
     assert.deepEqual(await src.lastGood(), { commit: good, ref: "refs/heads/main" });
     assert.deepEqual(paths(await src.checkout(good)), ["hosts.yaml"]);
@@ -240,10 +240,10 @@ describe("remote git source over HTTP", function () {
     assert.equal(await remote().lastGood(), undefined);
   });
 
-  const failing: { name: string; status: number | undefined; error: abstract new (...a: never[]) => GitSourceError; retryable: boolean; says: RegExp }[] = [
-    { name: "a server error (503) is retryable", status: 503, error: RemoteUnreachableError, retryable: true, says: /HTTP 503/ },
-    { name: "a remote that never answers times out, retryable", status: undefined, error: RemoteUnreachableError, retryable: true, says: /timed out/ },
-    { name: "a URL with no repository (404) needs a human", status: 404, error: NotARepositoryError, retryable: false, says: /is not a git repository \(the server answered 404/ },
+  const failing: { name: string; status: number | undefined; error: abstract new (...a: never[]) => GitSourceError; reaction: string; says: RegExp }[] = [
+    { name: "a server error (503) is retryable", status: 503, error: RemoteUnreachableError, reaction: "retry", says: /HTTP 503/ },
+    { name: "a remote that never answers times out, retryable", status: undefined, error: RemoteUnreachableError, reaction: "retry", says: /timed out/ },
+    { name: "a URL with no repository (404) needs a human", status: 404, error: NotARepositoryError, reaction: "stalled", says: /is not a git repository \(the server answered 404/ },
   ];
   for (const c of failing) {
     it(c.name, async function () {
@@ -252,7 +252,7 @@ describe("remote git source over HTTP", function () {
         const t0 = Date.now();
         const err = await rejection(remote({ url: fake.url, timeoutMs: 300 }).resolve());
         assert.ok(err instanceof c.error, err.message);
-        assert.equal(err.retryable, c.retryable);
+        assert.equal(err.reaction, c.reaction);
         assert.match(err.message, c.says);
         assert.ok(Date.now() - t0 < 5000, "failed promptly");
       } finally {
@@ -270,7 +270,7 @@ describe("remote git source over HTTP", function () {
     execFileSync("git", ["--git-dir", fx.bare(REPO), "branch", "-D", "release"]);
     const err = await rejection(src.resolve());
     assert.ok(err instanceof RefNotFoundError, err.message);
-    assert.equal(err.retryable, false);
+    assert.equal(err.reaction, "stalled");
     assert.match(err.message, /has no branch, tag or commit "release"/);
     assert.equal((await src.lastGood())?.commit, good);
   });
@@ -279,7 +279,7 @@ describe("remote git source over HTTP", function () {
     const missing = "0123456789abcdef0123456789abcdef01234567";
     const err = await rejection(remote({ ref: missing }).checkout(missing));
     assert.ok(err instanceof RefNotFoundError, err.message);
-    assert.equal(err.retryable, false);
+    assert.equal(err.reaction, "stalled");
   });
 
   describe("rebuilds a corrupt cache with a fresh clone", function () {

@@ -94,8 +94,8 @@ describe("hosts: endpoint", () => {
         () => resolveEndpoint(c.spec()),
         (err: unknown) => {
           assert.ok(err instanceof EndpointRefusedError);
-          assert.equal(err.code, "ENDPOINT_REFUSED");
-          assert.equal(err.retryable, false);
+          assert.equal(err.code, "endpoint-refused");
+          assert.equal(err.reaction, "stalled");
           assert.equal(err.data.host, c.spec().name);
           assert.equal(err.data.endpoint, c.spec().endpoint);
           assert.match(err.message, c.message);

@@ -48,22 +48,22 @@ describe("hosts: observeFleet", () => {
     assert.equal(GatedHost.maxInFlight, 3);
   });
 
-  const failures: { name: string; error: Error; code: string; retryable: boolean; message: RegExp }[] = [
+  const failures: { name: string; error: Error; code: string; reaction: string; message: RegExp }[] = [
     {
       name: "unreachable: retryable",
       error: new HostUnreachableError({ host: "h2", endpoint: "tcp://127.0.0.99:2375", cause: "connect ECONNREFUSED" }),
-      code: "HOST_UNREACHABLE",
-      retryable: true,
+      code: "host-unreachable",
+      reaction: "retry",
       message: /host "h2" at tcp:\/\/127\.0\.0\.99:2375 cannot be reached: connect ECONNREFUSED/,
     },
     {
       name: "refused endpoint: needs a human",
       error: new EndpointRefusedError({ host: "h2", endpoint: "tcp://x:2375", reason: "tcp://x:2375 has no TLS" }),
-      code: "ENDPOINT_REFUSED",
-      retryable: false,
+      code: "endpoint-refused",
+      reaction: "stalled",
       message: /has no TLS/,
     },
-    { name: "anything else: retried, with its message", error: new Error("socket hang up"), code: "OBSERVE_FAILED", retryable: true, message: /^socket hang up$/ },
+    { name: "anything else: retried, with its message", error: new Error("socket hang up"), code: "observe-failed", reaction: "retry", message: /^socket hang up$/ },
   ];
   for (const c of failures) {
     it(`a failing host is reported, the others still observed (${c.name})`, async () => {
@@ -74,7 +74,7 @@ describe("hosts: observeFleet", () => {
       assert.deepEqual(h1.containers.map((x) => x.pod), ["p1"]);
       assert.ok(h2 && !h2.ok);
       assert.equal(h2.error.code, c.code);
-      assert.equal(h2.error.retryable, c.retryable);
+      assert.equal(h2.error.reaction, c.reaction);
       assert.match(h2.error.message, c.message);
     });
   }

@@ -47,6 +47,6 @@ describe("loadFleetParallel", () => {
   it("a closed pool refuses work instead of hanging", async () => {
     const closed = new YamlParsePool(1);
     await closed.close();
-    await assert.rejects(closed.parseFiles([{ path: "a.yaml", content: "a: 1\n" }], 1024), (err: unknown) => err instanceof ParseWorkerError && err.code === "E_PARSE_WORKER");
+    await assert.rejects(closed.parseFiles([{ path: "a.yaml", content: "a: 1\n" }], 1024), (err: unknown) => err instanceof ParseWorkerError && err.code === "parse-worker-failed");
   });
 });

@@ -24,7 +24,7 @@ describe("quantities", () => {
 
   for (const bad of ["", "10", "5x", "1h 30m", "s"]) {
     it(`refuses duration ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => parseDuration(bad), (err: unknown) => err instanceof QuantityError && err.code === "E_QUANTITY" && err.data.value === bad);
+      assert.throws(() => parseDuration(bad), (err: unknown) => err instanceof QuantityError && err.code === "quantity-unreadable" && err.data.value === bad);
     });
   }
   for (const bad of ["", "64MB", "Mi", "-1Gi"]) {

@@ -152,7 +152,7 @@ describe("readRepoDir", () => {
   it("throws SourceReadError for a folder that does not exist", async () => {
     await assert.rejects(readRepoDir(join(root, "nope")), (err: unknown) => {
       assert.ok(err instanceof SourceReadError);
-      assert.equal(err.code, "E_SOURCE_READ");
+      assert.equal(err.code, "source-unreadable");
       assert.equal(err.data.path, join(root, "nope"));
       return true;
     });

@@ -112,7 +112,7 @@ describe("maskError", function () {
     const err = new LaunchError({ host: "h1", pod: "p1", container: "main", cause: runcSays(value) });
     const masked = maskError(err, secretMask({ main: { DB_PASSWORD: value } })) as LaunchError;
     assert.ok(masked instanceof LaunchError);
-    assert.equal(masked.code, "LAUNCH_FAILED");
+    assert.equal(masked.code, "launch-failed");
     const pieces = { "the value": value, "its first piece": value.split("\u0000")[0]!, "its second piece": value.split("\u0000")[1]! };
     assert.deepEqual(leaked(masked.message, pieces), []);
     assert.deepEqual(leaked(masked.stack ?? "", pieces), []);

@@ -14,20 +14,20 @@ function igit(code: string, data?: object): Error {
 }
 
 describe("classifyRemoteError", function () {
-  const cases: { name: string; err: unknown; ctx?: ErrorContext; kind: (new (...a: never[]) => Error) | undefined; retryable?: boolean; says?: RegExp }[] = [
-    { name: "a cancelled login (onAuth gave up)", err: igit("UserCanceledError"), kind: CredentialsRefusedError, retryable: false },
-    { name: "HTTP 401", err: igit("HttpError", { statusCode: 401, statusMessage: "Unauthorized" }), kind: CredentialsRefusedError, retryable: false },
-    { name: "HTTP 403", err: igit("HttpError", { statusCode: 403 }), kind: CredentialsRefusedError, retryable: false },
-    { name: "HTTP 404", err: igit("HttpError", { statusCode: 404 }), kind: NotARepositoryError, retryable: false, says: /answered 404/ },
-    { name: "a ref the remote lacks", err: igit("NotFoundError"), kind: RefNotFoundError, retryable: false, says: /"main"/ },
+  const cases: { name: string; err: unknown; ctx?: ErrorContext; kind: (new (...a: never[]) => Error) | undefined; reaction?: string; says?: RegExp }[] = [
+    { name: "a cancelled login (onAuth gave up)", err: igit("UserCanceledError"), kind: CredentialsRefusedError, reaction: "stalled" },
+    { name: "HTTP 401", err: igit("HttpError", { statusCode: 401, statusMessage: "Unauthorized" }), kind: CredentialsRefusedError, reaction: "stalled" },
+    { name: "HTTP 403", err: igit("HttpError", { statusCode: 403 }), kind: CredentialsRefusedError, reaction: "stalled" },
+    { name: "HTTP 404", err: igit("HttpError", { statusCode: 404 }), kind: NotARepositoryError, reaction: "stalled", says: /answered 404/ },
+    { name: "a ref the remote lacks", err: igit("NotFoundError"), kind: RefNotFoundError, reaction: "stalled", says: /"main"/ },
     { name: "NotFoundError without a ref in question (a local object: cache damage)", err: igit("NotFoundError"), ctx: { ...ctx, ref: undefined } as ErrorContext, kind: undefined },
-    { name: "connection refused", err: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), kind: RemoteUnreachableError, retryable: true, says: /ECONNREFUSED/ },
-    { name: "DNS failure", err: Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }), kind: RemoteUnreachableError, retryable: true },
-    { name: "a network code on the cause", err: Object.assign(new Error("fetch failed"), { cause: { code: "ECONNRESET" } }), kind: RemoteUnreachableError, retryable: true },
-    { name: "a request timeout", err: new Error("Request timed out"), kind: RemoteUnreachableError, retryable: true, says: /timed out/ },
-    { name: "HTTP 500", err: igit("HttpError", { statusCode: 500, statusMessage: "Internal Server Error" }), kind: RemoteUnreachableError, retryable: true, says: /HTTP 500 Internal Server Error/ },
-    { name: "HTTP 503", err: igit("HttpError", { statusCode: 503 }), kind: RemoteUnreachableError, retryable: true },
-    { name: "HTTP 429", err: igit("HttpError", { statusCode: 429 }), kind: RemoteUnreachableError, retryable: true },
+    { name: "connection refused", err: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), kind: RemoteUnreachableError, reaction: "retry", says: /ECONNREFUSED/ },
+    { name: "DNS failure", err: Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }), kind: RemoteUnreachableError, reaction: "retry" },
+    { name: "a network code on the cause", err: Object.assign(new Error("fetch failed"), { cause: { code: "ECONNRESET" } }), kind: RemoteUnreachableError, reaction: "retry" },
+    { name: "a request timeout", err: new Error("Request timed out"), kind: RemoteUnreachableError, reaction: "retry", says: /timed out/ },
+    { name: "HTTP 500", err: igit("HttpError", { statusCode: 500, statusMessage: "Internal Server Error" }), kind: RemoteUnreachableError, reaction: "retry", says: /HTTP 500 Internal Server Error/ },
+    { name: "HTTP 503", err: igit("HttpError", { statusCode: 503 }), kind: RemoteUnreachableError, reaction: "retry" },
+    { name: "HTTP 429", err: igit("HttpError", { statusCode: 429 }), kind: RemoteUnreachableError, reaction: "retry" },
     { name: "a broken pack in the cache", err: new Error("Invalid packfile"), kind: undefined },
   ];
   for (const c of cases) {
@@ -35,7 +35,7 @@ describe("classifyRemoteError", function () {
       const got = classifyRemoteError(c.err, c.ctx ?? ctx);
       if (!c.kind) return assert.equal(got, undefined);
       assert.ok(got instanceof c.kind, `got ${got?.constructor.name}`);
-      assert.equal(got.retryable, c.retryable);
+      assert.equal(got.reaction, c.reaction);
       assert.ok(got.message.includes(ctx.url));
       if (c.says) assert.match(got.message, c.says);
     });
