@@ -117,9 +117,24 @@ function isReady(p: ObservedPod): boolean {
 }
 
 /** Picks the pod that stands for a slot: a ready one, on the target host first, then any running one, then any. */
-function pickCurrent(candidates: readonly ObservedPod[], host: string): ObservedPod | undefined {
-  const score = (p: ObservedPod) => (isReady(p) ? 4 : 0) + (p.condition === "running" ? 2 : 0) + (p.ref.host === host ? 1 : 0);
+function pickCurrent(candidates: readonly ObservedPod[], host: string, ready: (p: ObservedPod) => boolean = isReady): ObservedPod | undefined {
+  const score = (p: ObservedPod) => (ready(p) ? 4 : 0) + (p.condition === "running" ? 2 : 0) + (p.ref.host === host ? 1 : 0);
   return [...candidates].sort((a, b) => score(b) - score(a))[0];
+}
+
+/**
+ * The running pods of the desired spec in a slot that berth's own probe may
+ * never have passed. berth runs its http and tcp probes from outside, during
+ * the rollout only: the engine never learns the result and reports no
+ * health, so such a pod looks ready from the moment it runs. Next to a ready
+ * pod of another spec (the old one) it is a replacement berth was killed
+ * while gating, or before it stopped the old pod: the two cannot be told
+ * apart, so it is verified again rather than trusted.
+ */
+function unverifiedPods(candidates: readonly ObservedPod[], pod: PodSpec): ReadonlySet<ObservedPod> {
+  if (pod.health.kind !== "http" && pod.health.kind !== "tcp") return new Set();
+  if (!candidates.some((p) => p.ref.specHash !== pod.specHash && isReady(p))) return new Set();
+  return new Set(candidates.filter((p) => p.ref.specHash === pod.specHash && p.condition === "running"));
 }
 
 function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): PlanChange[] {
@@ -147,13 +162,16 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       for (const p of candidates.filter(gone)) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `${p.ref.host} is no longer a host in git` });
       continue;
     }
+    const unverified = unverifiedPods(candidates, svc.pod);
+    const ready = (p: ObservedPod) => isReady(p) && !unverified.has(p);
     const same = candidates.filter((p) => p.ref.host === host && p.ref.specHash === hash);
-    let match = same.find(isReady) ?? same.find((p) => p.condition === "running") ?? same[0];
+    let match = same.find(ready) ?? same.find((p) => p.condition === "running") ?? same[0];
     // An interrupted rollout (berth stopped mid-way) can leave a new pod that is
-    // still starting next to the ready old one. Keeping the new pod would drop
-    // the old one before its replacement counts, so the slot is replaced
-    // afresh, health-gated, and the unfinished pod goes.
-    if (match && !isReady(match) && candidates.some(isReady)) match = undefined;
+    // still starting, or that berth's probe never passed, next to the ready old
+    // one. Keeping the new pod would drop the old one before its replacement
+    // counts, so the slot is replaced afresh, health-gated, and the unfinished
+    // pod goes once the old one has stopped.
+    if (match && !ready(match) && candidates.some(ready)) match = undefined;
     // Only exited pods in sight: the slot's live pod may be on a dark host.
     const blind = candidates.some((p) => p.condition === "running") ? undefined : blindSpot(svc.name, slot, input, hosts);
     let current: ObservedPod | undefined;
@@ -165,10 +183,11 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       if (match.condition === "running") changes.push({ action: "keep", slot, host, from: match.ref });
       else changes.push({ action: "recreate", slot, host, from: match.ref, reason: match.ref.status });
     } else if (candidates.length > 0) {
-      current = pickCurrent(candidates, host)!;
+      current = pickCurrent(candidates, host, ready)!;
       const reasons = current.ref.specHash === hash ? [] : current.spec ? describeSpecChanges(current.spec, svc.pod, current.uses, svc.uses) : ["spec changed"];
       if (current.ref.host !== host) reasons.push(moveReason(current.ref.host, host, hosts));
       if (current.condition !== "running") reasons.push(`current pod is ${current.ref.status}`);
+      for (const p of unverified) reasons.push(`new pod ${p.ref.pod} on ${p.ref.host} was never verified by berth's ${svc.pod.health.kind} probe (berth stopped mid-rollout): the slot is replaced afresh`);
       // The order is the steps' (plan/steps.ts), filled in by diffFleet.
       changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
     } else {
@@ -176,7 +195,9 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
     }
     for (const p of candidates) {
       // The same pod seen under a second host name (one engine named twice) is not a duplicate: removing it would remove the kept one.
-      if (p !== current && p.ref.pod !== current?.ref.pod) changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason: `duplicate pod for slot ${slot} (${p.ref.status})` });
+      if (p === current || p.ref.pod === current?.ref.pod) continue;
+      const reason = unverified.has(p) ? `unfinished replacement: berth stopped mid-rollout before its ${svc.pod.health.kind} probe passed` : `duplicate pod for slot ${slot} (${p.ref.status})`;
+      changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason });
     }
   }
   const wanted = new Set(desired);
