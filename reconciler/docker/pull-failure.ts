@@ -21,7 +21,7 @@ export function pullFailure(host: string, image: string, err: unknown): ImageNot
   const status = (err as { statusCode?: number } | undefined)?.statusCode;
   const data = { host, image, cause };
   // Credentials refused: a human fixes them (and "not found" may be how a registry hides a repository from them).
-  if (/unauthorized|denied|authentication required/i.test(said) && !/repository does not exist/i.test(said)) return new PullError(data);
+  if (/unauthorized|denied|authentication required|no basic auth credentials/i.test(said) && !/repository does not exist/i.test(said)) return new PullError(data);
   if (UNAVAILABLE.test(said) || (status !== undefined && status >= 502 && status <= 504)) return new RegistryUnavailableError(data);
   if (status === 404 || NOT_FOUND.test(said)) return new ImageNotFoundError(data);
   return new PullError(data);

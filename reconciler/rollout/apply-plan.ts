@@ -6,17 +6,27 @@
  * is the bookkeeping: which new pod a gate waits for, which old pods were
  * stopped, and what to undo.
  *
- * On failure (pull error, never healthy, exits, deadline passed) the waves
- * stop and it acts on `onFailure`: `rollback` restarts the old pods and
- * removes the new ones, `pause` keeps the slots that finished and puts the
- * failed ones back. Each slot is undone on its own, best effort; a slot
- * that cannot be put back is named in the result. A plan that is refused
- * (plan.refused) changes nothing.
+ * A failure is acted on by its reaction (model/berth-error.ts):
+ * - the commit's fault (`stalled`: a missing image, never healthy, exits,
+ *   deadline passed; or a `bug`): the waves stop and it acts on
+ *   `onFailure`: `rollback` restarts the old pods and removes the new ones,
+ *   `pause` keeps the slots that finished and puts the failed ones back.
+ *   Each slot is undone on its own, best effort; a slot that cannot be put
+ *   back is named in the result.
+ * - a host that stops answering (`host-unreachable`) is the world's fault:
+ *   that host is left out of the rest of the rollout, the other hosts go
+ *   on, and the result is `waiting`, naming the hosts that converged and
+ *   those that did not. The loop takes them up when they answer.
+ * - a registry outage (`retry`): nothing more is started; what was done is
+ *   kept, and the result is `waiting`.
+ * A plan that is refused (plan.refused) changes nothing.
  */
 import pLimit from "p-limit";
 import type { PodSpec } from "../model/pod.ts";
 import type { DockerHost } from "../docker/types.ts";
 import type { Plan, PlanChange, PodRef, ServicePlan, Track, Wave } from "../plan/types.ts";
+import { HostUnreachableError } from "../docker/errors.ts";
+import { errorInfo, type ErrorInfo } from "../model/berth-error.ts";
 import type { Clock } from "./clock.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "./events.ts";
 import { CrashWatch } from "./crash-watch.ts";
@@ -233,15 +243,46 @@ class ServiceRollout {
     }
   }
 
-  /** Runs a wave's tracks at once; resolves when all have settled, with every failure. */
+  /** Hosts that stopped answering during this rollout, with why: the rest of it leaves them out. */
+  private readonly lost = new Map<string, ErrorInfo>();
+  /** Hosts whose steps of this rollout were all carried out. */
+  private readonly done = new Set<string>();
+
+  /** True when the track has a step on a host that was lost. */
+  private touchesLost(track: Track): boolean {
+    return track.steps.some((s) => this.lost.has(s.host));
+  }
+
+  /**
+   * Runs a wave's tracks at once (except those on a lost host); resolves
+   * when all have settled. A track that failed because its host stopped
+   * answering loses that host and is put back as far as it can be; every
+   * other failure is returned.
+   */
   private async runWave(wave: Wave): Promise<{ states: Map<Track, TrackState>; failures: Map<Track, unknown> }> {
-    const states = new Map(wave.tracks.map((t): [Track, TrackState] => [t, { oldStopped: false, ready: false }]));
-    const settled = await Promise.allSettled(wave.tracks.map((t) => this.runTrack(t, states.get(t)!)));
+    const tracks = wave.tracks.filter((t) => !this.touchesLost(t));
+    const states = new Map(tracks.map((t): [Track, TrackState] => [t, { oldStopped: false, ready: false }]));
+    const settled = await Promise.allSettled(tracks.map((t) => this.runTrack(t, states.get(t)!)));
     const failures = new Map<Track, unknown>();
+    const hostFailed: Track[] = [];
     settled.forEach((r, i) => {
-      if (r.status === "rejected") failures.set(wave.tracks[i]!, r.reason);
+      if (r.status === "fulfilled") return;
+      const track = tracks[i]!;
+      if (r.reason instanceof HostUnreachableError) {
+        this.loseHost(r.reason);
+        hostFailed.push(track);
+      } else failures.set(track, r.reason);
     });
+    // The slot goes back to what it was where the hosts still answer; on the lost host nothing can be done now.
+    await Promise.allSettled(hostFailed.filter((t) => t.slot !== undefined && this.replaceOf.has(t.slot)).map((t) => this.undo({ track: t, state: states.get(t)! })));
+    for (const t of hostFailed) states.delete(t);
     return { states, failures };
+  }
+
+  private loseHost(err: HostUnreachableError): void {
+    if (this.lost.has(err.data.host)) return;
+    this.lost.set(err.data.host, errorInfo(err));
+    this.events("failed", `${err.message}; the rollout goes on without ${err.data.host}, which is taken up when it answers`, err.data.host);
   }
 
   async run(): Promise<ServiceResult> {
@@ -268,10 +309,10 @@ class ServiceRollout {
       const reason = errorText(crashed[0]!.state.crashed);
       if (crashed.some((c) => watched.find((w) => w.track === c.track)?.kind === "repair")) {
         await Promise.all(crashed.map((c) => (c.state.launched ? this.remove({ host: c.state.launched.host, pod: c.state.launched.pod, slot: c.track.slot! }, "crashed after it counted") : undefined)));
-        return { service: name, result: "failed", reason };
+        return { service: name, result: "failed", reason, error: this.info(crashed[0]!.state.crashed) };
       }
       const still = replaced.filter((r) => !crashed.some((c) => c.track === r.track));
-      return this.recover(crashed, still, reason);
+      return this.recover(crashed, still, reason, this.info(crashed[0]!.state.crashed));
     };
 
     for (const wave of svc.waves) {
@@ -291,30 +332,74 @@ class ServiceRollout {
       const { states, failures } = await this.runWave(wave);
       if (wave.kind === "replace") for (const [track, state] of states) if (!failures.has(track)) replaced.push({ track, state });
       if (wave.kind === "replace" || wave.kind === "repair") for (const [track, state] of states) if (!failures.has(track)) watched.push({ track, state, kind: wave.kind });
+      for (const t of wave.tracks) if (!this.touchesLost(t) && !failures.has(t)) for (const st of t.steps) this.done.add(st.host);
       if (failures.size === 0) continue;
       this.failing = true;
-      const reason = errorText([...failures.values()][0]);
+      const first = [...failures.values()][0];
+      const reason = errorText(first);
+      const error = this.info(first);
       if (wave.kind === "pull") {
         this.events("failed", reason);
-        return { service: name, result: "failed", reason: `${reason}; nothing was changed` };
+        return { service: name, result: error.reaction === "retry" ? "waiting" : "failed", reason: `${reason}; nothing was changed`, error };
       }
-      if (wave.kind !== "replace") return { service: name, result: "failed", reason };
-      return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason);
+      if (error.reaction === "retry" && [...failures.values()].every((f) => this.info(f).reaction === "retry")) {
+        // Not the commit's fault: the failed slots go back, what counts is kept, and the loop tries again.
+        await Promise.allSettled([...failures.keys()].filter((t) => wave.kind === "replace").map((t) => this.undo({ track: t, state: states.get(t)! })));
+        const crash = await onCrash(true);
+        if (crash) return crash;
+        await this.finish(replaced);
+        this.events("failed", `waiting: ${reason}`);
+        return { service: name, result: "waiting", reason, error, ...this.hostsResult() };
+      }
+      if (wave.kind !== "replace") return { service: name, result: "failed", reason, error };
+      return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason, error);
     }
     const crash = await onCrash(true);
     if (crash) return crash;
+    if (this.lost.size > 0) {
+      const [host, error] = [...this.lost][0]!;
+      const waiting = [...this.lost.keys()];
+      const reason = `${waiting.join(", ")} stopped answering (${error.message}); ${this.done.size > 0 ? `converged on ${[...this.done].filter((h) => !this.lost.has(h)).join(", ")}; ` : ""}the rest is taken up when ${waiting.length === 1 ? host : "they"} answer${waiting.length === 1 ? "s" : ""}`;
+      this.events("done", `waiting: ${reason}`);
+      return { service: name, result: "waiting", reason, error, ...this.hostsResult() };
+    }
     this.events("done", svc.kind === "removed" ? "pruned" : "converged");
     return { service: name, result: "converged" };
   }
 
-  /** Removes the old pods of replacements whose new pods count: they were kept stopped for a rollback. Once. */
+  /** An error as result data, its message masked like every text a rollout reports. */
+  private info(err: unknown): ErrorInfo {
+    return { ...errorInfo(err), message: errorText(err) };
+  }
+
+  /** Which hosts this rollout converged and which it is waiting for. */
+  private hostsResult(): Pick<ServiceResult, "hosts"> {
+    return {
+      hosts: {
+        converged: [...this.done].filter((h) => !this.lost.has(h)).sort(),
+        waiting: [...this.lost].map(([host, e]) => ({ host, code: e.code, message: e.message })),
+      },
+    };
+  }
+
+  /**
+   * Removes the old pods of replacements whose new pods count: they were
+   * kept stopped for a rollback. Once. An old pod on a host that stopped
+   * answering stays for the next pass, which removes it when it answers.
+   */
   private async finish(replaced: readonly { track: Track }[]): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     await Promise.all(
       replaced.flatMap(({ track }) => {
         const old = this.replaceOf.get(track.slot!);
-        return old ? [this.remove({ host: old.from.host, pod: old.from.pod, slot: old.slot }, "replaced")] : [];
+        if (!old || this.lost.has(old.from.host)) return [];
+        return [
+          this.remove({ host: old.from.host, pod: old.from.pod, slot: old.slot }, "replaced").catch((err: unknown) => {
+            if (!(err instanceof HostUnreachableError)) throw err;
+            this.loseHost(err);
+          }),
+        ];
       }),
     );
   }
@@ -349,23 +434,24 @@ class ServiceRollout {
    * its own, so one that cannot be restored does not leave the others down;
    * what could not be undone is named in the result.
    */
-  private async recover(failed: readonly { track: Track; state: TrackState }[], replaced: readonly { track: Track; state: TrackState }[], reason: string): Promise<ServiceResult> {
+  private async recover(failed: readonly { track: Track; state: TrackState }[], replaced: readonly { track: Track; state: TrackState }[], reason: string, error: ErrorInfo): Promise<ServiceResult> {
     const name = this.svc.name;
     const rollback = this.svc.rollout!.onFailure === "rollback";
-    const toUndo = rollback ? [...failed, ...replaced] : failed;
+    // A slot on a host that stopped answering cannot be put back now: the next pass does it.
+    const toUndo = (rollback ? [...failed, ...replaced] : failed).filter((t) => !this.touchesLost(t.track));
     const results = await Promise.allSettled(toUndo.map((t) => this.undo(t)));
     const problems = results.flatMap((r, i) => (r.status === "rejected" ? [`slot ${toUndo[i]!.track.slot}: ${errorText(r.reason)}`] : []));
     if (!rollback) await this.finish(replaced).catch(() => undefined);
     if (problems.length > 0) {
       this.events("failed", `${rollback ? "rollback" : "pause"} incomplete: ${problems.join("; ")}`);
-      return { service: name, result: "failed", reason: `${reason}; ${rollback ? "rollback" : "restoring the failed slots"} failed for ${problems.join("; ")}` };
+      return { service: name, result: "failed", reason: `${reason}; ${rollback ? "rollback" : "restoring the failed slots"} failed for ${problems.join("; ")}`, error };
     }
     if (rollback) {
       this.events("rollback", `rolled back to the previous spec: ${reason}`);
-      return { service: name, result: "rolled-back", reason };
+      return { service: name, result: "rolled-back", reason, error };
     }
     this.events("failed", `paused: ${reason}`);
-    return { service: name, result: "paused", reason };
+    return { service: name, result: "paused", reason, error };
   }
 }
 
@@ -381,7 +467,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       limit(() =>
         deps.signal?.aborted
           ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
-          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err) })),
+          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: { ...errorInfo(err), message: errorText(err) } })),
       ),
     ),
   );

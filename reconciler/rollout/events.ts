@@ -2,6 +2,7 @@
  * What a rollout reports while it works: one event per step, for live
  * progress on a terminal and one line per event in CI logs.
  */
+import type { ErrorInfo } from "../model/berth-error.ts";
 import type { PlanRefusal } from "../plan/types.ts";
 
 export type RolloutPhase = "pull" | "start" | "ready" | "stop" | "remove" | "rollback" | "failed" | "done";
@@ -22,11 +23,17 @@ export interface ServiceResult {
   readonly service: string;
   /**
    * `converged`; `rolled-back` (failed, previous spec restored); `paused` (failed, left as it
-   * stands); `failed` (could not even roll back); `interrupted` (berth was stopping: the steps
-   * under way were finished, the rest left for the next run).
+   * stands); `failed` (could not even roll back, or nothing was started); `interrupted` (berth
+   * was stopping: the steps under way were finished, the rest left for the next run); `waiting`
+   * (not the commit's fault: a host stopped answering or the registry is down; what could be
+   * done was, and the loop takes up the rest with backoff).
    */
-  readonly result: "converged" | "rolled-back" | "paused" | "failed" | "interrupted";
+  readonly result: "converged" | "rolled-back" | "paused" | "failed" | "interrupted" | "waiting";
   readonly reason?: string;
+  /** Why it did not converge, as data: the loop holds, retries or reports from `error.reaction` alone. */
+  readonly error?: ErrorInfo;
+  /** For `waiting` after a host stopped answering: the hosts this rollout converged, and those it waits for. */
+  readonly hosts?: { readonly converged: readonly string[]; readonly waiting: readonly { readonly host: string; readonly code: string; readonly message: string }[] };
 }
 
 export interface ApplyResult {

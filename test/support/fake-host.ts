@@ -6,7 +6,7 @@
  * `FakeFleet` checks invariants after every change.
  */
 import type { Capacity, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch } from "../../reconciler/docker/types.ts";
-import { LaunchError, PullError } from "../../reconciler/docker/errors.ts";
+import { HostUnreachableError, ImageNotFoundError, LaunchError, RegistryUnavailableError } from "../../reconciler/docker/errors.ts";
 
 export interface FakePod {
   readonly host: string;
@@ -28,6 +28,12 @@ export class FakeFleet {
   /** Images whose pods turn healthy, then exit a few looks later (like the bed's app:late-crash). */
   readonly lateCrashImages = new Set<string>();
   readonly unpullable = new Set<string>();
+  /** Hosts whose engine does not answer: every call fails with HostUnreachableError. */
+  readonly down = new Set<string>();
+  /** While true, every pull fails as if the registry did not answer. */
+  registryDown = false;
+  /** Called before each recorded call (a test can take a host down at an exact step). */
+  onCall: ((call: string) => void) | undefined;
   /** The grace period each pod was last stopped with. */
   readonly graces = new Map<string, number>();
   /** Looks (status calls) before a new pod turns healthy. */
@@ -42,6 +48,7 @@ export class FakeFleet {
   }
 
   record(call: string): void {
+    this.onCall?.(call);
     this.calls.push(call);
     const groups = new Set([...this.pods.values()].map((p) => p.group));
     for (const g of groups) {
@@ -68,6 +75,11 @@ export class FakeHost implements DockerHost {
     private readonly fleet: FakeFleet,
   ) {}
 
+  /** Throws as an engine that does not answer would. */
+  private reach(what: string): void {
+    if (this.fleet.down.has(this.name)) throw new HostUnreachableError({ host: this.name, endpoint: `unix:///fake/${this.name}.sock`, cause: `${what}: connect ENOENT` });
+  }
+
   private mine(pod: string): FakePod | undefined {
     const p = this.fleet.pods.get(pod);
     return p && p.host === this.name ? p : undefined;
@@ -82,6 +94,7 @@ export class FakeHost implements DockerHost {
   }
 
   async observe(owner: string): Promise<ObservedContainer[]> {
+    this.reach("listing containers");
     const mine = [...this.fleet.pods.values()].filter((p) => p.host === this.name);
     for (const p of mine) this.lateCrash(p);
     return mine
@@ -113,15 +126,19 @@ export class FakeHost implements DockerHost {
   }
 
   async capacity(): Promise<Capacity> {
+    this.reach("reading engine info");
     return { cpu: 8, memory: 16 * 2 ** 30 };
   }
 
   async pull(image: string): Promise<void> {
+    this.reach("pulling");
     this.fleet.record(`${this.name} pull ${image}`);
-    if (this.fleet.unpullable.has(image)) throw new PullError({ host: this.name, image, cause: "manifest unknown" });
+    if (this.fleet.registryDown) throw new RegistryUnavailableError({ host: this.name, image, cause: "dial tcp 127.0.0.1:5000: connect: connection refused" });
+    if (this.fleet.unpullable.has(image)) throw new ImageNotFoundError({ host: this.name, image, cause: "manifest unknown" });
   }
 
   async launchPod(l: PodLaunch): Promise<{ containers: { name: string; id: string }[] }> {
+    this.reach("creating a container");
     const image = l.spec.containers[0]!.image;
     if (l.spec.containers.some((c) => this.fleet.unpullable.has(c.image))) {
       this.fleet.record(`${this.name} launch-failed ${l.spec.name}/${l.slot}`);
@@ -133,6 +150,7 @@ export class FakeHost implements DockerHost {
   }
 
   async stopPod(_owner: string, pod: string, graceMs: number): Promise<void> {
+    this.reach("stopping a container");
     const p = this.mine(pod);
     if (p) p.state = "stopped";
     this.fleet.graces.set(pod, graceMs);
@@ -140,6 +158,7 @@ export class FakeHost implements DockerHost {
   }
 
   async startPod(_owner: string, pod: string): Promise<void> {
+    this.reach("starting a container");
     const p = this.mine(pod);
     if (p) {
       p.state = "running";
@@ -149,6 +168,7 @@ export class FakeHost implements DockerHost {
   }
 
   async removePod(_owner: string, pod: string): Promise<void> {
+    this.reach("removing a container");
     const p = this.mine(pod);
     // Like an engine: removing a pod this host does not have is a no-op, whoever has it.
     if (p) this.fleet.pods.delete(pod);
@@ -156,6 +176,7 @@ export class FakeHost implements DockerHost {
   }
 
   async status(id: string): Promise<ContainerStatus | undefined> {
+    this.reach("inspecting a container");
     const p = this.mine(id.replace(/-main$/, ""));
     if (!p) return undefined;
     if (p.state === "running" && p.health === "healthy") this.lateCrash(p);

@@ -3,7 +3,7 @@
  * from the real adapter's contract, those tests prove nothing.
  */
 import assert from "node:assert/strict";
-import { LaunchError, PullError } from "../../../reconciler/docker/errors.ts";
+import { ImageNotFoundError, LaunchError } from "../../../reconciler/docker/errors.ts";
 import type { PodLaunch } from "../../../reconciler/docker/types.ts";
 import { FakeFleet } from "../../support/fake-host.ts";
 import { pod } from "../plan/mock.ts";
@@ -49,7 +49,7 @@ describe("hosts: fake host", () => {
     const fleet = new FakeFleet();
     fleet.unpullable.add("app:missing");
     const h = fleet.host("h1");
-    await assert.rejects(h.pull("app:missing"), PullError);
+    await assert.rejects(h.pull("app:missing"), ImageNotFoundError);
     await assert.rejects(h.launchPod(launch("p1", "app:missing")), LaunchError);
     assert.equal(fleet.pods.size, 0, "a failed launch leaves nothing behind");
   });
