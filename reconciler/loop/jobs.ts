@@ -2,19 +2,22 @@
  * Runs `Job`s on their cron schedules (node-cron, in the job's time zone).
  * Each run is a pod placed by the scheduler, watched until it exits or its
  * timeout kills it; the exit code and the last lines of output are kept,
- * and finished runs beyond the history limit are removed.
+ * and finished runs beyond the history limit are removed. The cron fires
+ * runs; everything else time-based (stamps, polls, timeouts) reads the
+ * injected `Timers`.
  */
 import { randomBytes } from "node:crypto";
-import cron, { type ScheduledTask } from "node-cron";
 import type { Fleet, JobSpec } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
 import type { DockerHost, HostObservation, ObservedContainer } from "../docker/types.ts";
 import { secretMask, type TextMask } from "../rollout/mask-secrets.ts";
 import { resolveSecrets, type SecretRules } from "../rollout/secrets.ts";
+import { nodeCron, type Cron } from "./cron.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { placeJobRun } from "./place-job-run.ts";
 import type { DaemonStatus } from "./status.ts";
+import { systemTimers, type Timers } from "./timers.ts";
 
 type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
 
@@ -36,6 +39,10 @@ export interface JobRunnerDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly seed: number;
+  /** Fires the scheduled runs; default node-cron. */
+  readonly cron?: Cron;
+  /** Run stamps, the poll while a run goes on, and its timeout; default the system's. */
+  readonly timers?: Timers;
 }
 
 /** A run of this process: registered before its first await, its pod known once launched. */
@@ -45,13 +52,19 @@ interface Active {
 }
 
 export class JobRunner {
-  private readonly tasks = new Map<string, { key: string; task: ScheduledTask }>();
+  private readonly tasks = new Map<string, { key: string; task: { stop(): void } }>();
   private readonly active = new Map<string, Active[]>();
   private readonly last = new Map<string, LastRun>();
   private readonly specs = new Map<string, JobSpec>();
   private stopped = false;
 
-  constructor(private readonly deps: JobRunnerDeps) {}
+  private readonly cron: Cron;
+  private readonly timers: Timers;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.cron = deps.cron ?? nodeCron;
+    this.timers = deps.timers ?? systemTimers;
+  }
 
   status(): DaemonStatus["jobs"] {
     return [...this.specs.values()].map((j) => ({ name: j.name, ...(j.schedule ? { schedule: j.schedule } : {}), ...(this.last.get(j.name) ? { lastRun: this.last.get(j.name)! } : {}) }));
@@ -64,7 +77,7 @@ export class JobRunner {
     const wanted = new Set(jobs.map((j) => j.name));
     for (const [name, t] of this.tasks) {
       if (!wanted.has(name)) {
-        void t.task.destroy();
+        t.task.stop();
         this.tasks.delete(name);
         this.specs.delete(name);
       }
@@ -74,8 +87,8 @@ export class JobRunner {
       if (!job.schedule) continue;
       const key = `${job.schedule}\u0000${job.timezone}\u0000${job.pod.specHash}`;
       if (this.tasks.get(job.name)?.key === key) continue;
-      void this.tasks.get(job.name)?.task.destroy();
-      const task = cron.schedule(job.schedule, () => this.run(job.name), { timezone: job.timezone, name: `berth-job-${job.name}` });
+      this.tasks.get(job.name)?.task.stop();
+      const task = this.cron.schedule(job.schedule, () => void this.run(job.name), { timezone: job.timezone, name: `berth-job-${job.name}` });
       this.tasks.set(job.name, { key, task });
       this.deps.log.info({ job: job.name, schedule: job.schedule, timezone: job.timezone }, "job scheduled");
     }
@@ -97,7 +110,7 @@ export class JobRunner {
     this.active.set(name, [...earlier, active]);
     const hosts = this.deps.reconciler.hostMap;
     let containers: ObservedContainer[] = [];
-    const startedAt = new Date().toISOString();
+    const startedAt = new Date(this.timers.now()).toISOString();
     // Until the run's secrets are resolved there is nothing of theirs to hide.
     let mask: TextMask = (text) => text;
     try {
@@ -145,10 +158,12 @@ export class JobRunner {
   /** Follows a launched run until it exits, times out, is replaced, or berth stops; records how it ended. */
   private async watch(name: string, job: JobSpec, active: Active, mainId: string, startedAt: string, mask: TextMask): Promise<void> {
     const { host, pod } = active.launched!;
-    const deadline = job.timeoutMs ? Date.now() + job.timeoutMs : Infinity;
+    const { timers } = this;
+    const deadline = job.timeoutMs ? timers.now() + job.timeoutMs : Infinity;
     let status = await host.status(mainId);
-    while (status?.state === "running" && Date.now() < deadline && !active.cancelled && !this.stopped) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    while (status?.state === "running" && timers.now() < deadline && !active.cancelled && !this.stopped) {
+      // The last wait ends at the deadline, so a run is stopped at its timeout, not up to a poll later.
+      await new Promise<void>((r) => timers.after(Math.min(POLL_MS, deadline - timers.now()), r));
       status = await host.status(mainId);
     }
     // A run may print the secrets berth injected: its output is kept (and shown in /status) only masked.
@@ -185,7 +200,7 @@ export class JobRunner {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.tasks.values()) void t.task.destroy();
+    for (const t of this.tasks.values()) t.task.stop();
     this.tasks.clear();
   }
 }
