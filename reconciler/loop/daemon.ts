@@ -15,6 +15,7 @@ import { JobRunner } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { Reconciler } from "./reconciler.ts";
+import { systemTimers } from "./timers.ts";
 
 export interface DaemonOptions {
   readonly source: GitSource;
@@ -61,6 +62,7 @@ export class Daemon {
         },
       },
       opts.log,
+      { timers: systemTimers },
     );
     this.reconciler = new Reconciler({
       source: opts.source,
@@ -75,7 +77,7 @@ export class Daemon {
       applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, onEvent),
       onHosts: (hosts) => this.events.follow(hosts),
     });
-    this.jobs = new JobRunner({ owner: opts.owner, secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed });
+    this.jobs = new JobRunner({ owner: opts.owner, secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
   }
 
