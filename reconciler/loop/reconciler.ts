@@ -1,14 +1,17 @@
 /**
  * One reconcile pass, and the rules between passes. A pass is level-based:
  * it re-reads git and every engine, so a daemon killed at any point picks up
- * where the fleet is.
+ * where the fleet is. It is an ordered list of named steps (PASS_STEPS,
+ * below), stopping at the first that ends the pass or fails:
  *
- *   resolve the ref → load the commit (once per commit) → choose what to
- *   converge to (the newest valid commit, unless it is held) → observe,
- *   schedule, diff → apply → record the result, and where pods run now
- *   (the deployment record, reconciler/record/).
+ *   refresh source → choose target (the newest valid commit, unless it is
+ *   held) → observe → plan → apply → record (the result, held commits, and
+ *   where pods run now: the deployment record, reconciler/record/)
  *
- * Passes never overlap: a trigger during a pass runs one more pass after it.
+ * What happens on a failure is decided from its reaction alone
+ * (model/berth-error.ts). A pass returns when to look again instead of
+ * scheduling timers; the daemon keeps the one timer. Passes never overlap:
+ * a trigger during a pass runs one more pass after it.
  */
 import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
@@ -22,7 +25,7 @@ import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-fr
 import { readRecord } from "../record/deployed-record.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
-import type { RolloutEvent } from "../rollout/events.ts";
+import type { ApplyResult, RolloutEvent, ServiceResult } from "../rollout/events.ts";
 import type { GitSource, CommitInfo } from "../source/types.ts";
 import { GitSourceError } from "../source/errors.ts";
 import { appendJournal, type JournalEntry } from "./journal.ts";
@@ -60,7 +63,7 @@ interface Loaded {
 const OWN_EVENT_MS = 60_000;
 
 export class Reconciler {
-  private running: Promise<void> | undefined;
+  private running: Promise<PassOutcome> | undefined;
   private again: string | undefined;
   private stopping = false;
   private loaded: Loaded | undefined;
@@ -68,7 +71,6 @@ export class Reconciler {
   private readonly held = new Map<string, string>();
   private connected: { key: string; hosts: ConnectedHosts } | undefined;
   private readonly crashes = new CrashBackoff();
-  private retry: NodeJS.Timeout | undefined;
   /** Aborted by stop(): the apply under way finishes its steps in progress and starts no new one. */
   private readonly stopSignal = new AbortController();
   private readonly results = new Map<string, { result: string; reason?: string }>();
@@ -135,20 +137,29 @@ export class Reconciler {
     return this.changing.has(pod);
   }
 
-  /** Runs a pass now, or right after the one in progress. Resolves when no pass is left to run. */
-  trigger(reason: string): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  /**
+   * Runs a pass now, or right after the one in progress. Resolves when no
+   * pass is left to run, with when the last one wants to look again (the
+   * caller keeps the timer: the loop schedules none of its own).
+   */
+  trigger(reason: string): Promise<PassOutcome> {
+    if (this.stopping) return Promise.resolve({});
     if (this.running) {
       this.again = reason;
       return this.running;
     }
     this.running = (async () => {
       let next: string | undefined = reason;
+      let outcome: PassOutcome = {};
       while (next && !this.stopping) {
         this.again = undefined;
-        await this.pass(next).catch((err: unknown) => this.deps.log.error({ err }, "reconcile pass failed"));
+        outcome = await this.pass(next).catch((err: unknown): PassOutcome => {
+          this.deps.log.error({ err }, "reconcile pass failed");
+          return {};
+        });
         next = this.again;
       }
+      return outcome;
     })().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -156,7 +167,6 @@ export class Reconciler {
   /** Stops taking new passes and waits for the one in progress to finish its apply. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.retry);
     this.stopSignal.abort();
     await this.running;
   }
@@ -320,93 +330,221 @@ export class Reconciler {
     return servicesFromPlan(plan, this.results, this.verified);
   }
 
-  private async pass(trigger: string): Promise<void> {
+  /**
+   * One pass: the named steps in order, stopping at the first that ends the
+   * pass or throws. Returns when to look again by itself (a crash-looping
+   * pod's backoff, a host or registry berth waits for), not a timer.
+   */
+  private async pass(trigger: string): Promise<PassOutcome> {
     const { log, metrics, now } = this.deps;
-    const t0 = now();
+    const p: Pass = { trigger, t0: now() };
     const end = metrics.reconcileSeconds.startTimer({ trigger });
     try {
-      await this.refresh(trigger);
-      await this.restoreGood();
-      const target = this.desired();
-      if (!target?.fleet) return;
-      const connected = this.hostsFor(target.fleet.hosts);
-      const look = (now: number) =>
-        planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, ...(this.record ? { record: this.record } : {}) });
-      const first = await look(t0);
-      const raw = first.plan;
-      this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
-      metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
-      metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
-      const plan = this.crashes.filter(raw, t0);
-      this.crashes.note(plan, t0);
-      const wait = this.crashes.nextRetryMs(raw, t0);
-      if (wait !== undefined) {
-        log.info({ waitMs: wait }, "a crash-looping pod is backed off; retrying it later");
-        clearTimeout(this.retry);
-        this.retry = setTimeout(() => void this.trigger("backoff"), wait);
-      }
-      const isNew = this.good?.commit.sha !== target.commit.sha;
-      if (plan.refused) {
-        this.services = this.statusOf(raw);
-        this.hold(target, plan.refused.message, trigger, t0);
-        this.saveRecord(target, false, first);
-        return;
-      }
-      const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown"));
-      if (!changing) {
-        this.services = this.statusOf(raw);
-        this.saveRecord(target, true, first);
-        if (isNew) {
-          this.good = target;
-          this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
+      for (const step of PASS_STEPS) {
+        let goOn: boolean;
+        try {
+          goOn = await step.run(this, p);
+        } catch (err) {
+          log.error({ err, step: step.name }, `reconcile pass failed at step "${step.name}"`);
+          return p.lookAgainMs !== undefined ? { lookAgainMs: p.lookAgainMs } : {};
         }
-        this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "in-sync" };
-        return;
+        if (!goOn) break;
       }
-      if (!isNew) this.countHeals(plan);
-      // While the rollout runs, status shows the services it changes as progressing.
-      this.services = this.statusOf(raw);
-      // Before anything starts: a crash in the middle leaves no pod the record does not know of.
-      this.saveRecord(target, false, first, plannedSlots(plan));
-      log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
-      const deps = this.deps.applyDeps(connected.hosts, (e) => {
-        if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
-        if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
-        log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
-      });
-      const result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
-      // What runs now, observed before anything below changes status: held
-      // commits, results and services then change together, never half-way.
-      const afterLook = await look(now()).catch((err: unknown) => {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
-        return undefined;
-      });
-      const after = afterLook?.plan;
-      for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
-      const interrupted = result.services.some((s) => s.result === "interrupted");
-      const failed = result.services.filter((s) => s.result !== "converged" && s.result !== "interrupted");
-      const outcome: JournalEntry["result"] =
-        failed.length > 0
-          ? failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed"
-          : interrupted ? "interrupted" : result.ok ? "converged" : "failed";
-      metrics.applies.inc({ result: outcome });
-      if (interrupted && failed.length === 0) {
-        // Neither good nor held: the next start picks the commit up where this one stopped.
-        log.info({ commit: target.commit.sha }, "rollout interrupted by shutdown; the next start finishes it");
-      } else if (failed.length === 0) {
-        this.good = target;
-      } else if (isNew) {
-        const reason = failed.map((s) => `${s.service}: ${s.reason ?? s.result}`).join("; ");
-        this.held.set(target.commit.sha, reason);
-        log.error({ commit: target.commit.sha, reason }, "rollout failed; the commit is held until a newer one arrives");
-      }
-      // Written once held commits are known: a restart neither retries a held commit nor forgets the last good one.
-      if (afterLook) this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
-      this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}) })), ms: now() - t0 });
-      if (after) this.services = this.statusOf(after);
-      this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
+      return p.lookAgainMs !== undefined ? { lookAgainMs: p.lookAgainMs } : {};
     } finally {
       end();
     }
   }
+
+  /** Step "refresh source": the ref resolved, a new commit loaded; after a restart, the record's last good commit too. */
+  async refreshSource(p: Pass): Promise<boolean> {
+    await this.refresh(p.trigger);
+    await this.restoreGood();
+    return true;
+  }
+
+  /** Step "choose target": the newest valid commit unless it is held, else the last good one; none, nothing to do. */
+  async chooseTarget(p: Pass): Promise<boolean> {
+    const target = this.desired();
+    if (!target?.fleet) return false;
+    // While berth waits for a host or the registry, a poll that brought no new commit does not try again before the backoff says.
+    if (p.trigger === "poll" && this.waitingFor?.commit === target.commit.sha && p.t0 < this.waitingFor.until) return false;
+    p.target = target;
+    return true;
+  }
+
+  /** Step "observe": every host of the target looked at once. */
+  async observe(p: Pass): Promise<boolean> {
+    const target = p.target!;
+    const connected = this.hostsFor(target.fleet!.hosts);
+    p.connected = connected;
+    p.look = (at: number) =>
+      planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, ...(this.record ? { record: this.record } : {}) });
+    p.first = await p.look(p.t0);
+    const raw = p.first.plan;
+    this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
+    this.deps.metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
+    this.deps.metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
+    return true;
+  }
+
+  /** Step "plan": crash-looping pods backed off; a refused plan holds the commit; a plan with nothing to do ends the pass in sync. */
+  async makePlan(p: Pass): Promise<boolean> {
+    const { log, now } = this.deps;
+    const { target, first, trigger, t0 } = p as Required<Pick<Pass, "target" | "first">> & Pass;
+    const raw = first.plan;
+    const plan = this.crashes.filter(raw, t0);
+    this.crashes.note(plan, t0);
+    const wait = this.crashes.nextRetryMs(raw, t0);
+    if (wait !== undefined) {
+      log.info({ waitMs: wait }, "a crash-looping pod is backed off; retrying it later");
+      p.lookAgainMs = wait;
+    }
+    // Hosts in git that were not observed: looked at again with backoff, so a host that returns converges without a new commit.
+    if (raw.hosts.some((h) => h.state === "unreachable" && !h.leftGit)) this.waitAgain(p);
+    p.plan = plan;
+    if (plan.refused) {
+      this.services = this.statusOf(raw);
+      this.hold(target, plan.refused.message, trigger, t0);
+      this.saveRecord(target, false, first);
+      return false;
+    }
+    const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown"));
+    if (changing) return true;
+    this.services = this.statusOf(raw);
+    this.saveRecord(target, true, first);
+    if (this.good?.commit.sha !== target.commit.sha) {
+      this.good = target;
+      this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
+    }
+    if (!p.waited) this.doneWaiting();
+    this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "in-sync" };
+    return false;
+  }
+
+  /** Step "apply": the plan carried out, with the record written first (a crash mid-way leaves no pod it does not know of). */
+  async apply(p: Pass): Promise<boolean> {
+    const { log, now } = this.deps;
+    const { target, first, plan, connected, trigger } = p as Required<Pick<Pass, "target" | "first" | "plan" | "connected">> & Pass;
+    if (this.good?.commit.sha === target.commit.sha) this.countHeals(plan);
+    // While the rollout runs, status shows the services it changes as progressing.
+    this.services = this.statusOf(first.plan);
+    this.saveRecord(target, false, first, plannedSlots(plan));
+    log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
+    const deps = this.deps.applyDeps(connected.hosts, (e) => {
+      if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
+      if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
+      log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
+    });
+    p.result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
+    return true;
+  }
+
+  /**
+   * Step "record": what runs now observed again, and the result decided
+   * from the errors' reactions alone: a commit fault (`stalled`, `bug`)
+   * holds a new commit; a `retry` (a host lost, the registry down) holds
+   * nothing and looks again with backoff; an interrupted rollout is neither
+   * good nor held. Held commits, results and status change together.
+   */
+  async recordResult(p: Pass): Promise<boolean> {
+    const { log, metrics, now } = this.deps;
+    const { target, look, result, trigger, t0 } = p as Required<Pick<Pass, "target" | "look" | "result">> & Pass;
+    const afterLook = await look(now()).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
+      return undefined;
+    });
+    for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
+    const outcome = passOutcome(result);
+    metrics.applies.inc({ result: outcome });
+    if (outcome === "interrupted") {
+      // Neither good nor held: the next start picks the commit up where this one stopped.
+      log.info({ commit: target.commit.sha }, "rollout interrupted by shutdown; the next start finishes it");
+    } else if (outcome === "converged" || outcome === "waiting") {
+      this.good = target;
+      if (outcome === "waiting") {
+        this.waitAgain(p);
+        log.warn({ commit: target.commit.sha, waitMs: p.lookAgainMs, services: result.services.filter((s) => s.result === "waiting").map((s) => ({ service: s.service, code: s.error?.code, reason: s.reason })) }, "not the commit's fault: berth looks again with backoff; the commit is not held");
+      } else if (!p.waited) this.doneWaiting();
+    } else if (this.held.has(target.commit.sha) === false && this.good?.commit.sha !== target.commit.sha) {
+      const failed = result.services.filter((s) => isCommitFault(s));
+      const reason = failed.map((s) => `${s.service}: ${s.reason ?? s.result}`).join("; ");
+      this.held.set(target.commit.sha, reason);
+      log.error({ commit: target.commit.sha, reason, codes: failed.map((s) => s.error?.code ?? "internal-error") }, "rollout failed; the commit is held until a newer one arrives");
+    }
+    // Written once held commits are known: a restart neither retries a held commit nor forgets the last good one.
+    if (afterLook) this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
+    this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
+    if (afterLook) this.services = this.statusOf(afterLook.plan);
+    this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
+    return true;
+  }
+
+  /** Passes in a row that waited for a host or the registry: the next look comes after 2 s, 4 s … 30 s. */
+  private waiting = 0;
+  /** The commit berth waits to converge, and until when polls leave it alone. */
+  private waitingFor: { commit: string; until: number } | undefined;
+
+  private waitAgain(p: Pass): void {
+    const ms = Math.min(WAIT_MAX_MS, WAIT_BASE_MS * 2 ** Math.min(this.waiting, 10));
+    if (p.lookAgainMs === undefined || ms < p.lookAgainMs) p.lookAgainMs = ms;
+    if (!p.waited) {
+      p.waited = true;
+      this.waiting++;
+    }
+    if (p.target) this.waitingFor = { commit: p.target.commit.sha, until: p.t0 + p.lookAgainMs };
+  }
+
+  /** Nothing is waited for any more: the backoff starts afresh next time. */
+  private doneWaiting(): void {
+    this.waiting = 0;
+    this.waitingFor = undefined;
+  }
+}
+
+/** What a pass carries from one step to the next. */
+interface Pass {
+  readonly trigger: string;
+  readonly t0: number;
+  target?: Loaded;
+  connected?: ConnectedHosts;
+  look?: (at: number) => Promise<PlannedFleet>;
+  first?: PlannedFleet;
+  plan?: Plan;
+  result?: ApplyResult;
+  lookAgainMs?: number;
+  /** Set once this pass counted as one that waited (the backoff grows once per pass). */
+  waited?: boolean;
+}
+
+/** What a pass returns: when to look again by itself, besides polls, engine events and resyncs. */
+export interface PassOutcome {
+  readonly lookAgainMs?: number;
+}
+
+/** The steps of a pass, in order (Flux's reconcile: named steps, stopping at the first error). Each returns false to end the pass. */
+const PASS_STEPS: readonly { readonly name: string; readonly run: (r: Reconciler, p: Pass) => Promise<boolean> }[] = [
+  { name: "refresh source", run: (r, p) => r.refreshSource(p) },
+  { name: "choose target", run: (r, p) => r.chooseTarget(p) },
+  { name: "observe", run: (r, p) => r.observe(p) },
+  { name: "plan", run: (r, p) => r.makePlan(p) },
+  { name: "apply", run: (r, p) => r.apply(p) },
+  { name: "record", run: (r, p) => r.recordResult(p) },
+];
+
+const WAIT_BASE_MS = 2_000;
+const WAIT_MAX_MS = 30_000;
+
+/** A service that did not converge through a fault of the commit's (or of berth's): it holds the commit. */
+function isCommitFault(s: ServiceResult): boolean {
+  return s.result === "rolled-back" || s.result === "paused" || s.result === "failed";
+}
+
+/** The pass's result: a commit fault first, then waiting (a host lost, the registry down, a host not observed), then interrupted. */
+function passOutcome(result: ApplyResult): JournalEntry["result"] {
+  const failed = result.services.filter(isCommitFault);
+  if (failed.length > 0) return failed.some((s) => s.result === "rolled-back") ? "rolled-back" : failed.some((s) => s.result === "paused") ? "paused" : "failed";
+  if (result.services.some((s) => s.result === "waiting") || result.failedHosts.length > 0) return "waiting";
+  if (result.services.some((s) => s.result === "interrupted")) return "interrupted";
+  return result.ok ? "converged" : "waiting";
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import pino from "pino";
 import type { DockerHost, PodLaunch } from "../../../reconciler/docker/types.ts";
 import { createMetrics } from "../../../reconciler/loop/metrics.ts";
+import { readJournal } from "../../../reconciler/loop/journal.ts";
 import { Reconciler } from "../../../reconciler/loop/reconciler.ts";
 import { RemoteUnreachableError } from "../../../reconciler/source/errors.ts";
 import type { CommitSnapshot, GitSource, ResolvedRef } from "../../../reconciler/source/types.ts";
@@ -197,6 +198,72 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     await again.reconciler.trigger("event");
     assert.deepEqual(again.images(), ["app:v1", "app:v1", "app:v1"]);
     await again.reconciler.stop();
+  });
+
+  describe("faults that are not the commit's: waiting, not held, looked at again (issue 11)", function () {
+    const journal = () => readJournal(h.stateDir, "test");
+
+    it("a host lost mid-rollout: the others converge, the commit is not held, and the pass asks to look again; the host answering converges it", async function () {
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await h.reconciler.trigger("start");
+      const v2 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+      h.fleet.onCall = (c) => {
+        // Slots 0 and 1 (on h3 and h1) go first; h2's slot 2 is still to come.
+        if (c === "h1 launch web/1 app:v2") h.fleet.down.add("h2");
+      };
+      const first = await h.reconciler.trigger("poll");
+      const s = h.reconciler.status();
+      assert.deepEqual(s.held, []);
+      assert.equal(s.lastPass?.result, "waiting");
+      assert.equal(s.source.commitApplied, v2, "the commit is not at fault: it is the one berth converges to");
+      assert.equal(first.lookAgainMs, 2_000);
+      assert.deepEqual(h.images(), ["app:v1", "app:v2", "app:v2"], "h3 and h1 on v2; h2 could not be touched");
+      const last = journal().at(-1)!;
+      assert.deepEqual([last.result, last.services[0]?.result, last.services[0]?.code], ["waiting", "waiting", "host-unreachable"]);
+
+      // Still down: the next look waits longer.
+      const second = await h.reconciler.trigger("retry");
+      assert.equal(second.lookAgainMs, 4_000);
+      h.fleet.down.delete("h2");
+      const third = await h.reconciler.trigger("retry");
+      assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
+      assert.equal(third.lookAgainMs, undefined, "nothing left to wait for");
+      assert.equal(h.reconciler.status().lastPass?.result, "converged");
+    });
+
+    it("a registry outage: nothing changes, nothing is held, polls leave it alone until the backoff, and it converges once the registry answers", async function () {
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await h.reconciler.trigger("start");
+      h.fleet.registryDown = true;
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+      const out = await h.reconciler.trigger("poll");
+      assert.equal(out.lookAgainMs, 2_000);
+      assert.deepEqual(h.reconciler.status().held, []);
+      assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+      assert.ok(!h.fleet.calls.some((c) => c.includes(" launch ") && c.includes("app:v2")), "no v2 pod was created");
+      const pulls = h.fleet.calls.filter((c) => c.includes(" pull ")).length;
+      await h.reconciler.trigger("poll");
+      assert.equal(h.fleet.calls.filter((c) => c.includes(" pull ")).length, pulls, "a poll within the backoff tries nothing");
+      assert.equal(journal().at(-1)?.services[0]?.code, "registry-unavailable");
+      h.fleet.registryDown = false;
+      await h.reconciler.trigger("retry");
+      assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
+    });
+
+    it("a tag that does not exist is the commit's fault: held, naming the image, and nothing changed", async function () {
+      const v1 = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await h.reconciler.trigger("start");
+      h.fleet.unpullable.add("app:nope");
+      const bad = h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:nope") }, "web nope");
+      const out = await h.reconciler.trigger("poll");
+      const s = h.reconciler.status();
+      assert.deepEqual(s.held.map((x) => x.commit), [bad]);
+      assert.match(s.held[0]!.reason, /^web: image app:nope does not exist/);
+      assert.equal(s.source.commitApplied, v1);
+      assert.equal(out.lookAgainMs, undefined, "a held commit is not looked at again");
+      assert.deepEqual(h.images(), ["app:v1", "app:v1", "app:v1"]);
+      assert.equal(journal().at(-1)?.services[0]?.code, "image-not-found");
+    });
   });
 
   it("a rolled-back commit is held: later passes leave it alone until a newer commit arrives", async function () {
