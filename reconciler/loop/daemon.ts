@@ -53,12 +53,12 @@ export class Daemon {
       {
         drift: (e) => {
           opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
-          void this.reconciler.trigger("event");
+          void this.pass("event");
         },
         ours: (e) => e.pod !== undefined && this.reconciler.isOwnChange(e.pod),
         resubscribed: (host) => {
           opts.log.info({ host }, `following ${host}'s events again; resyncing what was missed`);
-          void this.reconciler.trigger("resync");
+          void this.pass("resync");
         },
       },
       opts.log,
@@ -113,18 +113,32 @@ export class Daemon {
     // The first pass may be a long rollout: serve status and take signals meanwhile.
     void this.pass("start");
     this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));
-    this.timers.push(setInterval(() => void this.reconciler.trigger("resync"), opts.resyncMs));
+    this.timers.push(setInterval(() => void this.pass("resync"), opts.resyncMs));
     this.watcher = opts.source.watch?.(() => void this.pass("watch"));
   }
 
-  /** A pass that may have moved to a new commit: the job schedules follow it. */
+  /** Cancels the look again the last pass asked for, if one is due. */
+  private cancelLookAgain: (() => void) | undefined;
+  private stopped = false;
+
+  /**
+   * A pass that may have moved to a new commit: the job schedules follow
+   * it. When the pass asks to look again (a host or the registry berth
+   * waits for, a crash-looping pod's backoff), one timer does; a later pass
+   * replaces it.
+   */
   private async pass(trigger: string): Promise<void> {
-    await this.reconciler.trigger(trigger);
+    const { lookAgainMs } = await this.reconciler.trigger(trigger);
     this.jobs.sync();
+    if (this.stopped) return;
+    this.cancelLookAgain?.();
+    this.cancelLookAgain = lookAgainMs === undefined ? undefined : systemTimers.after(lookAgainMs, () => void this.pass("retry"));
   }
 
   /** Finishes the pass in progress, then stops everything. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelLookAgain?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.watcher?.close();
