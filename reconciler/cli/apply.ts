@@ -93,8 +93,16 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);
     return result.ok ? 0 : 1;
   }
-  for (const s of result.services) process.stdout.write(`${s.service}: ${s.result}${s.reason ? ` — ${s.reason}` : ""}\n`);
+  for (const s of result.services) process.stdout.write(`${s.service}: ${s.result}${s.error ? ` (${s.error.code})` : ""}${s.reason ? ` — ${s.reason}` : ""}\n`);
   for (const h of result.failedHosts) process.stdout.write(`host ${h.host}: not reconciled — ${h.reason}\n`);
-  process.stdout.write(result.ok ? `berth apply: converged in ${(result.ms / 1000).toFixed(1)} s\n` : "berth apply: failed; see above\n");
+  // Only a `retry` left (a host lost, the registry down): not the commit's fault, and running apply again finishes it.
+  const onlyWaiting = result.services.every((s) => s.result === "converged" || s.result === "waiting");
+  process.stdout.write(
+    result.ok
+      ? `berth apply: converged in ${(result.ms / 1000).toFixed(1)} s\n`
+      : onlyWaiting
+        ? "berth apply: not converged yet, through no fault of the commit (see above); run it again once the hosts or the registry answer\n"
+        : "berth apply: failed; see above\n",
+  );
   return result.ok ? 0 : 1;
 }
