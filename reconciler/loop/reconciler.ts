@@ -73,7 +73,7 @@ export class Reconciler {
   private readonly crashes = new CrashBackoff();
   /** Aborted by stop(): the apply under way finishes its steps in progress and starts no new one. */
   private readonly stopSignal = new AbortController();
-  private readonly results = new Map<string, { result: string; reason?: string }>();
+  private readonly results = new Map<string, { result: string; reason?: string; error?: { code: string; reaction: string } }>();
   /** Pods berth itself is stopping or removing, until when: their engine events are not drift. */
   private readonly changing = new Map<string, number>();
   /** Pods that passed berth's own probe in a rollout; see servicesFromPlan. */
@@ -454,7 +454,7 @@ export class Reconciler {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
       return undefined;
     });
-    for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}) });
+    for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: { code: s.error.code, reaction: s.error.reaction } } : {}) });
     const outcome = passOutcome(result);
     metrics.applies.inc({ result: outcome });
     if (outcome === "interrupted") {

@@ -18,6 +18,8 @@ export interface ServiceStatus {
   readonly health: "healthy" | "degraded" | "down" | "progressing";
   readonly lastResult?: string;
   readonly reason?: string;
+  /** The last rollout's error, when it did not converge: its code and how berth reacts (`stalled`: held; `retry`: looked at again). */
+  readonly error?: { readonly code: string; readonly reaction: string };
   /** Slots whose pod keeps dying, waiting out their crash-loop backoff. */
   readonly backoff?: readonly { readonly slot: number; readonly failures: number; readonly retryInMs: number }[];
 }
@@ -41,7 +43,7 @@ export interface DaemonStatus {
  * health check), or when it is still `starting` for the engine but passed
  * berth's own probe in the rollout (`verified` holds those pod ids).
  */
-export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { result: string; reason?: string }>, verified: ReadonlySet<string> = new Set()): ServiceStatus[] {
+export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { result: string; reason?: string; error?: { code: string; reaction: string } }>, verified: ReadonlySet<string> = new Set()): ServiceStatus[] {
   const isReady = (ref: PodRef) => ref.status === "healthy" || ref.status === "running" || (ref.status === "starting" && verified.has(ref.pod));
   return plan.services
     .filter((s) => s.kind === "service")
@@ -62,7 +64,7 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
         hosts: [...new Set(kept.map((ref) => ref.host))].sort(),
         endpoints: ready.filter((ref) => ref.ports?.length).map((ref) => ({ host: ref.host, slot: ref.slot, ports: ref.ports! })).sort((a, b) => a.slot - b.slot),
         health: pending ? "progressing" : ready.length >= s.replicas ? "healthy" : ready.length === 0 ? "down" : "degraded",
-        ...(r ? { lastResult: r.result, ...(r.reason ? { reason: r.reason } : {}) } : {}),
+        ...(r ? { lastResult: r.result, ...(r.reason ? { reason: r.reason } : {}), ...(r.error ? { error: r.error } : {}) } : {}),
       };
     });
 }

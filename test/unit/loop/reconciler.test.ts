@@ -220,6 +220,7 @@ describe("Reconciler (the loop, on fake hosts)", function () {
       assert.deepEqual(h.images(), ["app:v1", "app:v2", "app:v2"], "h3 and h1 on v2; h2 could not be touched");
       const last = journal().at(-1)!;
       assert.deepEqual([last.result, last.services[0]?.result, last.services[0]?.code], ["waiting", "waiting", "host-unreachable"]);
+      assert.deepEqual(s.services[0]?.error, { code: "host-unreachable", reaction: "retry" }, "status says why, as data");
 
       // Still down: the next look waits longer.
       const second = await h.reconciler.trigger("retry");
