@@ -7,6 +7,28 @@
 /** Largest YAML file berth reads; a larger one is refused, not truncated. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
+/** How much of a repository berth reads: past either cap it stops reading and loads none of it. */
+export interface RepoCaps {
+  /** Fleet files (`.yaml`/`.yml` that berth reads), counted as they are read. */
+  readonly maxFiles: number;
+  /** Their bytes, added up as they are read. */
+  readonly maxBytes: number;
+}
+
+export const REPO_CAPS: RepoCaps = {
+  // berth is to run 10,000 hosts, which a repository may well keep one file
+  // each, next to its services and templates: twice that leaves room for
+  // them. Reading a small file from git costs about a millisecond (0.4 ms
+  // loose, 1.2 ms packed, measured), so 20,000 are read in under half a
+  // minute, and the daemon answers meanwhile; a million would take an hour.
+  maxFiles: 20_000,
+  // Three times the 20 MB commit the daemon is tested to stay responsive
+  // with (test/integration/daemon/large-commit.test.ts). Loading holds the
+  // text, its YAML trees and the fleet at once, many times the text's size:
+  // a cap here is what bounds the loader's memory.
+  maxBytes: 64 * 1024 * 1024,
+};
+
 /**
  * How many alias dereferences one document may make when it is turned into
  * data. Real fleet files use a handful; a "billion laughs" document needs

@@ -8,8 +8,9 @@
 import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { decodeFleetFile } from "./decode-utf8.ts";
-import { MAX_FILE_BYTES } from "./limits.ts";
+import { MAX_FILE_BYTES, REPO_CAPS, type RepoCaps } from "./limits.ts";
 import { SourceReadError } from "./errors.ts";
+import { RepoBudget } from "./repo-budget.ts";
 import { isFleetFile, normaliseSubPath, type RefusedFile, type RepoSnapshot, type SourceFile } from "./source.ts";
 
 export interface ReadDirOptions {
@@ -17,11 +18,14 @@ export interface ReadDirOptions {
   readonly subPath?: string;
   /** Refuse files larger than this many bytes (default `MAX_FILE_BYTES`). */
   readonly maxFileBytes?: number;
+  /** Stop reading past this many fleet files or bytes (default `REPO_CAPS`). */
+  readonly caps?: RepoCaps;
 }
 
 /**
  * Reads every `.yaml`/`.yml` file under `root` (hidden folders and `node_modules` skipped).
- * Paths in the result are relative to `root`, `/`-separated.
+ * Paths in the result are relative to `root`, `/`-separated. Past the
+ * repository caps it stops reading and returns no files, only the refusal.
  * @throws {SourceReadError} when `root` (or the sub-path) is not a readable folder.
  * @example const snapshot = await readRepoDir("examples-repo");
  */
@@ -45,6 +49,8 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
   const files: SourceFile[] = [];
   const refused: RefusedFile[] = [];
   const visited = new Set<string>([realRoot]);
+  const budget = new RepoBudget(options.caps ?? REPO_CAPS);
+  let over: RefusedFile | undefined;
   const insideRoot = (real: string): boolean => real === realRoot || real.startsWith(realRoot + sep);
   const toRel = (abs: string): string => relative(realRoot, abs).split(sep).join("/");
 
@@ -52,6 +58,7 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
+      if (over) return;
       const abs = join(dir, entry.name);
       const rel = relDir === "" ? entry.name : `${relDir}/${entry.name}`;
       let isDir = entry.isDirectory();
@@ -81,6 +88,11 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
       }
       if (!isFleetFile(rel)) continue;
       const size = (await lstat(target)).size;
+      // Counted before reading (the size is known here), so the file that goes
+      // over a cap is not read; one refused for its size is never read, so
+      // its bytes do not count.
+      over = budget.take(rel, size > maxBytes ? 0 : size);
+      if (over) return;
       if (size > maxBytes) {
         refused.push({ path: rel, code: "file-too-large", message: `refused ${JSON.stringify(rel)}: ${size} bytes is more than the ${maxBytes}-byte limit for one file` });
         continue;
@@ -92,5 +104,6 @@ export async function readRepoDir(root: string, options: ReadDirOptions = {}): P
   }
 
   await walk(start, toRel(start));
+  if (over) return { files: [], refused: [...refused, over] };
   return { files, refused };
 }

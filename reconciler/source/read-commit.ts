@@ -10,7 +10,8 @@ import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import git from "isomorphic-git";
 import { isFleetFile, normaliseSubPath, type RefusedFile, type SourceFile } from "../load/source.ts";
-import { MAX_FILE_BYTES } from "../load/limits.ts";
+import { MAX_FILE_BYTES, REPO_CAPS, type RepoCaps } from "../load/limits.ts";
+import { RepoBudget } from "../load/repo-budget.ts";
 import type { CommitInfo, CommitSnapshot } from "./types.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -27,19 +28,28 @@ export async function readCommitInfo(gitdir: string, commit: string, cache: obje
   return { sha: commit, author: `${c.author.name} <${c.author.email}>`, message: c.message.trim(), time: c.committer.timestamp * 1000 };
 }
 
+/** Thrown inside the walk to stop it once the repository is over a cap. */
+class OverCap {
+  constructor(readonly refused: RefusedFile) {}
+}
+
 /**
  * The fleet files of `commit` in the repository at `gitdir`, with the commit's
  * metadata. Symlinks that leave the repository and files over the size limit
- * are listed in `refused` instead of read.
+ * are listed in `refused` instead of read. Past the repository caps it stops
+ * reading and returns no files, only the refusal (and those found before it).
  */
-export async function readCommit(gitdir: string, commit: string, subPath?: string): Promise<CommitSnapshot> {
+export async function readCommit(gitdir: string, commit: string, subPath?: string, caps: RepoCaps = REPO_CAPS): Promise<CommitSnapshot> {
   // One object cache for the whole read: isomorphic-git re-parses pack indexes without it.
   const cache = {};
   const info = await readCommitInfo(gitdir, commit, cache);
   const prefix = subPath === undefined ? "" : normaliseSubPath(subPath);
   const files: SourceFile[] = [];
   const refused: RefusedFile[] = [];
-  await git.walk({
+  const budget = new RepoBudget(caps);
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  // Stopped at a cap: the refusal, instead of the walk's result.
+  const stopped = await git.walk({
     fs,
     gitdir,
     cache,
@@ -76,18 +86,26 @@ export async function readCommit(gitdir: string, commit: string, subPath?: strin
       await nextTurn();
       const blob = await entry.content();
       if (!blob) return null;
-      if (blob.byteLength > MAX_FILE_BYTES) {
-        refused.push({ path: filepath, code: "file-too-large", message: `${filepath} is ${blob.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit for one file` });
-        return null;
-      }
+      const tooLarge = blob.byteLength > MAX_FILE_BYTES;
+      if (tooLarge) refused.push({ path: filepath, code: "file-too-large", message: `${filepath} is ${blob.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit for one file` });
+      // A file refused for its size was read all the same: it counts.
+      const over = budget.take(filepath, blob.byteLength);
+      if (over) throw new OverCap(over);
+      if (tooLarge) return null;
       // Bytes that are not UTF-8 are named by offset, not read as U+FFFD (as for files on disk).
       const decoded = decodeFleetFile(filepath, blob);
       if (decoded.ok) files.push({ path: filepath, content: decoded.content });
       else refused.push(decoded.refused);
       return null;
     },
-  });
-  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }).then(
+    () => undefined,
+    (err: unknown) => {
+      if (err instanceof OverCap) return err.refused;
+      throw err;
+    },
+  );
+  if (stopped) return { files: [], refused: [...refused, stopped].sort(byPath), commit: info };
   files.sort(byPath);
   refused.sort(byPath);
   return { files, ...(refused.length ? { refused } : {}), commit: info };
