@@ -9,15 +9,13 @@
  * Create one pool per process (the daemon keeps it for its lifetime) and
  * `close()` it when done; idle workers do not keep the process alive.
  */
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { withPositions, type ParsedFile, type PlainParsedFile } from "./parse-yaml.ts";
 import type { ParseRequest, ParseResponse } from "./parse-worker.ts";
 import type { SourceFile } from "./source.ts";
 import { ParseWorkerError } from "./errors.ts";
+import { startWorker } from "./start-worker.ts";
 
 interface Pending {
   resolve(results: readonly PlainParsedFile[]): void;
@@ -33,13 +31,9 @@ export class YamlParsePool {
 
   /** @param workers how many threads parse (default: one per core). */
   constructor(workers = Math.max(1, availableParallelism())) {
-    // Run the TypeScript source under tsx, the compiled file under plain node.
-    const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-    const url = new URL(`./parse-worker.${ext}`, import.meta.url);
     this.workers = Array.from({ length: workers }, () => {
       // Parsing allocates many short-lived objects; a larger young generation means fewer collections.
-      const resourceLimits = { maxYoungGenerationSizeMb: 64 };
-      const worker = ext === "ts" ? new Worker(tsxBootstrap(url), { eval: true, resourceLimits }) : new Worker(url, { resourceLimits });
+      const worker = startWorker("parse-worker", { maxYoungGenerationSizeMb: 64 });
       worker.unref();
       worker.on("message", (response: ParseResponse) => {
         const p = this.pending.get(response.id);
@@ -86,17 +80,6 @@ export class YamlParsePool {
       worker.postMessage(request);
     }).finally(() => worker.unref()) as Promise<readonly PlainParsedFile[]>;
   }
-}
-
-/**
- * Worker threads do not inherit tsx's loader hooks, so when berth runs from
- * its TypeScript sources the worker registers them before loading its module.
- */
-function tsxBootstrap(url: URL): string {
-  // tsx's ESM API, located through its package.json (its CommonJS build of the API cannot load the ESM one).
-  const root = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
-  const api = pathToFileURL(join(root, "dist", "esm", "api", "index.mjs")).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
 }
 
 /** Deals files into `n` shares of about equal size, largest first; keeps each file's original position. */
