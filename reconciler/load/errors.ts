@@ -27,3 +27,12 @@ export class ParseWorkerError extends BerthError {
     this.name = "ParseWorkerError";
   }
 }
+
+/** The load thread failed, is gone, or cannot take the work: a bug or a resource limit, not a bad commit (that is a diagnostic). */
+export class LoadThreadError extends Error {
+  readonly code = "E_LOAD_THREAD";
+  constructor(readonly data: { detail: string }) {
+    super(`The fleet load thread failed: ${data.detail}`);
+    this.name = "LoadThreadError";
+  }
+}
