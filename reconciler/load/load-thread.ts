@@ -79,7 +79,7 @@ export class LoadThread implements FleetLoader {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
-    this.fail("it was closed");
+    this.fail("it was closed before the load finished");
     await worker?.terminate();
   }
 

@@ -14,6 +14,7 @@ import { httpApp, startHttp } from "./http-server.ts";
 import { JobRunner } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { LoadThread } from "../load/load-thread.ts";
 import { Reconciler } from "./reconciler.ts";
 import { systemTimers } from "./timers.ts";
 
@@ -40,6 +41,8 @@ export interface DaemonOptions {
 
 export class Daemon {
   readonly reconciler: Reconciler;
+  /** Commits are loaded off the event loop: /healthz, engine events and signals are answered meanwhile. */
+  private readonly loader = new LoadThread();
   private readonly events: EngineEvents;
   private readonly jobs: JobRunner;
   private timers: NodeJS.Timeout[] = [];
@@ -76,6 +79,7 @@ export class Daemon {
       operator: opts.operator,
       applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, onEvent),
       onHosts: (hosts) => this.events.follow(hosts),
+      loader: this.loader,
     });
     this.jobs = new JobRunner({ owner: opts.owner, secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
@@ -144,7 +148,10 @@ export class Daemon {
     await this.watcher?.close();
     this.events.close();
     this.jobs.stop();
-    await this.reconciler.stop();
+    const passDone = this.reconciler.stop();
+    // A load under way is dropped, not waited for: nothing of it was applied, and the next start loads the commit again.
+    await this.loader.close();
+    await passDone;
     await Promise.all([closeServer(this.server), closeServer(this.webhookServer)]);
     this.opts.log.info("berth run: stopped");
   }

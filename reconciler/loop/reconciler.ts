@@ -15,7 +15,7 @@
  */
 import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
-import { loadFleet } from "../load/load-fleet.ts";
+import { loadOnThisThread, type FleetLoader } from "../load/fleet-loader.ts";
 import type { DockerHost } from "../docker/types.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
@@ -51,6 +51,8 @@ export interface ReconcilerDeps {
   readonly onHosts?: (hosts: ReadonlyMap<string, DockerHost>) => void;
   /** How Host documents (in git, and those that left it) become DockerHosts (default: dockerode); tests pass fake hosts. */
   readonly connect?: (specs: readonly HostSpec[], left: readonly HostSpec[]) => ConnectedHosts;
+  /** How a commit is loaded (default: loadFleet on this thread); the daemon loads on a LoadThread, so that its event loop stays free. */
+  readonly loader?: FleetLoader;
 }
 
 interface Loaded {
@@ -233,7 +235,7 @@ export class Reconciler {
     const { source, log, metrics } = this.deps;
     if (commit === this.loaded?.commit.sha) return;
     const snap = await source.checkout(commit);
-    const result = loadFleet(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
+    const result = await (this.deps.loader ?? loadOnThisThread).load(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
     if (result.ok) {
       this.loaded = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
       log.info({ commit, message: snap.commit.message }, "new commit");
@@ -274,7 +276,7 @@ export class Reconciler {
     if (this.good || !sha || this.record?.fromCommit || !l || sha === l.commit.sha || (l.fleet && !this.held.has(l.commit.sha))) return;
     try {
       const snap = await this.deps.source.checkout(sha);
-      const result = loadFleet(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
+      const result = await (this.deps.loader ?? loadOnThisThread).load(snap, { ...(this.deps.subPath ? { subPath: this.deps.subPath } : {}), operator: this.deps.operator });
       if (result.ok) this.good = { commit: snap.commit, fleet: result.fleet, diagnostics: [] };
     } catch (err) {
       this.deps.log.warn({ commit: sha, err: err instanceof Error ? err.message : String(err) }, "the last good commit of the deployment record cannot be read");
