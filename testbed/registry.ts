@@ -57,3 +57,18 @@ export async function hasTag(reg: Registry, repo: string, tag: string): Promise<
   });
   return res.ok;
 }
+
+/**
+ * Gives `repo:from`'s manifest a second tag, `repo:to`, in the registry
+ * alone: no engine has the new tag, so its first pull must reach the
+ * registry (a test can then stop the registry under that pull). The blobs
+ * are shared with `from`; nothing is built or pushed through an engine.
+ */
+export async function tagInRegistry(reg: Registry, repo: string, from: string, to: string): Promise<void> {
+  const accept = ["application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json"].join(", ");
+  const got = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${from}`, { headers: { accept } });
+  if (!got.ok) throw new Error(`Reading the manifest of ${repo}:${from} from the registry at ${reg.addr} failed: HTTP ${got.status}`);
+  const body = Buffer.from(await got.arrayBuffer());
+  const put = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${to}`, { method: "PUT", headers: { "content-type": got.headers.get("content-type") ?? accept }, body });
+  if (!put.ok) throw new Error(`Tagging ${repo}:${from} as "${to}" in the registry at ${reg.addr} failed: HTTP ${put.status} ${await put.text()}`);
+}

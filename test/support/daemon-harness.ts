@@ -1,0 +1,206 @@
+/**
+ * A real `berth run` process for integration tests: a private repository on
+ * the bed's git server that the test pushes commits to, the daemon following
+ * it, and the reads a test needs — `/status`, the deployment journal, and the
+ * containers of one service on the bed's engines.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { removeOwnerContainers } from "./bed.ts";
+import { engineClient } from "../../testbed/engines.ts";
+import { gitCredentials } from "../../testbed/git-http.ts";
+import { repoRoot, type BedHost, type BedLayout } from "../../testbed/layout.ts";
+import type { DaemonStatus } from "../../reconciler/loop/status.ts";
+import { readJournal } from "../../reconciler/loop/journal.ts";
+
+/** One container of a service, with the bed host it runs on. */
+export type HostedContainer = Docker.ContainerInfo & { readonly host: BedHost };
+
+/** A journal line as read back; `result` is a plain string so tests can name results the type does not list yet. */
+export interface JournalLine {
+  readonly at: string;
+  readonly commit: string;
+  readonly trigger: string;
+  readonly result: string;
+  readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string }[];
+  readonly reason?: string;
+  /** How long the pass took: it began `ms` before `at`. */
+  readonly ms: number;
+}
+
+/** A plain GET with a 1 s timeout; rejects on a connection error. */
+export function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { timeout: 1000 }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve(body));
+      })
+      .on("timeout", function (this: http.ClientRequest) {
+        this.destroy(new Error(`GET ${url} timed out`));
+      })
+      .on("error", reject);
+  });
+}
+
+/** Polls `probe` every 150 ms until it returns a value; a thrown error is kept for the timeout message. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface DaemonHarnessOptions {
+  /** Names the repository and the state folder; the owner label is made unique from it. */
+  readonly name: string;
+  readonly interval?: string;
+  readonly resync?: string;
+}
+
+export class DaemonHarness {
+  readonly owner: string;
+  readonly work: string;
+  readonly stateDir: string;
+  url = "";
+  listen = "";
+  private daemon: ChildProcess | undefined;
+  private bare = "";
+  private env: NodeJS.ProcessEnv = {};
+  /** The daemon's stderr (JSON log lines), for a failing test to show. */
+  log = "";
+
+  constructor(
+    private readonly bed: BedLayout,
+    private readonly opts: DaemonHarnessOptions,
+  ) {
+    this.owner = `test-${opts.name}-${process.pid}-${Date.now()}`;
+    this.work = mkdtempSync(path.join(os.tmpdir(), `berth-${opts.name}-`));
+    this.stateDir = path.join(this.work, "state");
+  }
+
+  private get src(): string {
+    return path.join(this.work, "src");
+  }
+
+  private git(...args: string[]): string {
+    return execFileSync("git", ["-c", "user.name=Dana Deployer", "-c", "user.email=dana@example.invalid", ...args], { cwd: this.src, encoding: "utf8" }).trim();
+  }
+
+  /** Creates the private repository on the bed's git server and a clone to push from. */
+  init(): void {
+    const name = `private/${this.opts.name}-${process.pid}-${Date.now()}.git`;
+    this.bare = path.join(this.bed.git.reposDir, name);
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", this.bare]);
+    mkdirSync(this.src);
+    execFileSync("git", ["init", "-q", "-b", "main", this.src]);
+    this.git("remote", "add", "origin", this.bare);
+    this.url = `${this.bed.git.url}/${name}`;
+    const [cred] = gitCredentials(this.bed.git);
+    this.env = { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token, BERTH_STATE_DIR: this.stateDir, NO_COLOR: "1" };
+  }
+
+  /** Writes `files`, commits and pushes them; returns the new commit's sha. */
+  push(files: Readonly<Record<string, string>>, message: string): string {
+    for (const [p, content] of Object.entries(files)) writeFileSync(path.join(this.src, p), content);
+    this.git("add", "-A");
+    this.git("commit", "-q", "-m", message);
+    this.git("push", "-q", "origin", "main");
+    return this.git("rev-parse", "HEAD");
+  }
+
+  /** The commit the repository's main branch points to. */
+  head(): string {
+    return execFileSync("git", ["--git-dir", this.bare, "rev-parse", "main"], { encoding: "utf8" }).trim();
+  }
+
+  /** Starts `berth run` and resolves once it listens. */
+  async start(): Promise<void> {
+    const args = ["run", "--repo", this.url, "--owner", this.owner, "--listen", "127.0.0.1:0", "--interval", this.opts.interval ?? "1s", "--resync", this.opts.resync ?? "5m"];
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, ...this.env }, stdio: ["ignore", "ignore", "pipe"] });
+    this.daemon = child;
+    this.listen = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on("data", (c: Buffer) => {
+        this.log += c.toString();
+        const m = /"listen":"([^"]+)"/.exec(this.log);
+        if (m) resolve(m[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${this.log}`)));
+    });
+  }
+
+  /** Stops the daemon with `signal`; resolves with its exit code (null when killed). */
+  stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const d = this.daemon;
+    return new Promise((resolve) => {
+      if (!d || d.exitCode !== null || d.signalCode !== null) return resolve(d?.exitCode ?? null);
+      d.once("exit", (code) => resolve(code));
+      d.kill(signal);
+    });
+  }
+
+  async status(): Promise<DaemonStatus> {
+    return JSON.parse(await get(`http://${this.listen}/status`)) as DaemonStatus;
+  }
+
+  /** The journal lines of this owner, oldest first (`commit` narrows them to one commit). */
+  journal(commit?: string): JournalLine[] {
+    const lines = readJournal(this.stateDir, this.owner) as readonly JournalLine[];
+    return commit ? lines.filter((l) => l.commit === commit) : [...lines];
+  }
+
+  /** Every main container of `service`, on every bed engine but those named in `skip` (a stopped engine, say). */
+  async mains(service: string, skip: readonly string[] = []): Promise<HostedContainer[]> {
+    const per = await Promise.all(
+      this.bed.hosts
+        .filter((h) => !skip.includes(h.name))
+        .map(async (h) => {
+          const list = await engineClient(h).listContainers({ all: true, filters: { label: [`berth.owner=${this.owner}`, `berth.service=${service}`, "berth.container=main"] } });
+          return list.map((c): HostedContainer => ({ ...c, host: h }));
+        }),
+    );
+    return per.flat().sort((a, b) => a.host.name.localeCompare(b.host.name) || a.Created - b.Created);
+  }
+
+  /** What a running container answers on its published 8080: `app <version> host=<hostname>`. */
+  async answer(c: HostedContainer): Promise<string> {
+    const port = c.Ports.find((p) => p.PrivatePort === 8080 && p.PublicPort);
+    if (!port) throw new Error(`container ${c.Id.slice(0, 12)} on ${c.host.name} publishes no port for 8080`);
+    return (await get(`http://${c.host.ip}:${port.PublicPort}/`)).trim();
+  }
+
+  /** The last `n` log lines of the daemon, for a failing test's output. */
+  logTail(n = 25): string {
+    return this.log.trimEnd().split("\n").slice(-n).join("\n");
+  }
+
+  /**
+   * Kills the daemon, removes its containers (each engine on its own: one
+   * that is down does not keep the others'), the repository and the work
+   * folder. With BERTH_TEST_DAEMON_LOG set to a file, the daemon's log is
+   * appended to it first, for reading a slow or failed run afterwards.
+   */
+  async cleanup(): Promise<void> {
+    await this.stop("SIGKILL");
+    const keep = process.env.BERTH_TEST_DAEMON_LOG;
+    if (keep) appendFileSync(keep, `=== ${this.owner}\n${this.log}`);
+    await Promise.allSettled(this.bed.hosts.map((h) => removeOwnerContainers({ ...this.bed, hosts: [h] }, this.owner)));
+    if (this.bare) rmSync(this.bare, { recursive: true, force: true });
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
