@@ -29,6 +29,11 @@ export class BackedOffHost implements DockerHost {
     return this.inner.address;
   }
 
+  /** How long until observing this host is tried again (0: at once). The loop looks again then, not before. */
+  retryInMs(): number {
+    return this.last ? Math.max(0, this.until - this.now()) : 0;
+  }
+
   private async gate<T>(fn: () => Promise<T>): Promise<T> {
     const t = this.now();
     if (this.last && t < this.until) {

@@ -69,7 +69,10 @@ export class Reconciler {
   private again: string | undefined;
   private stopping = false;
   private loaded: Loaded | undefined;
+  /** The commit berth converges to when the newest cannot be used (held, invalid): the last one that was not at fault. */
   private good: Loaded | undefined;
+  /** The commit every host was last seen converged to (status' commitApplied); unset while berth waits for a host or the registry. */
+  private applied: string | undefined;
   private readonly held = new Map<string, string>();
   private connected: { key: string; hosts: ConnectedHosts } | undefined;
   private readonly crashes = new CrashBackoff();
@@ -117,7 +120,8 @@ export class Reconciler {
       source: {
         identity: this.deps.source.identity,
         ...(this.loaded ? { commitSeen: this.loaded.commit.sha } : {}),
-        ...(this.good ? { commitApplied: this.good.commit.sha } : {}),
+        ...(this.applied ? { commitApplied: this.applied } : {}),
+        ...(this.good && this.good.commit.sha !== this.applied ? { commitConverging: this.good.commit.sha } : {}),
         ...(this.sourceError ? { error: this.sourceError } : {}),
       },
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
@@ -347,7 +351,9 @@ export class Reconciler {
         try {
           goOn = await step.run(this, p);
         } catch (err) {
-          log.error({ err, step: step.name }, `reconcile pass failed at step "${step.name}"`);
+          // Stopping drops a load under way: that is the stop, not a failure.
+          if (this.stopping) log.info({ step: step.name }, `pass left at step "${step.name}": berth is stopping`);
+          else log.error({ err, step: step.name }, `reconcile pass failed at step "${step.name}"`);
           return p.lookAgainMs !== undefined ? { lookAgainMs: p.lookAgainMs } : {};
         }
         if (!goOn) break;
@@ -402,8 +408,12 @@ export class Reconciler {
       log.info({ waitMs: wait }, "a crash-looping pod is backed off; retrying it later");
       p.lookAgainMs = wait;
     }
-    // Hosts in git that were not observed: looked at again with backoff, so a host that returns converges without a new commit.
-    if (raw.hosts.some((h) => h.state === "unreachable" && !h.leftGit)) this.waitAgain(p);
+    // Hosts in git that were not observed: looked at again when their backoff lets them be tried, so a host that returns converges without a new commit.
+    const dark = raw.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => p.connected!.hosts.get(h.name));
+    if (dark.length > 0) {
+      const gate = Math.min(...dark.map((h) => (h instanceof BackedOffHost ? h.retryInMs() : 0)));
+      this.waitAgain(p, gate + HOST_GATE_SLACK_MS);
+    }
     p.plan = plan;
     if (plan.refused) {
       this.services = this.statusOf(raw);
@@ -415,12 +425,18 @@ export class Reconciler {
     if (changing) return true;
     this.services = this.statusOf(raw);
     this.saveRecord(target, true, first);
+    // With a host not observed, nothing is left to do where berth can see, but the fleet is not known to be in sync.
+    const result = p.waited ? "waiting" : "in-sync";
     if (this.good?.commit.sha !== target.commit.sha) {
       this.good = target;
-      this.journal(trigger, target.commit, { result: "in-sync", services: [], ms: now() - t0 });
+      this.journal(trigger, target.commit, { result, services: [], ms: now() - t0 });
     }
-    if (!p.waited) this.doneWaiting();
-    this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "in-sync" };
+    if (p.waited) this.applied = undefined;
+    else {
+      this.doneWaiting();
+      this.applied = target.commit.sha;
+    }
+    this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result };
     return false;
   }
 
@@ -464,6 +480,7 @@ export class Reconciler {
       log.info({ commit: target.commit.sha }, "rollout interrupted by shutdown; the next start finishes it");
     } else if (outcome === "converged" || outcome === "waiting") {
       this.good = target;
+      this.applied = outcome === "converged" ? target.commit.sha : undefined;
       if (outcome === "waiting") {
         this.waitAgain(p);
         log.warn({ commit: target.commit.sha, waitMs: p.lookAgainMs, services: result.services.filter((s) => s.result === "waiting").map((s) => ({ service: s.service, code: s.error?.code, reason: s.reason })) }, "not the commit's fault: berth looks again with backoff; the commit is not held");
@@ -487,8 +504,9 @@ export class Reconciler {
   /** The commit berth waits to converge, and until when polls leave it alone. */
   private waitingFor: { commit: string; until: number } | undefined;
 
-  private waitAgain(p: Pass): void {
-    const ms = Math.min(WAIT_MAX_MS, WAIT_BASE_MS * 2 ** Math.min(this.waiting, 10));
+  /** Asks to look again: after the loop's own backoff, or after `atMs` when a host's backoff says when it is tried (one backoff, not two on top of each other). */
+  private waitAgain(p: Pass, atMs?: number): void {
+    const ms = atMs ?? Math.min(WAIT_MAX_MS, WAIT_BASE_MS * 2 ** Math.min(this.waiting, 10));
     if (p.lookAgainMs === undefined || ms < p.lookAgainMs) p.lookAgainMs = ms;
     if (!p.waited) {
       p.waited = true;
@@ -535,6 +553,8 @@ const PASS_STEPS: readonly { readonly name: string; readonly run: (r: Reconciler
 ];
 
 const WAIT_BASE_MS = 2_000;
+/** Looked again this long after a host's backoff opens, so the look is not refused by it. */
+const HOST_GATE_SLACK_MS = 100;
 const WAIT_MAX_MS = 30_000;
 
 /** A service that did not converge through a fault of the commit's (or of berth's): it holds the commit. */

@@ -26,7 +26,11 @@ export interface ServiceStatus {
 
 export interface DaemonStatus {
   readonly owner: string;
-  readonly source: { readonly identity: string; readonly ref?: string; readonly commitSeen?: string; readonly commitApplied?: string; readonly error?: string };
+  /**
+   * `commitApplied`: every host was last seen converged to it. `commitConverging`: the commit
+   * berth converges to while it waits for a host or the registry (not held: not its fault).
+   */
+  readonly source: { readonly identity: string; readonly ref?: string; readonly commitSeen?: string; readonly commitApplied?: string; readonly commitConverging?: string; readonly error?: string };
   readonly lastPass?: { readonly at: string; readonly trigger: string; readonly ms: number; readonly result: string };
   readonly services: readonly ServiceStatus[];
   readonly hosts: readonly { readonly name: string; readonly reachable: boolean; readonly state: string; readonly error?: string }[];

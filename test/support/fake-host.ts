@@ -122,6 +122,7 @@ export class FakeHost implements DockerHost {
   }
 
   async portsInUse(): Promise<number[]> {
+    this.reach("listing containers");
     return [];
   }
 

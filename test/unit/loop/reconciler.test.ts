@@ -75,6 +75,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
   const source = shared?.source ?? new ScriptedSource();
   const gate = new Gate();
   const stateDir = shared?.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "berth-reconciler-"));
+  let skipped = 0;
   let applying = 0;
   let maxApplying = 0;
   let ids = 0;
@@ -91,7 +92,8 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     stateDir,
     log: pino({ level: "silent" }),
     metrics: createMetrics(),
-    now: Date.now,
+    // Real time, which a test may move forward (skip) to get past a backoff without sleeping.
+    now: () => Date.now() + skipped,
     seed: 1,
     operator: TEST_OPERATOR,
     connect: (specs, left) => ({ specs: [...specs, ...left], departed: new Set(left.map((h) => h.name)), hosts: new Map([...specs, ...left].map((s) => [s.name, gated(fleet.host(s.name))])), refused: new Map() }),
@@ -112,7 +114,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     },
   });
   const images = () => [...fleet.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
-  return { fleet, source, gate, reconciler, images, stateDir, maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+  return { fleet, source, gate, reconciler, images, stateDir, skip: (ms: number) => (skipped += ms), maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }
 
 async function until<T>(what: string, f: () => T | undefined): Promise<T> {
@@ -215,21 +217,25 @@ describe("Reconciler (the loop, on fake hosts)", function () {
       const s = h.reconciler.status();
       assert.deepEqual(s.held, []);
       assert.equal(s.lastPass?.result, "waiting");
-      assert.equal(s.source.commitApplied, v2, "the commit is not at fault: it is the one berth converges to");
+      assert.equal(s.source.commitConverging, v2, "the commit is not at fault: it is the one berth converges to");
+      assert.equal(s.source.commitApplied, undefined, "but not every host runs it");
       assert.equal(first.lookAgainMs, 2_000);
       assert.deepEqual(h.images(), ["app:v1", "app:v2", "app:v2"], "h3 and h1 on v2; h2 could not be touched");
       const last = journal().at(-1)!;
       assert.deepEqual([last.result, last.services[0]?.result, last.services[0]?.code], ["waiting", "waiting", "host-unreachable"]);
       assert.deepEqual(s.services[0]?.error, { code: "host-unreachable", reaction: "retry" }, "status says why, as data");
 
-      // Still down: the next look waits longer.
+      // Still down: the next look comes when the host's own backoff lets it be observed again (1 s after its first failure), not on a second backoff of the loop's.
       const second = await h.reconciler.trigger("retry");
-      assert.equal(second.lookAgainMs, 4_000);
+      assert.ok(second.lookAgainMs! > 900 && second.lookAgainMs! <= 1_100, String(second.lookAgainMs));
+      assert.equal(h.reconciler.status().lastPass?.result, "waiting", "not in sync while h2 is not observed");
       h.fleet.down.delete("h2");
+      h.skip(second.lookAgainMs!);
       const third = await h.reconciler.trigger("retry");
       assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
       assert.equal(third.lookAgainMs, undefined, "nothing left to wait for");
       assert.equal(h.reconciler.status().lastPass?.result, "converged");
+      assert.equal(h.reconciler.status().source.commitApplied, v2);
     });
 
     it("a registry outage: nothing changes, nothing is held, polls leave it alone until the backoff, and it converges once the registry answers", async function () {
