@@ -7,7 +7,7 @@ import { stateDir } from "./state-dir.ts";
 
 export async function runHistory(service: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const owner = typeof opts["owner"] === "string" ? opts["owner"] : undefined;
-  const entries = readJournal(stateDir(opts), owner).filter((e) => !service || e.services.some((s) => s.name === service) || e.result === "invalid" || e.result === "in-sync");
+  const entries = readJournal(stateDir(opts), owner).filter((e) => !service || e.services.some((s) => s.name === service) || e.result === "invalid" || e.result === "in-sync" || (e.result === "waiting" && e.services.length === 0));
   if (opts["json"]) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;

@@ -44,7 +44,7 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
       process.stdout.write(`${JSON.stringify(daemon, null, 2)}\n`);
       return 0;
     }
-    process.stdout.write(`source ${daemon.source.identity}: applied ${daemon.source.commitApplied?.slice(0, 12) ?? "-"}, seen ${daemon.source.commitSeen?.slice(0, 12) ?? "-"}${daemon.source.error ? ` (${daemon.source.error})` : ""}\n`);
+    process.stdout.write(`source ${daemon.source.identity}: applied ${daemon.source.commitApplied?.slice(0, 12) ?? "-"}${daemon.source.commitConverging ? `, converging ${daemon.source.commitConverging.slice(0, 12)} (waiting for a host or the registry)` : ""}, seen ${daemon.source.commitSeen?.slice(0, 12) ?? "-"}${daemon.source.error ? ` (${daemon.source.error})` : ""}\n`);
     if (daemon.lastPass) process.stdout.write(`last pass ${daemon.lastPass.at} (${daemon.lastPass.trigger}): ${daemon.lastPass.result} in ${daemon.lastPass.ms} ms\n`);
     process.stdout.write("\n");
     printServices(daemon.services);
