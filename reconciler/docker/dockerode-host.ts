@@ -274,7 +274,7 @@ export class DockerodeHost implements DockerHost {
     return Buffer.concat(parts).toString("utf8");
   }
 
-  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): { close(): void } {
+  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void, onOpen?: () => void): { close(): void } {
     let closed = false;
     let stream: NodeJS.ReadableStream & { destroy?: () => void } | undefined;
     this.docker
@@ -288,6 +288,7 @@ export class DockerodeHost implements DockerHost {
         });
         s.on("end", () => !closed && onEnd());
         s.on("error", (err: Error) => !closed && onEnd(err));
+        onOpen?.();
       })
       .catch((err: Error) => !closed && onEnd(err));
     return {

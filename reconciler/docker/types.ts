@@ -115,5 +115,6 @@ export interface DockerHost {
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   logsTail(id: string, lines: number): Promise<string>;
   /** Subscribes to this owner's container events; `onEnd` is called when the stream ends. */
-  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): { close(): void };
+  /** Follows this owner's container events; `onOpen` once the engine has accepted the stream (a refusal may only come later, as `onEnd`). */
+  events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void, onOpen?: () => void): { close(): void };
 }

@@ -67,10 +67,15 @@ export class EngineEvents {
     for (const [name, host] of hosts) if (!this.subs.has(name) && !this.retry.has(name)) this.subscribe(host, this.timing.resubscribeMs);
   }
 
-  /** Follows `host`'s stream; false when it ended at once (a retry is then scheduled). */
-  private subscribe(host: DockerHost, backoffMs: number): boolean {
+  /**
+   * Follows `host`'s stream. A re-subscription (`again`) asks for a resync
+   * once the engine has accepted the stream, not when it is asked for: an
+   * engine that is still down refuses it a moment later, and a resync then
+   * would be a pass for nothing.
+   */
+  private subscribe(host: DockerHost, backoffMs: number, again = false): void {
     this.retry.delete(host.name);
-    if (this.closed) return false;
+    if (this.closed) return;
     let next = backoffMs;
     let ended = false;
     const sub = host.events(
@@ -91,15 +96,15 @@ export class EngineEvents {
         const wait = next;
         this.retry.set(
           host.name,
-          this.timers.after(wait, () => {
-            if (this.subscribe(host, Math.min(this.timing.resubscribeMaxMs, wait * 2))) this.on.resubscribed(host.name);
-          }),
+          this.timers.after(wait, () => this.subscribe(host, Math.min(this.timing.resubscribeMaxMs, wait * 2), true)),
         );
+      },
+      () => {
+        if (again && !ended && !this.closed) this.on.resubscribed(host.name);
       },
     );
     // A stream that could not even be opened may have ended already.
     if (!ended) this.subs.set(host.name, sub);
-    return !ended;
   }
 
   close(): void {

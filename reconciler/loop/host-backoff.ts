@@ -73,5 +73,5 @@ export class BackedOffHost implements DockerHost {
   status: DockerHost["status"] = (id) => this.inner.status(id);
   exec: DockerHost["exec"] = (id, command, timeoutMs) => this.inner.exec(id, command, timeoutMs);
   logsTail: DockerHost["logsTail"] = (id, lines) => this.inner.logsTail(id, lines);
-  events: DockerHost["events"] = (owner, onEvent, onEnd) => this.inner.events(owner, onEvent, onEnd);
+  events: DockerHost["events"] = (owner, onEvent, onEnd, onOpen) => this.inner.events(owner, onEvent, onEnd, onOpen);
 }

@@ -23,14 +23,22 @@ class StreamHost {
     private readonly timers: FakeTimers,
   ) {}
 
-  events(_owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): { close(): void } {
+  /** Refuses a moment after accepting, as dockerode does for an engine that is down (the request fails asynchronously). */
+  refuseLater = false;
+
+  events(_owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void, onOpen?: () => void): { close(): void } {
     this.subscribedAt.push(this.timers.now() - T0);
     if (this.refuse) {
       onEnd(new Error("connect ECONNREFUSED"));
       return { close: () => undefined };
     }
+    if (this.refuseLater) {
+      this.timers.after(5, () => onEnd(new Error("connect ENOENT")));
+      return { close: () => undefined };
+    }
     this.emitFn = onEvent;
     this.endFn = onEnd;
+    onOpen?.();
     return { close: () => void this.closed++ };
   }
   emit(action: EngineEvent["action"], over: Partial<EngineEvent> = {}): void {
@@ -164,6 +172,19 @@ describe("EngineEvents (the daemon's self-healing trigger, on fake time)", funct
       assert.deepEqual(h1.subscribedAt.at(-1), 31_000);
       assert.deepEqual(resubscribed, [{ at: 31_000, host: "h1" }]);
       assert.equal(timers.waiting, 0, "no retry pending once followed");
+    });
+
+    // Guards the bug where every retry against an engine still down asked for a resync: the request is refused only after it was made.
+    it("asks for no resync while the engine refuses a moment after each request; once it accepts, one", async function () {
+      const h1 = new StreamHost("h1", timers);
+      h1.refuseLater = true;
+      follow(h1);
+      await timers.advance(10_000);
+      assert.ok(h1.subscribedAt.length >= 3, `retried: ${h1.subscribedAt.join(",")}`);
+      assert.deepEqual(resubscribed, [], "no resync for a stream the engine then refused");
+      h1.refuseLater = false;
+      await timers.advance(8_000);
+      assert.equal(resubscribed.length, 1);
     });
 
     it("starts the backoff afresh after a stream that worked (delivered an event)", async function () {
