@@ -7,7 +7,10 @@ import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
 import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
-import { EndpointRefusedError, HostUnreachableError, LaunchError, causeOf } from "./errors.ts";
+import { EndpointRefusedError, HostUnreachableError, LaunchError, ResizeError, causeOf } from "./errors.ts";
+import { parseResizedName, resizedName } from "./resized-name.ts";
+import { formatBytes } from "../plan/spec-changes.ts";
+import type { ContainerResources } from "../plan/types.ts";
 import { pullFailure } from "./pull-failure.ts";
 import { EventLines } from "./event-lines.ts";
 import { registryAuth, registryOf } from "./registry-auth.ts";
@@ -106,10 +109,13 @@ export class DockerodeHost implements DockerHost {
       const pod = labels[LABEL.pod];
       // Defence in depth: the filter already asked for these.
       if (labels[LABEL.managed] !== "true" || labels[LABEL.owner] !== owner || !group || !pod) continue;
+      const name = (c.Names?.[0] ?? "").replace(/^\//, "");
+      const { resources } = parseResizedName(name);
       out.push({
         host: this.name,
         id: c.Id,
-        name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+        name,
+        ...(resources ? { resources } : {}),
         labels,
         image: c.Image,
         state: c.State as ContainerState,
@@ -213,6 +219,38 @@ export class DockerodeHost implements DockerHost {
     const list = await this.podContainers(owner, pod);
     for (const c of [...list].sort((a, b) => (a.container === "main" ? -1 : b.container === "main" ? 1 : 0))) {
       await this.call("starting a container", () => this.docker.getContainer(c.id).start()).catch(ignoreGone);
+    }
+  }
+
+  async resizePod(owner: string, pod: string, resources: readonly ContainerResources[]): Promise<void> {
+    const list = await this.podContainers(owner, pod);
+    for (const r of resources) {
+      const fail = (cause: string) => new ResizeError({ host: this.name, pod, container: r.container, cause });
+      const c = list.find((x) => x.container === r.container);
+      if (!c) throw fail("the container is gone");
+      const handle = this.docker.getContainer(c.id);
+      const info = await this.call("inspecting a container", () => handle.inspect());
+      const have = info.HostConfig;
+      const nanoCpus = Math.round(r.cpu * 1e9);
+      try {
+        if (r.memoryBytes < (have.Memory ?? 0)) {
+          // Below what it uses, the kernel would reclaim, then OOM-kill the process: refused with the figures instead.
+          const stats = (await this.call("reading container stats", () => handle.stats({ stream: false }))) as { memory_stats?: { usage?: number; stats?: { inactive_file?: number } } };
+          const used = (stats.memory_stats?.usage ?? 0) - (stats.memory_stats?.stats?.inactive_file ?? 0);
+          if (used > r.memoryBytes) throw fail(`it uses ${formatBytes(used)} of memory now, more than the new limit ${formatBytes(r.memoryBytes)}; lower it once the process uses less, or replace the pod`);
+        }
+        if (have.NanoCpus !== nanoCpus || have.Memory !== r.memoryBytes) {
+          // Launch sets Memory alone and the engine then allows as much swap again (MemorySwap = 2 × Memory); a resize keeps that, and must set both, or raising Memory past the old MemorySwap is refused.
+          const swap = (have.MemorySwap ?? 0) > 0 ? { MemorySwap: 2 * r.memoryBytes } : {};
+          await this.call("updating a container", () => handle.update({ NanoCpus: nanoCpus, Memory: r.memoryBytes, ...swap }));
+        }
+        // Renamed last: a name that carries the new limits is only ever seen once the engine enforces them.
+        const name = resizedName(info.Name.replace(/^\//, ""), r);
+        if (info.Name.replace(/^\//, "") !== name) await this.call("renaming a container", () => handle.rename({ name }));
+      } catch (err) {
+        if (err instanceof HostUnreachableError || err instanceof ResizeError) throw err;
+        throw fail(causeOf(err));
+      }
     }
   }
 

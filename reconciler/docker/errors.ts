@@ -58,6 +58,15 @@ export class LaunchError extends BerthError {
   }
 }
 
+/** The engine would not change a running container's limits, or berth refused to (memory below what it uses): the commit asks for limits the pod cannot have. */
+export class ResizeError extends BerthError {
+  readonly code = "resize-failed";
+  readonly reaction = "stalled";
+  constructor(readonly data: { host: string; pod: string; container: string; cause: string }) {
+    super(`resizing container "${data.container}" of pod ${data.pod} on host "${data.host}" in place failed: ${data.cause}`);
+  }
+}
+
 /** The message of anything thrown, for wrapping into the errors above. */
 export function causeOf(err: unknown): string {
   if (err && typeof err === "object") {

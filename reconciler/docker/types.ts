@@ -3,8 +3,9 @@
  * events. Nothing here is a dockerode type.
  */
 import type { ErrorInfo } from "../model/berth-error.ts";
-import type { PodSpec } from "../model/pod.ts";
+import type { PodSpec, Resources } from "../model/pod.ts";
 import type { TemplateUses } from "../plan/spec-changes.ts";
+import type { ContainerResources } from "../plan/types.ts";
 
 export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
 export type Health = "healthy" | "unhealthy" | "starting" | "none";
@@ -38,6 +39,11 @@ export interface ObservedContainer {
   readonly pod: string;
   readonly specHash: string;
   readonly commit: string;
+  /**
+   * The limits a resize in place gave the container (read from its name,
+   * docker/resized-name.ts); absent while it has those it was created with.
+   */
+  readonly resources?: Resources;
 }
 
 export interface Capacity {
@@ -109,6 +115,15 @@ export interface DockerHost {
   stopPod(owner: string, pod: string, graceMs: number): Promise<void>;
   /** Starts a stopped pod again (main first), for rollbacks. */
   startPod(owner: string, pod: string): Promise<void>;
+  /**
+   * Sets the cpu and memory limits of the pod's running containers in place
+   * (no restart), and names each container after its new limits so that
+   * observation sees them. Limits already set are left alone. Lowering memory
+   * below what a container uses now is refused (a `resize-failed` error),
+   * not left to the kernel's OOM killer. Optional until every wrapper of a
+   * host forwards it; a rollout without it fails the resize as a bug.
+   */
+  resizePod?(owner: string, pod: string, resources: readonly ContainerResources[]): Promise<void>;
   /** Removes the pod's containers and its private volumes. */
   removePod(owner: string, pod: string): Promise<void>;
   status(id: string): Promise<ContainerStatus | undefined>;

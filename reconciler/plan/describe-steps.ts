@@ -3,6 +3,7 @@
  * print the waves that `berth apply` carries out (plan/steps.ts), never an
  * order of their own.
  */
+import { formatBytes } from "./spec-changes.ts";
 import type { RolloutStep, Track, Wave } from "./types.ts";
 
 /** How a printer shows names (hosts, pods, images) and plain words: as is, or as Markdown. */
@@ -13,7 +14,7 @@ export interface Words {
 
 const PLAIN: Words = { name: (s) => s, text: (s) => s };
 
-/** `pull 127.0.0.1:5000/berth/app:v2`, `launch`, `gate`, `stop pod p-1`, `stop pod p-1 on h3` (when not on the track's host). */
+/** `pull 127.0.0.1:5000/berth/app:v2`, `launch`, `gate`, `stop pod p-1`, `stop pod p-1 on h3` (when not on the track's host), `resize pod p-1 to main cpu 0.5, memory 128Mi`. */
 export function describeStep(step: RolloutStep, track: Track, words: Words = PLAIN): string {
   const where = step.host === track.host ? "" : ` on ${words.name(step.host)}`;
   switch (step.verb) {
@@ -25,6 +26,8 @@ export function describeStep(step: RolloutStep, track: Track, words: Words = PLA
     case "stop":
     case "remove":
       return `${step.verb} pod ${words.name(step.pod ?? "?")}${where}`;
+    case "resize":
+      return `resize pod ${words.name(step.pod ?? "?")}${where} to ${(step.resources ?? []).map((r) => `${r.container} cpu ${r.cpu}, memory ${formatBytes(r.memoryBytes)}`).join("; ")}`;
   }
 }
 

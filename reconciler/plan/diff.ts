@@ -15,7 +15,8 @@ import { groupServicePods, type ObservedContainerView, type ObservedPod } from "
 import { describeSpecChanges, type TemplateUses } from "./spec-changes.ts";
 import { isUnobserved, mayHoldLeftovers } from "./host-state.ts";
 import { planSteps, strategies } from "./steps.ts";
-import type { JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServicePlan } from "./types.ts";
+import { podShapeHash } from "../templates/spec-hash.ts";
+import type { ContainerResources, JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServicePlan } from "./types.ts";
 
 export interface DesiredService {
   readonly name: string;
@@ -56,7 +57,7 @@ export interface DiffInput {
   readonly allowEmpty?: boolean;
 }
 
-const ACTION_ORDER: Record<PlanChange["action"], number> = { remove: 0, recreate: 1, replace: 2, create: 3, keep: 4, unplaced: 5, unknown: 6 };
+const ACTION_ORDER: Record<PlanChange["action"], number> = { remove: 0, recreate: 1, replace: 2, resize: 3, create: 4, keep: 5, unplaced: 6, unknown: 7 };
 
 function moveReason(from: string, to: string, hosts: ReadonlyMap<string, PlanHost>): string {
   const h = hosts.get(from);
@@ -137,6 +138,26 @@ function unverifiedPods(candidates: readonly ObservedPod[], pod: PodSpec): Reado
   return new Set(candidates.filter((p) => p.ref.specHash === pod.specHash && p.condition === "running"));
 }
 
+/**
+ * The resize of `current` in place, or undefined when it must be replaced.
+ * Only the cpu and memory of containers may differ (same shape hash), and
+ * the pod must stay where it runs: the scheduler placed the slot with the
+ * desired resources, so the slot kept on its host means the host still
+ * fits. A pod whose spec label cannot be read, that is not running, or that
+ * sits in an unfinished rollout is replaced, as before resizes existed.
+ */
+function inPlace(current: ObservedPod, svc: DesiredService, host: string, unfinished: boolean): Pick<Extract<PlanChange, { action: "resize" }>, "reasons" | "resources"> | undefined {
+  const spec = current.spec;
+  if (!spec || current.ref.specHash === svc.pod.specHash || current.ref.host !== host || current.condition !== "running" || unfinished) return undefined;
+  if (podShapeHash(spec) !== podShapeHash(svc.pod)) return undefined;
+  const before = new Map(spec.containers.map((c) => [c.name, c.resources]));
+  const resources: ContainerResources[] = svc.pod.containers
+    .filter((c) => before.get(c.name)?.cpu !== c.resources.cpu || before.get(c.name)?.memoryBytes !== c.resources.memoryBytes)
+    .map((c) => ({ container: c.name, cpu: c.resources.cpu, memoryBytes: c.resources.memoryBytes }));
+  if (resources.length === 0) return undefined;
+  return { reasons: describeSpecChanges(spec, svc.pod, current.uses, svc.uses), resources };
+}
+
 function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): PlanChange[] {
   const changes: PlanChange[] = [];
   const placed = new Map(input.placements.filter((p) => p.group === svc.name).map((p) => [p.slot, p.host]));
@@ -184,12 +205,16 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       else changes.push({ action: "recreate", slot, host, from: match.ref, reason: match.ref.status });
     } else if (candidates.length > 0) {
       current = pickCurrent(candidates, host, ready)!;
-      const reasons = current.ref.specHash === hash ? [] : current.spec ? describeSpecChanges(current.spec, svc.pod, current.uses, svc.uses) : ["spec changed"];
-      if (current.ref.host !== host) reasons.push(moveReason(current.ref.host, host, hosts));
-      if (current.condition !== "running") reasons.push(`current pod is ${current.ref.status}`);
-      for (const p of unverified) reasons.push(`new pod ${p.ref.pod} on ${p.ref.host} was never verified by berth's ${svc.pod.health.kind} probe (berth stopped mid-rollout): the slot is replaced afresh`);
-      // The order is the steps' (plan/steps.ts), filled in by diffFleet.
-      changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
+      const resize = inPlace(current, svc, host, unverified.size > 0);
+      if (resize) changes.push({ action: "resize", slot, host, from: current.ref, ...resize });
+      else {
+        const reasons = current.ref.specHash === hash ? [] : current.spec ? describeSpecChanges(current.spec, svc.pod, current.uses, svc.uses) : ["spec changed"];
+        if (current.ref.host !== host) reasons.push(moveReason(current.ref.host, host, hosts));
+        if (current.condition !== "running") reasons.push(`current pod is ${current.ref.status}`);
+        for (const p of unverified) reasons.push(`new pod ${p.ref.pod} on ${p.ref.host} was never verified by berth's ${svc.pod.health.kind} probe (berth stopped mid-rollout): the slot is replaced afresh`);
+        // The order is the steps' (plan/steps.ts), filled in by diffFleet.
+        changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
+      }
     } else {
       changes.push({ action: "create", slot, host, reason: lostReason(svc.name, slot, input, hosts) ?? (pods.length === 0 ? "new service" : `no pod for slot ${slot}`) });
     }
@@ -244,13 +269,13 @@ function refusal(services: readonly ServicePlan[], jobs: readonly JobPlan[], own
 }
 
 function summarise(services: readonly ServicePlan[], jobs: readonly JobPlan[], hosts: readonly PlanHost[], refused: PlanRefusal | undefined): PlanSummary {
-  const count = { create: 0, replace: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
+  const count = { create: 0, replace: 0, resize: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
   for (const s of services) for (const c of s.changes) count[c.action]++;
   const jobCount = { create: 0, update: 0, remove: 0, keep: 0 };
   for (const j of jobs) jobCount[j.action]++;
   const unobserved = hosts.filter(isUnobserved).map((h) => ({ host: h.name, reason: h.error ?? "not observed" }));
   const complete = unobserved.length === 0;
-  const changes = count.create + count.replace + count.recreate + count.remove + jobCount.create + jobCount.update + jobCount.remove;
+  const changes = count.create + count.replace + count.resize + count.recreate + count.remove + jobCount.create + jobCount.update + jobCount.remove;
   // Pods that may remain on a host that left git are work still to do: not in sync until it is emptied.
   const leftovers = hosts.some(mayHoldLeftovers);
   return { ...count, jobs: jobCount, complete, unobserved, inSync: complete && changes === 0 && !refused && !leftovers };

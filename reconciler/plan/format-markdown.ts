@@ -31,6 +31,7 @@ export interface MarkdownOptions {
 const VERB: Record<PlanAction, string> = {
   create: "➕ create",
   replace: "🔄 replace",
+  resize: "📐 resize in place",
   recreate: "♻️ recreate",
   remove: "➖ remove",
   keep: "✔️ keep",
@@ -115,6 +116,8 @@ function why(c: PlanChange, tracks: ReadonlyMap<number, Track>, opts: { readonly
       const reason = track ? track.strategyReason : c.orderReason;
       return [...c.reasons, ...(reason ? [`${strategy} because ${reason}`] : opts.bare === false ? [] : [strategy])];
     }
+    case "resize":
+      return [...c.reasons, "no restart"];
     case "keep":
       return [c.from.status];
     case "unplaced":

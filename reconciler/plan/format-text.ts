@@ -5,7 +5,7 @@
  * rollout as the waves `berth apply` carries out, the jobs, and a closing
  * count. Marks:
  *
- *   + create   ~ replace   ! recreate   - remove   = keep
+ *   + create   ~ replace, resize in place   ! recreate   - remove   = keep
  *   ? unplaced (no host fits)   * unknown (may run on a host that was not observed)
  *
  * Environment values are never printed; a secret is only named.
@@ -31,10 +31,11 @@ export interface TextOptions {
 type Style = Parameters<typeof styleText>[0];
 type Paint = (style: Style, text: string) => string;
 
-const MARK: Record<PlanAction, string> = { create: "+", replace: "~", recreate: "!", remove: "-", keep: "=", unplaced: "?", unknown: "*" };
+const MARK: Record<PlanAction, string> = { create: "+", replace: "~", resize: "~", recreate: "!", remove: "-", keep: "=", unplaced: "?", unknown: "*" };
 const COLOUR: Record<PlanAction, Style> = {
   create: "green",
   replace: "yellow",
+  resize: "yellow",
   recreate: "yellow",
   remove: "red",
   keep: "gray",
@@ -44,6 +45,7 @@ const COLOUR: Record<PlanAction, Style> = {
 const LEGEND: Record<PlanAction, string> = {
   create: "create",
   replace: "replace",
+  resize: "resize in place (no restart)",
   recreate: "recreate (same spec, started again)",
   remove: "remove",
   keep: "keep",
@@ -77,6 +79,8 @@ function describeChange(c: PlanChange, ctx: ServiceContext): { head: string; det
       const where = c.from.host === c.host ? `on ${c.host}` : `on ${c.from.host} with a new one on ${c.host}`;
       return { head: `slot ${c.slot}: replace pod ${c.from.pod} ${where}, ${strategy}`, details: [...c.reasons, ...(why ? [`${strategy} because ${why}`] : [])] };
     }
+    case "resize":
+      return { head: `slot ${c.slot}: resize in place (${c.reasons.join(", ")})`, details: [`pod ${c.from.pod} on ${c.host} keeps running: the engine changes its limits, no restart`] };
     case "recreate":
       return { head: `slot ${c.slot}: recreate pod ${c.from.pod} on ${c.host} (${c.reason})`, details: [] };
     case "remove":

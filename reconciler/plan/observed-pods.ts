@@ -3,6 +3,7 @@
  * replica and all of its containers), while engines report containers.
  */
 import type { PodSpec } from "../model/pod.ts";
+import { podSpecHash } from "../templates/spec-hash.ts";
 import type { ObservedContainer } from "../docker/types.ts";
 import { LABEL } from "../docker/labels.ts";
 import type { PodRef } from "./types.ts";
@@ -13,15 +14,17 @@ export type ObservedContainerView = Pick<
   ObservedContainer,
   "host" | "id" | "name" | "labels" | "state" | "health" | "exitCode" | "kind" | "group" | "slot" | "container" | "pod" | "specHash" | "commit"
 > &
-  Partial<Pick<ObservedContainer, "ports" | "createdAt">>;
+  Partial<Pick<ObservedContainer, "ports" | "createdAt" | "resources">>;
 
 export interface ObservedPod {
   readonly ref: PodRef;
   readonly group: string;
   /** `running` = main running and not unhealthy; `starting` counts as running. */
   readonly condition: "running" | "unhealthy" | "exited" | "incomplete";
-  /** The spec recorded on the main container, when readable. */
+  /** The spec recorded on the main container, when readable, with the limits a resize in place gave its containers. */
   readonly spec?: PodSpec;
+  /** True when a resize in place changed its limits since it was created: its `specHash` is the one of the limits it has now. */
+  readonly resized?: boolean;
   readonly uses?: TemplateUses;
 }
 
@@ -42,6 +45,23 @@ function statusOf(main: ObservedContainerView | undefined): string {
 }
 
 /**
+ * The spec a pod runs with now: the one it was created from (its label),
+ * with the limits a resize in place gave its containers since (their
+ * names). Its hash is computed again, so a pod resized to what git wants
+ * hashes as git's spec and is kept. A pod with no resized container is its
+ * label, unchanged.
+ */
+function currentSpec(spec: PodSpec, list: readonly ObservedContainerView[]): PodSpec | undefined {
+  const resized = new Map(list.flatMap((c) => (c.resources ? [[c.container, c.resources] as const] : [])));
+  if (resized.size === 0) return undefined;
+  const containers = spec.containers.map((c) => ({ ...c, resources: resized.get(c.name) ?? c.resources }));
+  // As templates/expand-pod.ts sums them: cpu to a thousandth of a core.
+  const resources = { cpu: Math.round(containers.reduce((n, c) => n + c.resources.cpu, 0) * 1000) / 1000, memoryBytes: containers.reduce((n, c) => n + c.resources.memoryBytes, 0) };
+  const { specHash: _, ...rest } = { ...spec, containers, resources };
+  return { ...rest, specHash: podSpecHash(rest) };
+}
+
+/**
  * Groups the containers of services (not jobs) by pod, sorted by group,
  * slot, host and pod id so the diff is deterministic.
  */
@@ -59,7 +79,9 @@ export function groupServicePods(containers: readonly ObservedContainerView[]): 
     list.sort((a, b) => (a.container === "main" ? -1 : b.container === "main" ? 1 : a.container.localeCompare(b.container)));
     const main = list.find((c) => c.container === "main");
     const first = main ?? list[0]!;
-    const spec = parseJson<PodSpec>(main?.labels[LABEL.spec]);
+    const labelled = parseJson<PodSpec>(main?.labels[LABEL.spec]);
+    const resized = labelled ? currentSpec(labelled, list) : undefined;
+    const spec = resized ?? labelled;
     const uses = parseJson<TemplateUses>(main?.labels[LABEL.uses]);
     const running = (c: ObservedContainerView) => c.state === "running" || c.state === "restarting";
     const missing = spec !== undefined && list.length < spec.containers.length;
@@ -72,12 +94,13 @@ export function groupServicePods(containers: readonly ObservedContainerView[]): 
       group: first.group,
       condition,
       ...(spec ? { spec } : {}),
+      ...(resized ? { resized: true } : {}),
       ...(uses ? { uses } : {}),
       ref: {
         host: first.host,
         pod: first.pod,
         slot: first.slot,
-        specHash: first.specHash,
+        specHash: resized?.specHash ?? first.specHash,
         commit: first.commit,
         status: condition === "incomplete" ? `${statusOf(main)}, a container is missing or stopped` : statusOf(main),
         containers: list.map((c) => ({ id: c.id, name: c.name, container: c.container })),

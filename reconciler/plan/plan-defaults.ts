@@ -12,7 +12,7 @@ type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 /** A plan as any berth may have saved it. */
 export type SavedPlan = Omit<Optional<Plan, "jobs" | "warnings">, "services" | "summary"> & {
   readonly services: readonly (Omit<ServicePlan, "waves"> & { readonly waves: readonly Optional<Wave, "kind" | "tracks">[] })[];
-  readonly summary: Optional<PlanSummary, "unknown" | "jobs" | "complete" | "unobserved">;
+  readonly summary: Optional<PlanSummary, "unknown" | "resize" | "jobs" | "complete" | "unobserved">;
 };
 
 /**
@@ -47,6 +47,7 @@ export function withPlanDefaults(plan: SavedPlan): Plan {
     summary: {
       ...s,
       unknown: s.unknown ?? 0,
+      resize: s.resize ?? 0,
       jobs: s.jobs ?? countJobs(jobs),
       complete,
       unobserved: s.unobserved ?? [],

@@ -23,7 +23,8 @@ function keyChanges(what: string, a: Readonly<Record<string, unknown>>, b: Reado
   return out;
 }
 
-function formatBytes(n: number): string {
+/** `128Mi`, `1Gi`, `1500B`: the largest binary unit that divides it. */
+export function formatBytes(n: number): string {
   const units: [string, number][] = [["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]];
   for (const [u, size] of units) if (n >= size && n % size === 0) return `${n / size}${u}`;
   return `${n}B`;

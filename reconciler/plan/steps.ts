@@ -4,6 +4,13 @@
  * order and the executed order cannot differ.
  *
  *   pull     every image of the pod on every host that gets a new pod
+ *   resize   every slot whose limits change in place, all at once: no pod
+ *            stops or starts, so they take neither surge nor
+ *            unavailability, and there is nothing to gate. They run before
+ *            any pod is launched: a resize that fails (memory below what a
+ *            container uses) then fails the rollout before anything was
+ *            replaced, and limits lowered in place free the room that the
+ *            scheduler counted on for the launches after them
  *   repair   creates, recreates, and replacements whose old pod has
  *            already exited, all at once: they only add ready pods
  *   replace  `maxSurge + maxUnavailable` slots a wave. A start-first slot
@@ -117,6 +124,13 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
       "pull",
       targets.map((host) => ({ host, steps: images.map((image): RolloutStep => ({ verb: "pull", host, image })) })),
       `pull ${images.join(", ")} on ${targets.join(", ")}`,
+    );
+
+    const resizes = changes.filter((c): c is Extract<PlanChange, { action: "resize" }> => c.action === "resize");
+    add(
+      "resize",
+      resizes.map((c) => ({ slot: c.slot, host: c.host, steps: [{ verb: "resize", host: c.host, slot: c.slot, pod: c.from.pod, resources: c.resources }] })),
+      `resize ${slotList(resizes.map((c) => c.slot))} in place`,
     );
 
     // A replacement whose old pod has exited takes nothing from the service: it is a repair, the old pod removed first.

@@ -11,7 +11,7 @@ import type { JobPlan, Plan, PlanAction, PlanChange, PlanSummary } from "./types
 export type ChangeCounts = Readonly<Record<PlanAction, number>>;
 
 export function countChanges(changes: readonly PlanChange[]): ChangeCounts {
-  const n: Record<PlanAction, number> = { create: 0, replace: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
+  const n: Record<PlanAction, number> = { create: 0, replace: 0, resize: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
   for (const c of changes) n[c.action]++;
   return n;
 }
@@ -20,6 +20,7 @@ export function countChanges(changes: readonly PlanChange[]): ChangeCounts {
 const POD_WORDS: readonly [PlanAction, string][] = [
   ["create", "to create"],
   ["replace", "to replace"],
+  ["resize", "to resize in place"],
   ["recreate", "to recreate"],
   ["remove", "to remove"],
   ["keep", "unchanged"],
@@ -34,7 +35,7 @@ export interface CountOptions {
   readonly strong?: (s: string) => string;
 }
 
-const CHANGES: ReadonlySet<string> = new Set(["create", "replace", "recreate", "remove", "update"]);
+const CHANGES: ReadonlySet<string> = new Set(["create", "replace", "resize", "recreate", "remove", "update"]);
 const AS_IS = (s: string) => s;
 
 /** `["1 to create", "2 unchanged"]`: the counts that are not zero. */

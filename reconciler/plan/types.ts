@@ -40,6 +40,21 @@ export type PlanChange =
       /** Why the order differs from the service's, when it does. */
       readonly orderReason?: string;
     }
+  /**
+   * The pod differs only in the cpu or memory of its containers, and stays on
+   * its host (the scheduler says it still fits): the engine changes the
+   * running containers' limits, without a restart or a new pod. `reasons`
+   * are the field-level changes (`cpu 0.25 → 0.5`); `resources` the limits
+   * each container gets.
+   */
+  | {
+      readonly action: "resize";
+      readonly slot: number;
+      readonly host: string;
+      readonly from: PodRef;
+      readonly reasons: readonly string[];
+      readonly resources: readonly ContainerResources[];
+    }
   /** Same spec, but exited or unhealthy: remove and start again. */
   | { readonly action: "recreate"; readonly slot: number; readonly host: string; readonly from: PodRef; readonly reason: string }
   /** A pod git no longer wants (scaled down, service deleted, duplicate). */
@@ -57,21 +72,33 @@ export type PlanChange =
 
 export type PlanAction = PlanChange["action"];
 
+/** The limits one container of a pod gets from a resize in place. */
+export interface ContainerResources {
+  /** `main` or the template container's name (label `berth.container`). */
+  readonly container: string;
+  /** Decimal cores. */
+  readonly cpu: number;
+  readonly memoryBytes: number;
+}
+
 /**
  * One step of a rollout. `pull` fetches an image on a host; `launch` starts
  * the slot's new pod; `gate` waits until that new pod counts as ready
  * (health check, then minReady); `stop` stops an existing pod gracefully
- * (kept, so a rollback can start it again); `remove` deletes an existing pod.
+ * (kept, so a rollback can start it again); `remove` deletes an existing pod;
+ * `resize` changes the limits of an existing pod's running containers.
  */
 export interface RolloutStep {
-  readonly verb: "pull" | "launch" | "gate" | "stop" | "remove";
+  readonly verb: "pull" | "launch" | "gate" | "stop" | "remove" | "resize";
   readonly host: string;
   /** Absent for `pull`. */
   readonly slot?: number;
   /** `pull`: the image. */
   readonly image?: string;
-  /** `stop` and `remove`: the existing pod. `launch` and `gate` act on the pod the track launches. */
+  /** `stop`, `remove` and `resize`: the existing pod. `launch` and `gate` act on the pod the track launches. */
   readonly pod?: string;
+  /** `resize`: the limits each container gets. */
+  readonly resources?: readonly ContainerResources[];
 }
 
 /** The steps of one slot (or one host's pulls) within a wave, carried out in order. */
@@ -93,8 +120,8 @@ export interface Track {
  */
 export interface Wave {
   readonly index: number;
-  /** `pull` images, `repair` (create, recreate), `replace`, `finish` (remove the replaced pods), `remove`. */
-  readonly kind: "pull" | "repair" | "replace" | "finish" | "remove";
+  /** `pull` images, `resize` (limits changed in place), `repair` (create, recreate), `replace`, `finish` (remove the replaced pods), `remove`. */
+  readonly kind: "pull" | "resize" | "repair" | "replace" | "finish" | "remove";
   readonly slots: readonly number[];
   /** Short description, e.g. `replace slots 0,1 (start-first)`. */
   readonly summary: string;
@@ -157,6 +184,8 @@ export interface PlanRefusal {
 export interface PlanSummary {
   readonly create: number;
   readonly replace: number;
+  /** Slots whose pod gets new cpu or memory limits in place, without a restart. */
+  readonly resize: number;
   readonly recreate: number;
   readonly remove: number;
   readonly keep: number;

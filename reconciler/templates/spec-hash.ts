@@ -48,3 +48,17 @@ export function podSpecHash(pod: Omit<PodSpec, "specHash">): string {
   delete (meaning as { specHash?: string }).specHash;
   return createHash("sha256").update(canonicalJson(meaning)).digest("hex").slice(0, SPEC_HASH_LENGTH);
 }
+
+/**
+ * The pod's shape hash: its spec hash with every cpu and memory left out.
+ * Two pods with the same shape differ at most in limits, which the engine
+ * changes on a running container (a resize in place, no restart).
+ */
+export function podShapeHash(pod: Omit<PodSpec, "specHash">): string {
+  const shapeless = {
+    ...pod,
+    resources: undefined,
+    containers: pod.containers.map((c) => ({ ...c, resources: undefined })),
+  };
+  return podSpecHash(shapeless as unknown as Omit<PodSpec, "specHash">);
+}

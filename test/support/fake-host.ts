@@ -6,7 +6,11 @@
  * `FakeFleet` checks invariants after every change.
  */
 import type { Capacity, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch } from "../../reconciler/docker/types.ts";
-import { HostUnreachableError, ImageNotFoundError, LaunchError, RegistryUnavailableError } from "../../reconciler/docker/errors.ts";
+import { HostUnreachableError, ImageNotFoundError, LaunchError, RegistryUnavailableError, ResizeError } from "../../reconciler/docker/errors.ts";
+import { formatBytes } from "../../reconciler/plan/spec-changes.ts";
+import type { ContainerResources } from "../../reconciler/plan/types.ts";
+import type { PodSpec } from "../../reconciler/model/pod.ts";
+import { LABEL } from "../../reconciler/docker/labels.ts";
 
 export interface FakePod {
   readonly host: string;
@@ -18,6 +22,10 @@ export interface FakePod {
   state: "running" | "stopped" | "exited";
   health: "starting" | "healthy" | "unhealthy";
   looks: number;
+  /** The spec it was launched from, shown as the engine's `berth.spec` label when set. */
+  spec?: PodSpec;
+  /** The limits a resize in place set, per container. */
+  resized?: Record<string, { cpu: number; memoryBytes: number }>;
 }
 
 export class FakeFleet {
@@ -34,6 +42,8 @@ export class FakeFleet {
   registryDown = false;
   /** Called before each recorded call (a test can take a host down at an exact step). */
   onCall: ((call: string) => void) | undefined;
+  /** Memory each pod's containers use now, in bytes: a resize below it is refused, as the real adapter does. */
+  readonly memoryInUse = new Map<string, number>();
   /** The grace period each pod was last stopped with. */
   readonly graces = new Map<string, number>();
   /** Looks (status calls) before a new pod turns healthy. */
@@ -102,7 +112,8 @@ export class FakeHost implements DockerHost {
         host: this.name,
         id: `${p.pod}-main`,
         name: `${p.group}-${p.slot}-${p.pod}`,
-        labels: {},
+        labels: (p.spec ? { [LABEL.spec]: JSON.stringify(p.spec) } : {}) as Record<string, string>,
+        ...(p.resized?.["main"] ? { resources: p.resized["main"] } : {}),
         image: p.image,
         state: p.state === "running" ? "running" : "exited",
         health: p.health,
@@ -166,6 +177,19 @@ export class FakeHost implements DockerHost {
       p.health = "healthy";
     }
     this.fleet.record(`${this.name} start ${p?.group}/${p?.slot} ${p?.image}`);
+  }
+
+  async resizePod(_owner: string, pod: string, resources: readonly ContainerResources[]): Promise<void> {
+    this.reach("updating a container");
+    const p = this.mine(pod);
+    const what = resources.map((r) => `${r.container} cpu ${r.cpu} memory ${formatBytes(r.memoryBytes)}`).join("; ");
+    this.fleet.record(`${this.name} resize ${p?.group}/${p?.slot} ${what}`);
+    for (const r of resources) {
+      if (!p) throw new ResizeError({ host: this.name, pod, container: r.container, cause: "the container is gone" });
+      const used = this.fleet.memoryInUse.get(pod) ?? 0;
+      if (used > r.memoryBytes) throw new ResizeError({ host: this.name, pod, container: r.container, cause: `it uses ${formatBytes(used)} of memory now, more than the new limit ${formatBytes(r.memoryBytes)}` });
+      p.resized = { ...p.resized, [r.container]: { cpu: r.cpu, memoryBytes: r.memoryBytes } };
+    }
   }
 
   async removePod(_owner: string, pod: string): Promise<void> {

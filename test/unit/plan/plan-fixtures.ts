@@ -71,13 +71,13 @@ export const jobPlan = (over: Partial<JobPlan> = {}): JobPlan => ({
 
 /** The summary `diffFleet` would give these services, jobs and hosts. */
 export function summaryOf(services: readonly ServicePlan[], jobs: readonly JobPlan[], hosts: readonly PlanHost[], refused = false): PlanSummary {
-  const n: Record<PlanChange["action"], number> = { create: 0, replace: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
+  const n: Record<PlanChange["action"], number> = { create: 0, replace: 0, resize: 0, recreate: 0, remove: 0, keep: 0, unplaced: 0, unknown: 0 };
   for (const s of services) for (const c of s.changes) n[c.action]++;
   const j = { create: 0, update: 0, remove: 0, keep: 0 };
   for (const x of jobs) j[x.action]++;
   const unobserved = hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => ({ host: h.name, reason: h.error ?? "unreachable" }));
   const complete = unobserved.length === 0;
-  const changes = n.create + n.replace + n.recreate + n.remove + j.create + j.update + j.remove;
+  const changes = n.create + n.replace + n.resize + n.recreate + n.remove + j.create + j.update + j.remove;
   return { ...n, jobs: j, complete, unobserved, inSync: complete && changes === 0 && !refused };
 }
 
