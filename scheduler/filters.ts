@@ -1,10 +1,49 @@
 /**
- * Filters: whether a host can take a pod, and if not, why. The placement
- * loop uses the fast boolean checks; the explanation of an unplaced replica
- * asks every host for its first failing reason.
+ * The filters: the one ordered list of what a host must satisfy to take a
+ * pod. Each has a fast check over the typed-array fleet state and says, for
+ * the hosts it rejects, why. Placement and the explanation of an unplaced
+ * replica both read this list, so a host placement skips is always named
+ * with the reason it was skipped for.
  */
-import { FleetState, STATE_DOWN, STATE_DRAINED } from "./fleet-state.ts";
-import type { Constraint } from "./types.ts";
+import { FleetState, STATE_DOWN, STATE_READY } from "./fleet-state.ts";
+import type { Constraint, ReasonCount } from "./types.ts";
+import { formatCores, formatMemory } from "./units.ts";
+
+/** One pod of a group, as the filters see it. */
+export interface Pod {
+  /** The group's name, for reasons. */
+  readonly group: string;
+  /** The group's mark in `FleetState.takenBy` (> 0, unique within a run). */
+  readonly id: number;
+  readonly cpuMilli: number;
+  readonly memory: number;
+  readonly ports: readonly number[];
+  readonly constraints: readonly Constraint[];
+  /** Replicas of the group must run on distinct hosts. */
+  readonly distinct: boolean;
+}
+
+export type FilterName = "state" | "constraints" | "distinct" | "ports" | "cpu" | "memory";
+
+export interface Filter {
+  readonly name: FilterName;
+  /**
+   * The verdict depends only on the host and `pod.constraints`, never on
+   * what is placed during a run, so placement applies it once per distinct
+   * set of constraints (the eligible hosts) instead of once per candidate.
+   */
+  readonly fixed: boolean;
+  /**
+   * A host it rejects stays rejected, for the rest of the run, for every pod
+   * at least as large in cpu and memory (free capacity only shrinks), which
+   * lets placement give up on a full bucket of hosts at once.
+   */
+  readonly capacity: boolean;
+  /** Whether host `h` passes. A few typed-array reads: placement calls it millions of times. */
+  readonly passes: (st: FleetState, pod: Pod, h: number) => boolean;
+  /** Why, for the hosts this filter was the first to reject: reasons and how many hosts each. */
+  readonly explain: (st: FleetState, pod: Pod, hosts: readonly number[]) => ReasonCount[];
+}
 
 /** Whether a host with `labels` meets one hard constraint. */
 export function constraintHolds(labels: Readonly<Record<string, string>>, c: Constraint): boolean {
@@ -23,7 +62,13 @@ export function constraintHolds(labels: Readonly<Record<string, string>>, c: Con
   }
 }
 
-/** A constraint as users write it, for explanations: `zone == a`, `ssd exists`. */
+/** Whether a host with `labels` meets every hard constraint. */
+export function constraintsHold(labels: Readonly<Record<string, string>>, constraints: readonly Constraint[]): boolean {
+  for (const c of constraints) if (!constraintHolds(labels, c)) return false;
+  return true;
+}
+
+/** A constraint not met, as users write it: `constraint zone == a not met`, `constraint ssd exists not met`. */
 export function describeConstraint(c: Constraint): string {
   switch (c.op) {
     case "exists":
@@ -36,36 +81,80 @@ export function describeConstraint(c: Constraint): string {
   }
 }
 
-/** Whether a host with `labels` meets every hard constraint. */
-export function constraintsHold(labels: Readonly<Record<string, string>>, constraints: readonly Constraint[]): boolean {
-  for (const c of constraints) if (!constraintHolds(labels, c)) return false;
-  return true;
+/** Counts hosts by the reason `reasonOf` gives each, in first-seen order. */
+function countBy(hosts: readonly number[], reasonOf: (h: number) => string): ReasonCount[] {
+  const counts = new Map<string, number>();
+  for (const h of hosts) {
+    const r = reasonOf(h);
+    counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, n]) => ({ reason, hosts: n }));
 }
 
-/** Why a host cannot take the pod, as a reason key for aggregation; undefined when it can. */
-export type RejectReason =
-  | { readonly key: "down" | "drained" | "distinct" }
-  | { readonly key: "constraint"; readonly text: string }
-  | { readonly key: "port"; readonly port: number }
-  | { readonly key: "cpu" | "memory"; readonly free: number };
-
-export interface PodNeeds {
-  readonly cpuMilli: number;
-  readonly memory: number;
-  readonly ports: readonly number[];
-  readonly constraints: readonly Constraint[];
+/** The largest of `values` over `hosts`, at least 0. */
+function mostFree(values: Float64Array, hosts: readonly number[]): number {
+  let most = 0;
+  for (const h of hosts) most = Math.max(most, values[h]!);
+  return most;
 }
 
-/** The filters in order (state, constraints, distinct hosts, ports, cpu, memory): the first that rejects host `h`, or undefined when it passes. */
-export function rejectReason(st: FleetState, h: number, needs: PodNeeds, alreadyUsed: boolean): RejectReason | undefined {
-  if (st.state[h] === STATE_DOWN) return { key: "down" };
-  if (st.state[h] === STATE_DRAINED) return { key: "drained" };
-  const labels = st.hosts[h]!.labels;
-  for (const c of needs.constraints) if (!constraintHolds(labels, c)) return { key: "constraint", text: describeConstraint(c) };
-  if (alreadyUsed) return { key: "distinct" };
-  const used = st.ports[h];
-  if (used) for (const p of needs.ports) if (used.has(p)) return { key: "port", port: p };
-  if (st.freeCpu[h]! < needs.cpuMilli) return { key: "cpu", free: st.freeCpu[h]! };
-  if (st.freeMem[h]! < needs.memory) return { key: "memory", free: st.freeMem[h]! };
-  return undefined;
+/** In order: the first filter a host fails is the reason given for it. */
+export const FILTERS: readonly Filter[] = [
+  {
+    name: "state",
+    fixed: true,
+    capacity: false,
+    passes: (st, _pod, h) => st.state[h] === STATE_READY,
+    explain: (st, _pod, hosts) => countBy(hosts, (h) => (st.state[h] === STATE_DOWN ? "host down" : "host drained")),
+  },
+  {
+    name: "constraints",
+    fixed: true,
+    capacity: false,
+    passes: (st, pod, h) => constraintsHold(st.hosts[h]!.labels, pod.constraints),
+    explain: (st, pod, hosts) =>
+      countBy(hosts, (h) => describeConstraint(pod.constraints.find((c) => !constraintHolds(st.hosts[h]!.labels, c))!)),
+  },
+  {
+    name: "distinct",
+    fixed: false,
+    capacity: false,
+    passes: (st, pod, h) => !pod.distinct || st.takenBy[h] !== pod.id,
+    explain: (_st, pod, hosts) => [{ reason: `already runs a replica of ${pod.group}`, hosts: hosts.length }],
+  },
+  {
+    name: "ports",
+    fixed: false,
+    capacity: false,
+    passes: (st, pod, h) => {
+      const used = st.ports[h];
+      if (used) for (const p of pod.ports) if (used.has(p)) return false;
+      return true;
+    },
+    explain: (st, pod, hosts) => countBy(hosts, (h) => `host port ${pod.ports.find((p) => st.ports[h]!.has(p))} in use`),
+  },
+  {
+    name: "cpu",
+    fixed: false,
+    capacity: true,
+    passes: (st, pod, h) => st.freeCpu[h]! >= pod.cpuMilli,
+    explain: (st, pod, hosts) => [
+      { reason: `cpu exhausted (needs ${formatCores(pod.cpuMilli)}, most free ${formatCores(mostFree(st.freeCpu, hosts))})`, hosts: hosts.length },
+    ],
+  },
+  {
+    name: "memory",
+    fixed: false,
+    capacity: true,
+    passes: (st, pod, h) => st.freeMem[h]! >= pod.memory,
+    explain: (st, pod, hosts) => [
+      { reason: `memory exhausted (needs ${formatMemory(pod.memory)}, most free ${formatMemory(mostFree(st.freeMem, hosts))})`, hosts: hosts.length },
+    ],
+  },
+];
+
+/** The first filter in `filters` that rejects host `h`, or -1 when it passes them all. */
+export function firstRejecting(filters: readonly Filter[], st: FleetState, pod: Pod, h: number): number {
+  for (let i = 0; i < filters.length; i++) if (!filters[i]!.passes(st, pod, h)) return i;
+  return -1;
 }

@@ -1,0 +1,60 @@
+/**
+ * Scorers: among the hosts that pass every filter, which is best. A strategy
+ * scorer gives each candidate host a number (higher is better); the spread
+ * balance orders the values of a host label (zones) so the least used is
+ * tried first.
+ */
+import type { FleetState } from "./fleet-state.ts";
+import type { Pod } from "./filters.ts";
+
+/** Fraction of host `h` allocated (mean of cpu and memory) if `pod` were added. */
+export function allocationAfter(st: FleetState, pod: Pod, h: number): number {
+  const capCpu = st.capCpu[h]!;
+  const capMem = st.capMem[h]!;
+  const cpu = capCpu > 0 ? (capCpu - st.freeCpu[h]! + pod.cpuMilli) / capCpu : 1;
+  const mem = capMem > 0 ? (capMem - st.freeMem[h]! + pod.memory) / capMem : 1;
+  return (cpu + mem) / 2;
+}
+
+export type Scorer = (st: FleetState, pod: Pod, h: number) => number;
+
+/** By a group's `strategy`: `binpack` prefers the most allocated host, `spread` the least. */
+export const SCORERS: Readonly<Record<"binpack" | "spread", Scorer>> = {
+  binpack: (st, pod, h) => allocationAfter(st, pod, h),
+  spread: (st, pod, h) => -allocationAfter(st, pod, h),
+};
+
+/**
+ * Keeps one group's replica counts per value of its spread label even: the
+ * values (buckets, numbered in name order) are tried least used first, ties
+ * by name. The order is kept sorted as counts grow, instead of re-sorted for
+ * every replica; `reset` readies it for the next group.
+ */
+export class SpreadBalance {
+  private readonly counts: Int32Array;
+  /** Bucket numbers, least used first. */
+  readonly order: Int32Array;
+
+  constructor(buckets: number) {
+    this.counts = new Int32Array(buckets);
+    this.order = new Int32Array(buckets);
+    this.reset();
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+  }
+
+  /** One more replica in `bucket`: it moves behind the buckets that now have fewer, or as many and a smaller number. */
+  placed(bucket: number): void {
+    const { counts, order } = this;
+    const c = ++counts[bucket]!;
+    let p = order.indexOf(bucket);
+    while (p + 1 < order.length && (counts[order[p + 1]!]! < c || (counts[order[p + 1]!] === c && order[p + 1]! < bucket))) {
+      order[p] = order[p + 1]!;
+      p++;
+    }
+    order[p] = bucket;
+  }
+}
