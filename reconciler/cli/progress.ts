@@ -38,7 +38,7 @@ export function terminalProgress(out: NodeJS.WriteStream, color: boolean): Progr
     event: (e) => {
       const text = `${e.service}${e.slot !== undefined ? `/${e.slot}` : ""} ${e.phase}: ${e.message}`;
       if (e.phase === "failed" || e.phase === "rollback") failures.push(paint("red", `${e.host ?? e.service}: ${text}`));
-      if (e.host) hosts.set(e.host, e.phase === "ready" || e.phase === "done" ? paint("green", text) : text);
+      if (e.host) hosts.set(e.host, e.phase === "ready" || e.phase === "resize" || e.phase === "done" ? paint("green", text) : text);
       draw();
     },
   };

@@ -123,7 +123,7 @@ export interface DockerHost {
    * not left to the kernel's OOM killer. Optional until every wrapper of a
    * host forwards it; a rollout without it fails the resize as a bug.
    */
-  resizePod?(owner: string, pod: string, resources: readonly ContainerResources[]): Promise<void>;
+  resizePod(owner: string, pod: string, resources: readonly ContainerResources[]): Promise<void>;
   /** Removes the pod's containers and its private volumes. */
   removePod(owner: string, pod: string): Promise<void>;
   status(id: string): Promise<ContainerStatus | undefined>;

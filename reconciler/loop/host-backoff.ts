@@ -70,6 +70,7 @@ export class BackedOffHost implements DockerHost {
   stopPod: DockerHost["stopPod"] = (owner, pod, graceMs) => this.inner.stopPod(owner, pod, graceMs);
   startPod: DockerHost["startPod"] = (owner, pod) => this.inner.startPod(owner, pod);
   removePod: DockerHost["removePod"] = (owner, pod) => this.inner.removePod(owner, pod);
+  resizePod: DockerHost["resizePod"] = (owner, pod, resources) => this.inner.resizePod(owner, pod, resources);
   status: DockerHost["status"] = (id) => this.inner.status(id);
   exec: DockerHost["exec"] = (id, command, timeoutMs) => this.inner.exec(id, command, timeoutMs);
   logsTail: DockerHost["logsTail"] = (id, lines) => this.inner.logsTail(id, lines);

@@ -242,9 +242,8 @@ class ServiceRollout {
         case "resize": {
           // No restart, nothing to gate or undo: a resize that fails is the commit's (stalled), a host that stops answering is retried.
           const host = this.host(step.host);
-          if (!host.resizePod) throw new Error(`host "${step.host}" cannot resize pods in place (its DockerHost lacks resizePod)`);
           await host.resizePod(this.plan.owner, step.pod!, step.resources ?? []);
-          this.events("ready", `pod ${step.pod} resized in place`, step.host, step.slot, step.pod);
+          this.events("resize", `pod ${step.pod} resized in place`, step.host, step.slot, step.pod);
           break;
         }
       }
