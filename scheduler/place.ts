@@ -14,7 +14,7 @@
 import { EligibleIndex, type Candidates, type EligibleHosts } from "./candidates.ts";
 import { explainUnplaced, formatReasons } from "./explain.ts";
 import { FleetState, resourcesOf } from "./fleet-state.ts";
-import { FILTERS, firstRejecting, type Filter, type Pod } from "./filters.ts";
+import { FILTERS, rejecterOf, type Filter, type FirstRejecting, type Pod } from "./filters.ts";
 import { SCORERS, type Scorer } from "./scorers.ts";
 import { chooseSlots, type SlotCandidate } from "./slots.ts";
 import type { SchedGroup, ScheduleInput, ScheduleResult, SlotPlacement, UnplacedSlots } from "./types.ts";
@@ -71,7 +71,7 @@ function currentByGroup(groups: readonly SchedGroup[], current: readonly SlotPla
  * The best host in `c` for `pod` by `score` among the first `c.limit` that
  * pass `filters` (all of them for short lists), or -1.
  */
-function pick(st: FleetState, c: Candidates, pod: Pod, filters: readonly Filter[], score: Scorer): number {
+function pick(st: FleetState, c: Candidates, pod: Pod, filters: readonly Filter[], rejecter: FirstRejecting, score: Scorer): number {
   const n = c.hosts.length;
   if (n === 0 || (pod.cpuMilli >= c.fullCpu && pod.memory >= c.fullMem)) return -1;
   let best = -1;
@@ -83,7 +83,7 @@ function pick(st: FleetState, c: Candidates, pod: Pod, filters: readonly Filter[
     let i = c.cursor + k;
     if (i >= n) i -= n;
     const h = c.hosts[i]!;
-    const r = firstRejecting(filters, st, pod, h);
+    const r = rejecter(st, pod, h);
     if (r >= 0) {
       if (!filters[r]!.capacity) blockedOtherwise++;
       continue;
@@ -103,6 +103,36 @@ function pick(st: FleetState, c: Candidates, pod: Pod, filters: readonly Filter[
   return best;
 }
 
+const NONE_HOSTS: number[] = [];
+const slotRanges: number[][] = [];
+
+/** Slots 0 … n-1, shared (callers only read them). */
+function firstSlots(n: number): readonly number[] {
+  return (slotRanges[n] ??= Array.from({ length: n }, (_, s) => s));
+}
+
+/** Numbers of the groups with slots to place, largest pods first (cpu, then memory), ties in group order. */
+function largestFirst(groups: readonly SchedGroup[], pendingOf: readonly (readonly number[] | undefined)[]): number[] {
+  // Most fleets have a handful of pod sizes: bucketing by size is linear
+  // where a comparison sort of 50,000 groups was not.
+  const bySize = new Map<number, Map<number, number[]>>();
+  for (let gi = 0; gi < groups.length; gi++) {
+    if (!pendingOf[gi]) continue;
+    const { cpu, memory } = groups[gi]!.resources;
+    let byMem = bySize.get(cpu);
+    if (!byMem) bySize.set(cpu, (byMem = new Map()));
+    const list = byMem.get(memory);
+    if (list) list.push(gi);
+    else byMem.set(memory, [gi]);
+  }
+  const order: number[] = [];
+  for (const cpu of [...bySize.keys()].sort((a, b) => b - a)) {
+    const byMem = bySize.get(cpu)!;
+    for (const memory of [...byMem.keys()].sort((a, b) => b - a)) for (const gi of byMem.get(memory)!) order.push(gi);
+  }
+  return order;
+}
+
 /**
  * Places every replica slot of every group on a host, keeping current
  * placements that still fit, and explains by reason the slots it cannot
@@ -114,6 +144,7 @@ function pick(st: FleetState, c: Candidates, pod: Pod, filters: readonly Filter[
 export function placePods(input: ScheduleInput, options: PlaceOptions = {}): ScheduleResult {
   const filters = options.filters ?? FILTERS;
   const moving = filters.filter((f) => !f.fixed);
+  const rejecter = rejecterOf(moving);
   const hosts = byNameOrder(input.hosts);
   const st = new FleetState(hosts);
   const groups = byNameOrder(input.groups);
@@ -137,13 +168,17 @@ export function placePods(input: ScheduleInput, options: PlaceOptions = {}): Sch
     return st.capCpu[h]! > 0 ? loadCpu[h]! / st.capCpu[h]! : 1;
   };
 
-  // Per group number; concatenated in group order at the end (cheaper than
-  // sorting 200,000 placements by name). A group that keeps every current
-  // placement reuses that array.
+  // The output, by group in name order then slot: a group keeps or gets
+  // exactly `replicas` slots, so each has its range from the start. Filled
+  // in place (cheaper than sorting 200,000 placements by name); a slot left
+  // unplaced leaves a hole, closed at the end.
+  const offsetOf = new Int32Array(groups.length + 1);
+  for (let gi = 0; gi < groups.length; gi++) offsetOf[gi + 1] = offsetOf[gi]! + groups[gi]!.replicas;
+  const placements: (SlotPlacement | undefined)[] = new Array(offsetOf[groups.length]!);
   const pods: Pod[] = new Array(groups.length);
   const eligibleOf: EligibleHosts[] = new Array(groups.length);
-  const placedOf: SlotPlacement[][] = new Array(groups.length);
-  const pendingOf: (number[] | undefined)[] = new Array(groups.length);
+  const pendingOf: (readonly number[] | undefined)[] = new Array(groups.length);
+  const keptOf: (readonly SlotPlacement[] | undefined)[] = new Array(groups.length);
   const keptHostsOf: (number[] | undefined)[] = new Array(groups.length);
   const NONE: SlotPlacement[] = [];
   const keptHosts: number[] = [];
@@ -166,71 +201,82 @@ export function placePods(input: ScheduleInput, options: PlaceOptions = {}): Sch
       const chosen = chooseSlots(g.replicas, candidates);
       keep = chosen.keep.map((c) => c.placement);
       toPlace = chosen.added;
-    } else if (current.length < g.replicas) {
-      toPlace = current.length === 0 ? Array.from({ length: g.replicas }, (_, s) => s) : chooseSlots(g.replicas, current.map((placement) => ({ placement, feasible: true, hostLoad: 0 }))).added;
+    } else if (current.length < g.replicas && current.length > 0) {
+      toPlace = chooseSlots(g.replicas, current.map((placement) => ({ placement, feasible: true, hostLoad: 0 }))).added;
     }
-    let placed: SlotPlacement[] | undefined;
+    let kept: SlotPlacement[] | undefined;
     keptHosts.length = 0;
     for (let i = 0; i < keep.length; i++) {
       const p = keep[i]!;
       const h = st.indexOf(p.host);
-      if (h !== undefined && mask[h] === 1 && firstRejecting(moving, st, pod, h) < 0) {
+      if (h !== undefined && mask[h] === 1 && rejecter(st, pod, h) < 0) {
         st.take(h, pod.id, pod.cpuMilli, pod.memory, pod.ports);
         keptHosts.push(h);
-        placed?.push(p);
+        kept?.push(p);
       } else {
-        placed ??= keep.slice(0, i);
+        kept ??= keep.slice(0, i);
         (toPlace ??= []).push(p.slot);
       }
     }
-    placedOf[gi] = placed ?? (keep === current && current !== NONE ? current : [...keep]);
-    if (toPlace && toPlace.length > 0) {
+    if (current.length === 0 && g.replicas > 0) {
+      pendingOf[gi] = firstSlots(g.replicas);
+    } else if (toPlace && toPlace.length > 0) {
       pendingOf[gi] = toPlace.sort((a, b) => a - b);
+      keptOf[gi] = kept ?? keep;
       if (keptHosts.length > 0) keptHostsOf[gi] = [...keptHosts];
+    } else {
+      const list = kept ?? keep;
+      for (let i = 0, o = offsetOf[gi]!; i < list.length; i++) placements[o + i] = list[i];
     }
   }
 
   // 2. New placements, largest pods first so small ones fill the gaps.
   const unplaced: UnplacedSlots[] = [];
-  const order: number[] = [];
-  for (let gi = 0; gi < groups.length; gi++) if (pendingOf[gi]) order.push(gi);
-  order.sort((x, y) => {
-    const a = groups[x]!;
-    const b = groups[y]!;
-    return b.resources.cpu - a.resources.cpu || b.resources.memory - a.resources.memory || x - y;
-  });
-  for (const gi of order) {
+  for (const gi of largestFirst(groups, pendingOf)) {
     const g = groups[gi]!;
     const pod = pods[gi]!;
     const score = SCORERS[g.strategy];
-    const kept = keptHostsOf[gi] ?? [];
+    const kept = keptOf[gi] ?? NONE;
+    const keptHosts = keptHostsOf[gi] ?? NONE_HOSTS;
     // Other groups have marked these hosts since step 1.
-    for (const h of kept) st.takenBy[h] = pod.id;
+    for (const h of keptHosts) st.takenBy[h] = pod.id;
     const spread = g.spread ? index.spreadOver(eligibleOf[gi]!, g.spread) : undefined;
     if (spread) {
       spread.balance.reset();
-      for (const h of kept) spread.balance.placed(spread.bucketOf.get(hosts[h]!.labels[g.spread!] ?? "")!);
+      for (const h of keptHosts) spread.balance.placed(spread.bucketOf.get(hosts[h]!.labels[g.spread!] ?? "")!);
     }
+    const pending = pendingOf[gi]!;
+    // From empty, new slots are written straight to the output in slot order;
+    // with kept slots as well, the two are merged by slot afterwards.
+    const fresh: SlotPlacement[] | undefined = kept.length > 0 ? [] : undefined;
+    let o = offsetOf[gi]!;
     let failed: number[] | undefined;
-    for (const slot of pendingOf[gi]!) {
+    for (let i = 0; i < pending.length; i++) {
+      const slot = pending[i]!;
       let h = -1;
       if (spread) {
         for (const b of spread.balance.order) {
-          h = pick(st, spread.buckets[b]!, pod, moving, score);
+          h = pick(st, spread.buckets[b]!, pod, moving, rejecter, score);
           if (h >= 0) {
             spread.balance.placed(b);
             break;
           }
         }
       } else {
-        h = pick(st, eligibleOf[gi]!.all, pod, moving, score);
+        h = pick(st, eligibleOf[gi]!.all, pod, moving, rejecter, score);
       }
       if (h < 0) {
         (failed ??= []).push(slot);
         continue;
       }
       st.take(h, pod.id, pod.cpuMilli, pod.memory, pod.ports);
-      placedOf[gi]!.push({ group: g.name, slot, host: hosts[h]!.name });
+      const p: SlotPlacement = { group: g.name, slot, host: hosts[h]!.name };
+      if (fresh) fresh.push(p);
+      else placements[o++] = p;
+    }
+    if (fresh) {
+      const list = [...kept, ...fresh].sort((a, b) => a.slot - b.slot);
+      for (const p of list) placements[o++] = p;
     }
     if (failed) {
       const byReason = explainUnplaced(st, pod, filters);
@@ -238,12 +284,7 @@ export function placePods(input: ScheduleInput, options: PlaceOptions = {}): Sch
     }
   }
 
-  const placements: SlotPlacement[] = [];
-  for (let gi = 0; gi < groups.length; gi++) {
-    const list = placedOf[gi]!;
-    if (pendingOf[gi] && list.length > 1) list.sort((a, b) => a.slot - b.slot);
-    for (const p of list) placements.push(p);
-  }
   unplaced.sort((a, b) => (a.group < b.group ? -1 : 1));
-  return { placements, unplaced };
+  if (unplaced.length === 0) return { placements: placements as SlotPlacement[], unplaced };
+  return { placements: placements.filter((p) => p !== undefined), unplaced };
 }

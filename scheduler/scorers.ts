@@ -34,27 +34,31 @@ export class SpreadBalance {
   private readonly counts: Int32Array;
   /** Bucket numbers, least used first. */
   readonly order: Int32Array;
+  /** Where each bucket is in `order`. */
+  private readonly at: Int32Array;
 
   constructor(buckets: number) {
     this.counts = new Int32Array(buckets);
     this.order = new Int32Array(buckets);
+    this.at = new Int32Array(buckets);
     this.reset();
   }
 
   reset(): void {
     this.counts.fill(0);
-    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+    for (let i = 0; i < this.order.length; i++) this.order[i] = this.at[i] = i;
   }
 
   /** One more replica in `bucket`: it moves behind the buckets that now have fewer, or as many and a smaller number. */
   placed(bucket: number): void {
-    const { counts, order } = this;
+    const { counts, order, at } = this;
     const c = ++counts[bucket]!;
-    let p = order.indexOf(bucket);
-    while (p + 1 < order.length && (counts[order[p + 1]!]! < c || (counts[order[p + 1]!] === c && order[p + 1]! < bucket))) {
-      order[p] = order[p + 1]!;
-      p++;
+    let p = at[bucket]!;
+    for (let next = order[p + 1]; next !== undefined && (counts[next]! < c || (counts[next] === c && next < bucket)); next = order[p + 1]) {
+      order[p] = next;
+      at[next] = p++;
     }
     order[p] = bucket;
+    at[bucket] = p;
   }
 }
