@@ -276,7 +276,7 @@ async function berthApply(dir: string, owner: string, stateDir: string): Promise
   };
 }
 
-async function berthRound(client: Docker, minReady: MinReady): Promise<{ create: BerthRun; update: BerthRun }> {
+async function berthRound(client: Docker, minReady: MinReady): Promise<{ create: BerthRun; update: BerthRun; planMs: number }> {
   const owner = `${runId}-${minReady}`;
   const dir = path.join(workDir, `fleet-${minReady}`);
   const state = path.join(workDir, `state-${minReady}`);
@@ -289,6 +289,8 @@ async function berthRound(client: Docker, minReady: MinReady): Promise<{ create:
   };
   try {
     write(V1);
+    // Not part of any figure: what loading, observing, placing and diffing cost before a rollout starts.
+    const plan = await must("berth plan", run(process.execPath, ["--import", "tsx", berthMain, "plan", dir, "--owner", owner, "--state-dir", state], { ...process.env, NO_COLOR: "1" }, berthRoot));
     const create = await berthApply(dir, owner, state);
     const healthyAfterCreate = await healthyCount(client, `berth.owner=${owner}`);
     write(V2);
@@ -297,7 +299,7 @@ async function berthRound(client: Docker, minReady: MinReady): Promise<{ create:
     if (healthyAfterCreate !== REPLICAS || v2Healthy !== REPLICAS) {
       process.stderr.write(`bench:vs-swarm: warning: when berth apply returned, ${healthyAfterCreate} (create) and ${v2Healthy} (update) of ${REPLICAS} containers were healthy\n`);
     }
-    return { create, update };
+    return { create, update, planMs: plan.ms };
   } finally {
     await removeLabelled(client, `berth.owner=${owner}`);
     rmSync(dir, { recursive: true, force: true });
@@ -315,22 +317,61 @@ async function startContainer(client: Docker, image: string): Promise<Docker.Con
   return c;
 }
 
-/** performance.now() when the container first reports healthy (polled every 20 ms). */
-async function untilHealthy(c: Docker.Container): Promise<number> {
-  for (;;) {
-    const s = (await c.inspect()).State;
-    if (s.Health?.Status === "healthy") return performance.now();
-    if (!s.Running) throw new Error(`floor container ${c.id.slice(0, 12)} stopped before it was healthy`);
-    await sleep(20);
+/**
+ * When each floor container first reports healthy, from the engine's event stream (one
+ * subscription, not a poll per container, so the floor adds no load of its own).
+ */
+class HealthWatch {
+  private readonly healthyAt = new Map<string, number>();
+  private readonly waiting = new Map<string, (at: number) => void>();
+  private constructor(private readonly stream: NodeJS.ReadableStream & { destroy(): void }) {
+    let buf = "";
+    stream.on("data", (chunk: Buffer) => {
+      buf += chunk.toString("utf8");
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
+        const id = e.Actor?.ID;
+        if (!id || e.Action !== "health_status: healthy" || this.healthyAt.has(id)) continue;
+        const at = performance.now();
+        this.healthyAt.set(id, at);
+        this.waiting.get(id)?.(at);
+      }
+    });
+  }
+
+  static async open(client: Docker): Promise<HealthWatch> {
+    const stream = (await client.getEvents({ filters: { type: ["container"], label: [FLOOR_LABEL] } })) as NodeJS.ReadableStream & { destroy(): void };
+    return new HealthWatch(stream);
+  }
+
+  /** performance.now() when `id` first reported healthy. */
+  healthy(id: string): Promise<number> {
+    const at = this.healthyAt.get(id);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`floor container ${id.slice(0, 12)} did not report healthy within 30 s`)), 30_000);
+      this.waiting.set(id, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  }
+
+  close(): void {
+    this.stream.destroy();
   }
 }
 
-async function floorCreate(client: Docker): Promise<{ ms: number; containers: Docker.Container[] }> {
+async function floorCreate(client: Docker, watch: HealthWatch): Promise<{ ms: number; containers: Docker.Container[] }> {
   const t0 = performance.now();
   const started = await Promise.all(
     Array.from({ length: REPLICAS }, async () => {
       const c = await startContainer(client, V1);
-      return { c, healthyAt: await untilHealthy(c) };
+      return { c, healthyAt: await watch.healthy(c.id) };
     }),
   );
   const counted = Math.max(...started.map((s) => s.healthyAt));
@@ -338,14 +379,14 @@ async function floorCreate(client: Docker): Promise<{ ms: number; containers: Do
   return { ms: performance.now() - t0, containers: started.map((s) => s.c) };
 }
 
-async function floorUpdate(old: readonly Docker.Container[], client: Docker, minReadyMs: number): Promise<number> {
+async function floorUpdate(old: readonly Docker.Container[], client: Docker, watch: HealthWatch, minReadyMs: number): Promise<number> {
   const t0 = performance.now();
   let lastCounted = 0;
   await Promise.all(
     Array.from({ length: PARALLELISM }, async (_, lane) => {
       for (let slot = lane; slot < REPLICAS; slot += PARALLELISM) {
         const c = await startContainer(client, V2);
-        await untilHealthy(c);
+        await watch.healthy(c.id);
         await sleep(minReadyMs);
         lastCounted = Math.max(lastCounted, performance.now());
         await old[slot]!.stop();
@@ -357,14 +398,16 @@ async function floorUpdate(old: readonly Docker.Container[], client: Docker, min
 }
 
 async function floorRound(client: Docker): Promise<{ create: number; update: Record<MinReady, number> }> {
+  const watch = await HealthWatch.open(client);
   try {
-    const first = await floorCreate(client);
-    const update0 = await floorUpdate(first.containers, client, 0);
+    const first = await floorCreate(client, watch);
+    const update0 = await floorUpdate(first.containers, client, watch, 0);
     await removeLabelled(client, FLOOR_LABEL);
-    const second = await floorCreate(client);
-    const update1 = await floorUpdate(second.containers, client, 1000);
+    const second = await floorCreate(client, watch);
+    const update1 = await floorUpdate(second.containers, client, watch, 1000);
     return { create: first.ms, update: { "0s": update0, "1s": update1 } };
   } finally {
+    watch.close();
     await removeLabelled(client, FLOOR_LABEL);
   }
 }
@@ -387,7 +430,7 @@ try {
   const client = await startBenchEngine();
   const startup = await must("berth --help", run(process.execPath, ["--import", "tsx", berthMain, "--help"], process.env, berthRoot));
   const swarm = await swarmRounds(client);
-  const berth: Record<MinReady, { create: BerthRun; update: BerthRun }[]> = { "0s": [], "1s": [] };
+  const berth: Record<MinReady, { create: BerthRun; update: BerthRun; planMs: number }[]> = { "0s": [], "1s": [] };
   const floor: { create: number; update: Record<MinReady, number> }[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const m of MIN_READY) berth[m].push(await berthRound(client, m));
@@ -409,9 +452,9 @@ try {
     row(`rolling update v1→v2, minReady ${m}`, swarmUpdate, berth[m].map((x) => x.update.ms), floor.map((x) => x.update[m]));
   }
   console.log("  swarm: whole `docker service create|update … --detach=false` processes (Swarm has no minReady: one update figure for both rows).");
-  console.log("  berth: whole `node --import tsx reconciler/cli/main.ts apply DIR --json` processes, from a fresh state folder;");
-  console.log(`         its start-up alone (\`--help\`): ${s(startup.ms)}.`);
-  console.log("  floor: dockerode in this process. create: create+start 6 at once, until all healthy, + 1 s crash window.");
+  console.log(`  berth: whole \`node --import tsx reconciler/cli/main.ts apply DIR --json\` processes (checkout ${berthRoot}), from a fresh state folder;`);
+  console.log(`         its start-up alone (\`--help\`): ${s(startup.ms)}; a whole \`berth plan DIR\` process (start-up, load, observe, place, diff) before the create: median ${s(median([...berth["0s"], ...berth["1s"]].map((x) => x.planMs)))}.`);
+  console.log("  floor: dockerode in this process, health from the engine's event stream. create: create+start 6 at once, until all healthy, + 1 s crash window.");
   console.log("         update: 2 lanes, each slot in turn: create+start v2, until healthy, + minReady, stop the v1; + 1 s crash window after the last counted.");
   for (const m of MIN_READY) {
     const runs = berth[m].map((x) => x.update);
