@@ -2,7 +2,8 @@
  * A real `berth run` process for integration tests: a private repository on
  * the bed's git server that the test pushes commits to, the daemon following
  * it, and the reads a test needs — `/status`, the deployment journal, and the
- * containers of one service on the bed's engines.
+ * containers of one service on the bed's engines. `DaemonProcess` alone is
+ * the process, for a test that follows a repository of its own.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +17,8 @@ import { gitCredentials } from "../../testbed/git-http.ts";
 import { repoRoot, type BedHost, type BedLayout } from "../../testbed/layout.ts";
 import type { DaemonStatus } from "../../reconciler/loop/status.ts";
 import { readJournal } from "../../reconciler/loop/journal.ts";
+
+const berthMain = path.join(repoRoot, "reconciler/cli/main.ts");
 
 /** One container of a service, with the bed host it runs on. */
 export type HostedContainer = Docker.ContainerInfo & { readonly host: BedHost };
@@ -48,8 +51,15 @@ export function get(url: string): Promise<string> {
   });
 }
 
-/** Polls `probe` every 150 ms until it returns a value; a thrown error is kept for the timeout message. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface UntilOptions {
+  /** How long to wait between two probes: 150 ms unless given. */
+  readonly everyMs?: number;
+}
+
+/** Polls `probe` until it returns a value; a thrown error is kept for the timeout message. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, opts: UntilOptions = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -60,17 +70,68 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(opts.everyMs ?? 150);
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * One `berth run` process, started as it is constructed. It reads its
+ * address from its own log: a daemon started again listens on a new port,
+ * and the harness's log still holds the old one.
+ */
+export class DaemonProcess {
+  /** Its stderr so far (JSON log lines). */
+  log = "";
+  /** The address it listens on, once `listening` has resolved. */
+  listen = "";
+  /** Resolves with the address once the daemon has logged it; rejects if it exits first. */
+  readonly listening: Promise<string>;
+  private readonly child: ChildProcess;
+
+  /** Spawns `berth run <args>` with `env` over this process's environment. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
+    const child = spawn(process.execPath, ["--import", "tsx", berthMain, "run", ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    this.child = child;
+    this.listening = new Promise<string>((resolve, reject) => {
+      child.stderr!.on("data", (c: Buffer) => {
+        this.log += c.toString();
+        const m = this.listen ? null : /"listen":"([^"]+)"/.exec(this.log);
+        if (m) {
+          this.listen = m[1]!;
+          resolve(this.listen);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${this.log}`)));
+    });
+  }
+
+  /** Stops the daemon with `signal`; resolves with its exit code (null when killed). */
+  stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const d = this.child;
+    return new Promise((resolve) => {
+      if (d.exitCode !== null || d.signalCode !== null) return resolve(d.exitCode);
+      d.once("exit", (code) => resolve(code));
+      d.kill(signal);
+    });
+  }
+}
 
 export interface DaemonHarnessOptions {
   /** Names the repository and the state folder; the owner label is made unique from it. */
   readonly name: string;
+  /** The owner label, when the caller names it: `test-<name>-<pid>-<time>` otherwise. */
+  readonly owner?: string;
   readonly interval?: string;
   readonly resync?: string;
+  /** More environment for the daemon (and `history`), over the git credentials and state folder. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ConvergedOptions extends UntilOptions {
+  /** The service whose every replica must be ready and healthy. */
+  readonly service: string;
+  readonly replicas: number;
+  readonly timeoutMs: number;
 }
 
 export class DaemonHarness {
@@ -78,20 +139,29 @@ export class DaemonHarness {
   readonly work: string;
   readonly stateDir: string;
   url = "";
-  listen = "";
-  private daemon: ChildProcess | undefined;
+  private daemon: DaemonProcess | undefined;
+  /** The logs of the daemons stopped before the one running now. */
+  private earlierLogs = "";
   private bare = "";
   private env: NodeJS.ProcessEnv = {};
-  /** The daemon's stderr (JSON log lines), for a failing test to show. */
-  log = "";
 
   constructor(
     private readonly bed: BedLayout,
     private readonly opts: DaemonHarnessOptions,
   ) {
-    this.owner = `test-${opts.name}-${process.pid}-${Date.now()}`;
+    this.owner = opts.owner ?? `test-${opts.name}-${process.pid}-${Date.now()}`;
     this.work = mkdtempSync(path.join(os.tmpdir(), `berth-${opts.name}-`));
     this.stateDir = path.join(this.work, "state");
+  }
+
+  /** Where the running daemon listens ("" before the first start). */
+  get listen(): string {
+    return this.daemon?.listen ?? "";
+  }
+
+  /** The stderr (JSON log lines) of every daemon this harness started, for a failing test to show. */
+  get log(): string {
+    return this.earlierLogs + (this.daemon?.log ?? "");
   }
 
   private get src(): string {
@@ -112,14 +182,24 @@ export class DaemonHarness {
     this.git("remote", "add", "origin", this.bare);
     this.url = `${this.bed.git.url}/${name}`;
     const [cred] = gitCredentials(this.bed.git);
-    this.env = { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token, BERTH_STATE_DIR: this.stateDir, NO_COLOR: "1" };
+    this.env = { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token, BERTH_STATE_DIR: this.stateDir, NO_COLOR: "1", ...this.opts.env };
   }
 
-  /** Writes `files`, commits and pushes them; returns the new commit's sha. */
+  /** Writes `files` (a path may name folders), commits and pushes them; returns the new commit's sha. */
   push(files: Readonly<Record<string, string>>, message: string): string {
-    for (const [p, content] of Object.entries(files)) writeFileSync(path.join(this.src, p), content);
+    for (const [p, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(this.src, p)), { recursive: true });
+      writeFileSync(path.join(this.src, p), content);
+    }
     this.git("add", "-A");
     this.git("commit", "-q", "-m", message);
+    this.git("push", "-q", "origin", "main");
+    return this.git("rev-parse", "HEAD");
+  }
+
+  /** Pushes `git revert` of the last commit; returns the new commit's sha. */
+  revert(): string {
+    this.git("revert", "--no-edit", "HEAD");
     this.git("push", "-q", "origin", "main");
     return this.git("rev-parse", "HEAD");
   }
@@ -129,33 +209,41 @@ export class DaemonHarness {
     return execFileSync("git", ["--git-dir", this.bare, "rev-parse", "main"], { encoding: "utf8" }).trim();
   }
 
-  /** Starts `berth run` and resolves once it listens. */
+  /** Starts `berth run` and resolves once it listens; after `stop`, starts it again on the same state. */
   async start(): Promise<void> {
-    const args = ["run", "--repo", this.url, "--owner", this.owner, "--listen", "127.0.0.1:0", "--interval", this.opts.interval ?? "1s", "--resync", this.opts.resync ?? "5m"];
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, ...this.env }, stdio: ["ignore", "ignore", "pipe"] });
-    this.daemon = child;
-    this.listen = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on("data", (c: Buffer) => {
-        this.log += c.toString();
-        const m = /"listen":"([^"]+)"/.exec(this.log);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${this.log}`)));
-    });
+    const args = ["--repo", this.url, "--owner", this.owner, "--listen", "127.0.0.1:0", "--interval", this.opts.interval ?? "1s", "--resync", this.opts.resync ?? "5m"];
+    this.earlierLogs = this.log;
+    this.daemon = new DaemonProcess(args, this.env);
+    await this.daemon.listening;
   }
 
   /** Stops the daemon with `signal`; resolves with its exit code (null when killed). */
   stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    const d = this.daemon;
-    return new Promise((resolve) => {
-      if (!d || d.exitCode !== null || d.signalCode !== null) return resolve(d?.exitCode ?? null);
-      d.once("exit", (code) => resolve(code));
-      d.kill(signal);
-    });
+    return this.daemon?.stop(signal) ?? Promise.resolve(null);
   }
 
   async status(): Promise<DaemonStatus> {
     return JSON.parse(await get(`http://${this.listen}/status`)) as DaemonStatus;
+  }
+
+  /** Resolves with the first `/status` in which `sha` is applied and `service` has all its replicas ready and healthy. */
+  converged(sha: string, opts: ConvergedOptions): Promise<DaemonStatus> {
+    const { service, replicas } = opts;
+    return until(
+      `commit ${sha.slice(0, 8)} applied and ${service} ${replicas}/${replicas} ready`,
+      async () => {
+        const s = await this.status();
+        const svc = s.services.find((x) => x.name === service);
+        return s.source.commitApplied === sha && svc?.ready === replicas && svc.health === "healthy" ? s : undefined;
+      },
+      opts.timeoutMs,
+      opts,
+    );
+  }
+
+  /** What `berth history` prints for this owner, run with the daemon's environment. */
+  history(): string {
+    return execFileSync(process.execPath, ["--import", "tsx", berthMain, "history", "--owner", this.owner], { cwd: repoRoot, env: { ...process.env, ...this.env }, encoding: "utf8" });
   }
 
   /** The journal lines of this owner, oldest first (`commit` narrows them to one commit). */

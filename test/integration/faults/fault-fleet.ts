@@ -9,7 +9,7 @@ import { startEngine } from "../../../testbed/engines.ts";
 import type { BedLayout } from "../../../testbed/layout.ts";
 import { startRegistry } from "../../../testbed/registry.ts";
 import { serviceYaml } from "../../support/fleet-dir.ts";
-import { until, type DaemonHarness, type HostedContainer } from "../../support/daemon-harness.ts";
+import type { DaemonHarness, HostedContainer } from "../../support/daemon-harness.ts";
 
 export const appImage = (tag: string) => `127.0.0.1:5000/berth/app:${tag}`;
 
@@ -26,15 +26,7 @@ export function webYaml(image: string, opts: { minReady?: string; monitor?: stri
 
 /** Waits until `sha` is the applied commit and web is 3/3 ready and healthy. */
 export function convergedTo(d: DaemonHarness, sha: string, timeoutMs: number): Promise<DaemonStatus> {
-  return until(
-    `commit ${sha.slice(0, 8)} applied and web 3/3 ready`,
-    async () => {
-      const s = await d.status();
-      const w = s.services.find((x) => x.name === "web");
-      return s.source.commitApplied === sha && w?.ready === 3 && w.health === "healthy" ? s : undefined;
-    },
-    timeoutMs,
-  );
+  return d.converged(sha, { service: "web", replicas: 3, timeoutMs });
 }
 
 /** One container as far as "was anything created, stopped or removed" goes. */
