@@ -3,18 +3,12 @@
  * private repository on the bed's git server, driving the 3 engines.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import os from "node:os";
-import path from "node:path";
-import { removeOwnerContainers, useBed } from "../../support/bed.ts";
+import { useBed } from "../../support/bed.ts";
+import { DaemonHarness, get, sleep, until } from "../../support/daemon-harness.ts";
 import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
 import { engineClient, startEngine, stopEngine } from "../../../testbed/engines.ts";
-import { gitCredentials } from "../../../testbed/git-http.ts";
-import { repoRoot, type BedLayout } from "../../../testbed/layout.ts";
-import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
+import type { BedLayout } from "../../../testbed/layout.ts";
 
 const SECRET = "webhook-secret-for-tests";
 const HEALTH = "  health:\n    http:\n      path: /healthz\n      port: http\n  rollout:\n    progressDeadline: 8s";
@@ -34,109 +28,31 @@ const JOB = [
   "",
 ].join("\n");
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { timeout: 1000 }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve(body));
-    }).on("error", reject);
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 describe("berth run (the daemon) on the bed", function () {
   this.timeout(240_000);
   let bed: BedLayout;
-  let work: string;
-  let url: string;
-  let env: NodeJS.ProcessEnv;
-  let daemon: ChildProcess | undefined;
-  let listen = "";
-  const owner = `test-daemon-${process.pid}-${Date.now()}`;
-  const src = () => path.join(work, "src");
-  const g = (...args: string[]) => execFileSync("git", ["-c", "user.name=Dana Deployer", "-c", "user.email=dana@example.invalid", ...args], { cwd: src(), encoding: "utf8" }).trim();
+  let d: DaemonHarness;
 
-  const push = (files: Record<string, string>, message: string): string => {
-    for (const [p, content] of Object.entries(files)) writeFileSync(path.join(src(), p), content);
-    g("add", "-A");
-    g("commit", "-q", "-m", message);
-    g("push", "-q", "origin", "main");
-    return g("rev-parse", "HEAD");
-  };
   const web = (image: string, extra = HEALTH) => serviceYaml({ name: "web", image: `127.0.0.1:5000/berth/app:${image}`, replicas: 3, extra });
-
-  const status = async (): Promise<DaemonStatus> => JSON.parse(await get(`http://${listen}/status`)) as DaemonStatus;
-  const converged = (sha: string) =>
-    until(`commit ${sha.slice(0, 8)} applied and web 3/3 ready`, async () => {
-      const s = await status();
-      const w = s.services.find((x) => x.name === "web");
-      return s.source.commitApplied === sha && w?.ready === 3 && w.health === "healthy" ? s : undefined;
-    }, 60_000);
-  const webMains = async () =>
-    (await Promise.all(bed.hosts.map(async (h) => (await engineClient(h).listContainers({ all: true, filters: { label: [`berth.owner=${owner}`, "berth.service=web", "berth.container=main"] } })).map((c) => ({ ...c, host: h }))))).flat();
-  const versions = async () => (await Promise.all((await webMains()).filter((c) => c.State === "running").map((c) => get(`http://${c.host.ip}:${c.Ports.find((p) => p.PrivatePort === 8080)!.PublicPort}/`)))).map((b) => b.split(" ")[1]).sort();
-
-  const startDaemon = async (): Promise<void> => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), "run", "--repo", url, "--owner", owner, "--listen", "127.0.0.1:0", "--interval", "1s", "--resync", "30s"], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    daemon = child;
-    let log = "";
-    listen = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on("data", (c: Buffer) => {
-        log += c.toString();
-        const m = /"listen":"([^"]+)"/.exec(log);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${log}`)));
-    });
-  };
-  const stopDaemon = (signal: NodeJS.Signals): Promise<number | null> =>
-    new Promise((resolve) => {
-      if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null) return resolve(daemon?.exitCode ?? null);
-      daemon.once("exit", (code) => resolve(code));
-      daemon.kill(signal);
-    });
+  const converged = (sha: string) => d.converged(sha, { service: "web", replicas: 3, timeoutMs: 60_000 });
+  const webMains = () => d.mains("web");
+  const versions = async () => (await Promise.all((await webMains()).filter((c) => c.State === "running").map((c) => d.answer(c)))).map((b) => b.split(" ")[1]).sort();
 
   before(async function () {
     bed = await useBed(this);
-    work = mkdtempSync(path.join(os.tmpdir(), "berth-daemon-"));
-    const name = `private/daemon-${process.pid}.git`;
-    const bare = path.join(bed.git.reposDir, name);
-    rmSync(bare, { recursive: true, force: true });
-    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-    mkdirSync(src());
-    execFileSync("git", ["init", "-q", "-b", "main", src()]);
-    g("remote", "add", "origin", bare);
-    url = `${bed.git.url}/${name}`;
-    const [cred] = gitCredentials(bed.git);
-    env = { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token, BERTH_STATE_DIR: path.join(work, "state"), BERTH_WEBHOOK_SECRET: SECRET, NO_COLOR: "1" };
+    d = new DaemonHarness(bed, { name: "daemon", interval: "1s", resync: "30s", env: { BERTH_WEBHOOK_SECRET: SECRET } });
+    d.init();
   });
 
   after(async function () {
-    await stopDaemon("SIGKILL");
-    if (bed) await removeOwnerContainers(bed, owner);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await d?.cleanup();
   });
 
   let v1: string;
 
   it("converges the first commit, and then a pushed commit (commit-to-converged measured)", async function () {
-    v1 = push({ "hosts.yaml": hostsYaml(bed), "web.yaml": web("v1") }, "web v1");
-    await startDaemon();
+    v1 = d.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": web("v1") }, "web v1");
+    await d.start();
     const s1 = await converged(v1);
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
     // Engine-assigned ports, as /status reports them, answer with the service.
@@ -145,7 +61,7 @@ describe("berth run (the daemon) on the bed", function () {
     const answers = await Promise.all(endpoints.map((e) => get(`http://${e.ports[0]!.hostIp}:${e.ports[0]!.hostPort}/`)));
     assert.deepEqual(answers.map((b) => b.split(" ")[1]), ["v1", "v1", "v1"]);
     const t0 = Date.now();
-    const v2 = push({ "web.yaml": web("v2") }, "web v2");
+    const v2 = d.push({ "web.yaml": web("v2") }, "web v2");
     await converged(v2);
     console.log(`      commit-to-converged (poll every 1 s, 3 replicas, start-first): ${Date.now() - t0} ms`);
     assert.deepEqual(await versions(), ["v2", "v2", "v2"]);
@@ -154,7 +70,7 @@ describe("berth run (the daemon) on the bed", function () {
   it("accepts a signed webhook and refuses an unsigned one", async function () {
     const body = JSON.stringify({ ref: "refs/heads/main" });
     const post = (sig?: string) =>
-      fetch(`http://${listen}/hooks/git`, { method: "POST", body, headers: { "content-type": "application/json", ...(sig ? { "x-hub-signature-256": sig } : {}) } }).then((r) => r.status);
+      fetch(`http://${d.listen}/hooks/git`, { method: "POST", body, headers: { "content-type": "application/json", ...(sig ? { "x-hub-signature-256": sig } : {}) } }).then((r) => r.status);
     assert.equal(await post(), 401);
     assert.equal(await post("sha256=" + "0".repeat(64)), 401);
     assert.equal(await post("sha256=" + createHmac("sha256", SECRET).update(body).digest("hex")), 202);
@@ -166,25 +82,25 @@ describe("berth run (the daemon) on the bed", function () {
     const t0 = Date.now();
     await engineClient(victim.host).getContainer(victim.Id).remove({ force: true });
     await until("web back to 3 healthy replicas without the removed container", async () => {
-      const s = await status();
+      const s = await d.status();
       const mains = await webMains();
       return !mains.some((c) => c.Id === victim.Id) && mains.filter((c) => c.State === "running").length === 3 && s.services.find((x) => x.name === "web")?.ready === 3 ? true : undefined;
     }, 20_000);
     const ms = Date.now() - t0;
     console.log(`      removed-to-healed: ${ms} ms`);
     assert.ok(ms < 20_000);
-    const metrics = await get(`http://${listen}/metrics`);
+    const metrics = await get(`http://${d.listen}/metrics`);
     assert.match(metrics, /berth_drift_heals_total\{service="web"\} [1-9]/);
   });
 
   it("reports an engine that went down while the others keep serving, and brings its replica back when it returns", async function () {
     const h3 = bed.hosts[2]!;
-    const applied = (await status()).source.commitApplied!;
+    const applied = (await d.status()).source.commitApplied!;
     const onH3 = (await webMains()).filter((c) => c.host.name === "h3").map((c) => c.Id);
     await stopEngine(h3);
     try {
       const down = await until("h3 reported unreachable", async () => {
-        const s = await status();
+        const s = await d.status();
         return s.hosts.find((h) => h.name === "h3")?.reachable === false ? s : undefined;
       }, 30_000);
       assert.match(down.hosts.find((h) => h.name === "h3")!.error ?? "", /h3.*cannot be reached/);
@@ -205,30 +121,28 @@ describe("berth run (the daemon) on the bed", function () {
   });
 
   it("returns to the previous version on git revert", async function () {
-    g("revert", "--no-edit", "HEAD");
-    g("push", "-q", "origin", "main");
-    await converged(g("rev-parse", "HEAD"));
+    await converged(d.revert());
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
   });
 
   it("leaves the fleet untouched on bad YAML and shows the diagnostic with file:line", async function () {
     const before = (await webMains()).map((c) => c.Id).sort();
-    const bad = push({ "web.yaml": web("v2").replace("replicas: 3", "replicas: [3") }, "broken yaml");
+    const bad = d.push({ "web.yaml": web("v2").replace("replicas: 3", "replicas: [3") }, "broken yaml");
     const s = await until("the bad commit's diagnostics", async () => {
-      const st = await status();
+      const st = await d.status();
       return st.source.commitSeen === bad && st.diagnostics.length > 0 ? st : undefined;
     }, 20_000);
     assert.match(s.diagnostics[0]!, /^web\.yaml:\d+:\d+: error: /);
     assert.notEqual(s.source.commitApplied, bad);
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     assert.deepEqual((await webMains()).map((c) => c.Id).sort(), before);
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
   });
 
   it("rolls back a failing image, holds the commit and says why", async function () {
-    const failing = push({ "web.yaml": web("broken") }, "web broken");
+    const failing = d.push({ "web.yaml": web("broken") }, "web broken");
     const s = await until("the failing commit held", async () => {
-      const st = await status();
+      const st = await d.status();
       return st.held.some((h) => h.commit === failing) ? st : undefined;
     }, 60_000);
     const w = s.services.find((x) => x.name === "web")!;
@@ -237,18 +151,18 @@ describe("berth run (the daemon) on the bed", function () {
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
     // Held: later passes do not try it again.
     const ids = (await webMains()).map((c) => c.Id).sort();
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     assert.deepEqual((await webMains()).map((c) => c.Id).sort(), ids);
     // Guards the bug where held commits lived only in memory: after SIGTERM and after kill -9, the restarted daemon rolled the held commit out again.
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      await stopDaemon(signal);
-      await startDaemon();
+      await d.stop(signal);
+      await d.start();
       const again = await until(`the held commit still held after ${signal} and a restart`, async () => {
-        const st = await status();
+        const st = await d.status();
         return st.lastPass && st.held.some((h) => h.commit === failing) ? st : undefined;
       }, 30_000);
       assert.equal(again.source.commitApplied, s.source.commitApplied, "the last good commit is known again");
-      await new Promise((r) => setTimeout(r, 2500));
+      await sleep(2500);
       const mains = await webMains();
       assert.deepEqual(mains.map((c) => c.Id).sort(), ids, `no pod of the held commit was created after ${signal}`);
       assert.ok(mains.every((c) => c.Labels["berth.commit"] !== failing));
@@ -256,20 +170,20 @@ describe("berth run (the daemon) on the bed", function () {
   });
 
   it("runs a job on its schedule and records its exit code and output", async function () {
-    push({ "web.yaml": web("v1"), "job.yaml": JOB }, "add the report job");
-    const run = await until("a finished run of the report job", async () => (await status()).jobs.find((j) => j.name === "report" && j.lastRun)?.lastRun, 30_000);
+    d.push({ "web.yaml": web("v1"), "job.yaml": JOB }, "add the report job");
+    const run = await until("a finished run of the report job", async () => (await d.status()).jobs.find((j) => j.name === "report" && j.lastRun)?.lastRun, 30_000);
     assert.equal(run.result, "failed");
     assert.equal(run.exitCode, 3);
     assert.match(run.output ?? "", /report-line-1\nreport-line-2/);
-    const metrics = await get(`http://${listen}/metrics`);
+    const metrics = await get(`http://${d.listen}/metrics`);
     assert.match(metrics, /berth_job_runs_total\{job="report",result="failed"\} [1-9]/);
   });
 
   it("converges after kill -9 mid-rollout, with nothing duplicated or lost", async function () {
-    const v2 = push({ "web.yaml": web("v2", `${HEALTH}\n  rollout:\n    minReady: 2s`.replace("  rollout:\n    progressDeadline: 8s\n", "")), "job.yaml": JOB }, "web v2, slowly");
+    const v2 = d.push({ "web.yaml": web("v2", `${HEALTH}\n  rollout:\n    minReady: 2s`.replace("  rollout:\n    progressDeadline: 8s\n", "")), "job.yaml": JOB }, "web v2, slowly");
     await until("a v2 pod on an engine", async () => ((await webMains()).some((c) => c.Image.endsWith(":v2")) ? true : undefined), 30_000);
-    assert.equal(await stopDaemon("SIGKILL"), null);
-    await startDaemon();
+    assert.equal(await d.stop("SIGKILL"), null);
+    await d.start();
     await converged(v2);
     const mains = await webMains();
     const running = mains.filter((c) => c.State === "running");
@@ -281,10 +195,10 @@ describe("berth run (the daemon) on the bed", function () {
 
   it("on SIGTERM mid-rollout finishes the step under way and exits 0; the next start finishes the rollout", async function () {
     const slow = `${HEALTH}\n  rollout:\n    minReady: 2s`.replace("  rollout:\n    progressDeadline: 8s\n", "");
-    const v1 = push({ "web.yaml": web("v1", slow), "job.yaml": JOB }, "web back to v1, slowly");
+    const v1 = d.push({ "web.yaml": web("v1", slow), "job.yaml": JOB }, "web back to v1, slowly");
     await until("a v1 pod on an engine", async () => ((await webMains()).some((c) => c.Image.endsWith(":v1")) ? true : undefined), 30_000);
     const t0 = Date.now();
-    assert.equal(await stopDaemon("SIGTERM"), 0);
+    assert.equal(await d.stop("SIGTERM"), 0);
     const took = Date.now() - t0;
     assert.ok(took < 8_000, `stopped after the step under way, not the whole rollout (${took} ms)`);
     const mains = await webMains();
@@ -292,15 +206,15 @@ describe("berth run (the daemon) on the bed", function () {
     const mixed = await versions();
     assert.ok(mixed.includes("v1") && mixed.includes("v2"), `part done, part left for the next start: ${mixed.join(",")}`);
 
-    await startDaemon();
+    await d.start();
     await converged(v1);
     assert.deepEqual(await versions(), ["v1", "v1", "v1"]);
     assert.equal((await webMains()).length, 3);
   });
 
   it("stops on SIGTERM and exits 0; berth history shows the deployments", async function () {
-    assert.equal(await stopDaemon("SIGTERM"), 0);
-    const out = execFileSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), "history", "--owner", owner], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: "utf8" });
+    assert.equal(await d.stop("SIGTERM"), 0);
+    const out = d.history();
     assert.match(out, /web v1\s+converged|web v1\s+in-sync/);
     assert.match(out, /Dana Deployer/);
     assert.match(out, /web broken\s+rolled-back/);

@@ -8,18 +8,12 @@
  * /healthz (its log, engine-timestamped) — with a real `berth run` process.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import os from "node:os";
-import path from "node:path";
 import type Docker from "dockerode";
-import { removeOwnerContainers, useBed } from "../../support/bed.ts";
+import { useBed } from "../../support/bed.ts";
+import { DaemonHarness, until } from "../../support/daemon-harness.ts";
 import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
 import { engineClient } from "../../../testbed/engines.ts";
-import { gitCredentials } from "../../../testbed/git-http.ts";
-import { repoRoot, type BedHost, type BedLayout } from "../../../testbed/layout.ts";
-import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
+import type { BedHost, BedLayout } from "../../../testbed/layout.ts";
 
 const PROBE = ["  health:", "    http:", "      path: /healthz", "      port: http", "  rollout:", "    progressDeadline: 40s", "    monitor: 1s"].join("\n");
 const TOOLBOX = "127.0.0.1:5000/berth/toolbox:v1";
@@ -30,30 +24,8 @@ const TOOLBOX = "127.0.0.1:5000/berth/toolbox:v1";
  */
 const SLOW_START = "trap 'exit 0' TERM; sleep 8 & wait $!; echo ok > /www/healthz; echo serving; httpd -f -p 8080 -h /www & wait";
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { timeout: 1000 }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve(body));
-    }).on("error", reject);
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** This test's waits look every 100 ms (the harness's default is 150): the sooner the kill follows the v2 pod's start, the more of its 8 s are left. */
+const LOOK = { everyMs: 100 } as const;
 
 /** A container's stop as the engine recorded it: the first kill, die or stop event. */
 interface StopEvent {
@@ -99,92 +71,38 @@ async function servingSince(docker: Docker, id: string): Promise<number | undefi
 describe("berth run: kill -9 while a berth-probed new pod is starting (issue 11)", function () {
   this.timeout(120_000);
   let bed: BedLayout;
-  let work: string;
-  let url: string;
-  let env: NodeJS.ProcessEnv;
-  let daemon: ChildProcess | undefined;
-  let listen = "";
-  let log = "";
-  const owner = `test-probe-restart-${process.pid}-${Date.now()}`;
-  const src = () => path.join(work, "src");
-  const g = (...args: string[]) => execFileSync("git", ["-c", "user.name=Dana Deployer", "-c", "user.email=dana@example.invalid", ...args], { cwd: src(), encoding: "utf8" }).trim();
-  const push = (files: Record<string, string>, message: string): string => {
-    for (const [p, content] of Object.entries(files)) writeFileSync(path.join(src(), p), content);
-    g("add", "-A");
-    g("commit", "-q", "-m", message);
-    g("push", "-q", "origin", "main");
-    return g("rev-parse", "HEAD");
-  };
+  let d: DaemonHarness;
 
-  const status = async (): Promise<DaemonStatus> => JSON.parse(await get(`http://${listen}/status`)) as DaemonStatus;
-  const converged = (sha: string) =>
-    until(`commit ${sha.slice(0, 8)} applied and web 1/1 ready`, async () => {
-      const s = await status();
-      const w = s.services.find((x) => x.name === "web");
-      return s.source.commitApplied === sha && w?.ready === 1 && w.health === "healthy" ? s : undefined;
-    }, 60_000);
-  const webMains = async () =>
-    (await Promise.all(bed.hosts.map(async (h) => (await engineClient(h).listContainers({ all: true, filters: { label: [`berth.owner=${owner}`, "berth.service=web", "berth.container=main"] } })).map((c) => ({ ...c, host: h }))))).flat();
-
-  const startDaemon = async (): Promise<void> => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), "run", "--repo", url, "--owner", owner, "--listen", "127.0.0.1:0", "--interval", "1s", "--resync", "30s"], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    daemon = child;
-    log = "";
-    listen = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on("data", (c: Buffer) => {
-        log += c.toString();
-        const m = /"listen":"([^"]+)"/.exec(log);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${log}`)));
-    });
-  };
-  const killDaemon = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null) return resolve();
-      daemon.once("exit", () => resolve());
-      daemon.kill("SIGKILL");
-    });
+  const converged = (sha: string) => d.converged(sha, { service: "web", replicas: 1, timeoutMs: 60_000, ...LOOK });
+  const webMains = () => d.mains("web");
 
   before(async function () {
     bed = await useBed(this);
-    work = mkdtempSync(path.join(os.tmpdir(), "berth-probe-restart-"));
-    const name = `private/probe-restart-${process.pid}.git`;
-    const bare = path.join(bed.git.reposDir, name);
-    rmSync(bare, { recursive: true, force: true });
-    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-    mkdirSync(src());
-    execFileSync("git", ["init", "-q", "-b", "main", src()]);
-    g("remote", "add", "origin", bare);
-    url = `${bed.git.url}/${name}`;
-    const [cred] = gitCredentials(bed.git);
-    env = { BERTH_GIT_USERNAME: cred!.username, BERTH_GIT_TOKEN: cred!.token, BERTH_STATE_DIR: path.join(work, "state"), NO_COLOR: "1" };
+    d = new DaemonHarness(bed, { name: "probe-restart", interval: "1s", resync: "30s" });
+    d.init();
   });
 
   after(async function () {
-    await killDaemon();
-    if (bed) await removeOwnerContainers(bed, owner);
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (bed) rmSync(path.join(bed.git.reposDir, `private/probe-restart-${process.pid}.git`), { recursive: true, force: true });
+    await d?.cleanup();
   });
 
   it("after the restart, no old pod of a slot stops before the pod that replaces it answered berth's probe", async function () {
-    const v1 = push({ "hosts.yaml": hostsYaml(bed), "web.yaml": serviceYaml({ name: "web", replicas: 1, extra: PROBE }) }, "web v1, probed by berth");
-    await startDaemon();
+    const v1 = d.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": serviceYaml({ name: "web", replicas: 1, extra: PROBE }) }, "web v1, probed by berth");
+    await d.start();
     await converged(v1);
     const oldMains = new Map((await webMains()).map((c) => [c.Id, c.Labels["berth.slot"]!]));
     assert.equal(oldMains.size, 1);
 
     const t0 = Date.now();
-    const events = await recordStops(bed.hosts, owner, t0 - 1000);
+    const events = await recordStops(bed.hosts, d.owner, t0 - 1000);
     try {
       const args = `  command: [sh, -c]\n  args: [${JSON.stringify(SLOW_START)}]`;
-      const v2 = push({ "web.yaml": serviceYaml({ name: "web", image: TOOLBOX, replicas: 1, extra: `${args}\n${PROBE}` }) }, "web v2: answers its probe after 8 s");
-      const unfinished = await until("a running v2 pod on an engine", async () => (await webMains()).find((c) => c.Image === TOOLBOX && c.State === "running"), 30_000);
-      await killDaemon();
+      const v2 = d.push({ "web.yaml": serviceYaml({ name: "web", image: TOOLBOX, replicas: 1, extra: `${args}\n${PROBE}` }) }, "web v2: answers its probe after 8 s");
+      const unfinished = await until("a running v2 pod on an engine", async () => (await webMains()).find((c) => c.Image === TOOLBOX && c.State === "running"), 30_000, LOOK);
+      await d.stop("SIGKILL");
       const killedAt = Date.now();
       assert.equal(await servingSince(engineClient(unfinished.host), unfinished.Id), undefined, "killed before the new pod could answer its probe");
-      await startDaemon();
+      await d.start();
       const restartedAt = Date.now();
       await converged(v2);
 
@@ -195,7 +113,7 @@ describe("berth run: kill -9 while a berth-probed new pod is starting (issue 11)
       for (const survivor of mains) {
         const slot = survivor.Labels["berth.slot"]!;
         // Waited for: the pod kept after a restart may come to answer only later, and the failure says when.
-        const serving = await until(`slot ${slot}'s v2 pod answering`, () => servingSince(engineClient(survivor.host), survivor.Id), 15_000).catch(() => undefined);
+        const serving = await until(`slot ${slot}'s v2 pod answering`, () => servingSince(engineClient(survivor.host), survivor.Id), 15_000, LOOK).catch(() => undefined);
         const old = [...events.stops.values()].filter((e) => oldMains.get(e.id) === slot);
         assert.equal(old.length, 1, `the old pod of slot ${slot} was stopped once (${old.length} stops seen)`);
         console.log(`      slot ${slot}: old pod stopped at ${at(old[0]!.at)}; its v2 pod answered /healthz from ${at(serving)}`);

@@ -9,28 +9,16 @@
  * the committer's own Policy granted a bind mount of `/`.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { useBed } from "../../support/bed.ts";
+import { DaemonProcess, get, sleep } from "../../support/daemon-harness.ts";
 import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
 import { engineClient } from "../../../testbed/engines.ts";
-import { repoRoot, type BedLayout } from "../../../testbed/layout.ts";
+import type { BedLayout } from "../../../testbed/layout.ts";
 import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve(body));
-      })
-      .on("error", reject);
-  });
-}
 
 const cases: { name: string; files: (bed: BedLayout) => Record<string, string>; want: RegExp }[] = [
   {
@@ -66,14 +54,14 @@ describe("berth run: the operator's trust boundary on the bed", function () {
   this.timeout(120_000);
   let bed: BedLayout;
   let work: string;
-  let daemon: ChildProcess | undefined;
+  let daemon: DaemonProcess | undefined;
 
   before(async function () {
     bed = await useBed(this);
     work = mkdtempSync(path.join(os.tmpdir(), "berth-trust-"));
   });
-  afterEach(() => {
-    daemon?.kill("SIGKILL");
+  afterEach(async () => {
+    await daemon?.stop("SIGKILL");
     daemon = undefined;
   });
   after(() => {
@@ -91,20 +79,12 @@ describe("berth run: the operator's trust boundary on the bed", function () {
       g("commit", "-q", "-m", c.name);
       const owner = `test-trust-${process.pid}-${i}`;
       // The token is set so that a leak would have something to leak; it is not a real one.
-      const env = { ...process.env, BERTH_GIT_TOKEN: `not-a-real-token-${process.pid}`, NO_COLOR: "1" };
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "reconciler/cli/main.ts"), "run", "--repo", repo, "--owner", owner, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, `state-${i}`)], { cwd: repoRoot, env, stdio: ["ignore", "ignore", "pipe"] });
-      daemon = child;
-      let log = "";
-      const listen = await new Promise<string>((resolve, reject) => {
-        child.stderr!.on("data", (d: Buffer) => {
-          log += d.toString();
-          const m = /"listen":"([^"]+)"/.exec(log);
-          if (m) resolve(m[1]!);
-        });
-        child.once("exit", (code) => reject(new Error(`daemon exited (${code}):\n${log}`)));
-      });
+      const env = { BERTH_GIT_TOKEN: `not-a-real-token-${process.pid}`, NO_COLOR: "1" };
+      const run = new DaemonProcess(["--repo", repo, "--owner", owner, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, `state-${i}`)], env);
+      daemon = run;
+      const listen = await run.listening;
       let status: DaemonStatus | undefined;
-      for (let t = Date.now(); Date.now() - t < 30_000; await new Promise((r) => setTimeout(r, 100))) {
+      for (let t = Date.now(); Date.now() - t < 30_000; await sleep(100)) {
         status = JSON.parse(await get(`http://${listen}/status`)) as DaemonStatus;
         if (status.diagnostics.length > 0) break;
       }
@@ -112,7 +92,7 @@ describe("berth run: the operator's trust boundary on the bed", function () {
       assert.equal(status!.source.commitApplied, undefined, "the commit was never applied");
       const created = (await Promise.all(bed.hosts.map((h) => engineClient(h).listContainers({ all: true, filters: { label: [`berth.owner=${owner}`] } })))).flat();
       assert.equal(created.length, 0, "nothing was created on any engine");
-      assert.ok(!log.includes(env.BERTH_GIT_TOKEN), "the token never appears in the daemon's log");
+      assert.ok(!run.log.includes(env.BERTH_GIT_TOKEN), "the token never appears in the daemon's log");
     });
   });
 });
