@@ -213,9 +213,12 @@ async function swarmRounds(client: Docker): Promise<{ create: number; update: nu
     for (let r = 0; r < rounds; r++) out.push(await swarmRound(client));
     return out;
   } finally {
-    await docker("service", "rm", SWARM_SERVICE);
-    await must("docker swarm leave", docker("swarm", "leave", "--force"));
-    await docker("network", "rm", "docker_gwbridge");
+    // After Ctrl-C the clean-up has left swarm already; do not report that as a second failure.
+    if (!cleaning) {
+      await docker("service", "rm", SWARM_SERVICE);
+      await must("docker swarm leave", docker("swarm", "leave", "--force"));
+      await docker("network", "rm", "docker_gwbridge");
+    }
   }
 }
 
