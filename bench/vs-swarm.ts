@@ -52,6 +52,7 @@ import type Docker from "dockerode";
 import { bedUp } from "../testbed/bed.ts";
 import { engineClient, mountsLeft, pullImage, startEngine, stopEngine } from "../testbed/engines.ts";
 import { repoRoot, type BedHost } from "../testbed/layout.ts";
+import { compiledBerth } from "./compile.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
 const V1 = "127.0.0.1:5000/berth/app:v1";
@@ -83,7 +84,8 @@ const engine: BedHost = {
 const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${engine.socket}` };
 /** Whose `berth` CLI is timed: this checkout, or another (an older commit, a clean export). */
 const berthRoot = process.env["BERTH_BENCH_ROOT"] ?? repoRoot;
-const berthMain = path.join(berthRoot, "reconciler/cli/main.ts");
+/** berth as it ships (tsc's output on plain node, like dist/): under tsx each process would pay about 1.3 s for the loader. */
+const berthMain = path.join(compiledBerth("berth-bench-vs-swarm", berthRoot), "reconciler/cli/main.js");
 const runId = `bench-vs-swarm-${process.pid}`;
 
 interface Run {
@@ -267,7 +269,7 @@ function fleetYaml(image: string, minReady: MinReady): { hosts: string; service:
 async function berthApply(dir: string, owner: string, stateDir: string): Promise<BerthRun> {
   const r = await must(
     "berth apply",
-    run(process.execPath, ["--import", "tsx", berthMain, "apply", dir, "--owner", owner, "--state-dir", stateDir, "--json"], { ...process.env, NO_COLOR: "1" }, berthRoot),
+    run(process.execPath, [berthMain, "apply", dir, "--owner", owner, "--state-dir", stateDir, "--json"], { ...process.env, NO_COLOR: "1" }, berthRoot),
   );
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as BerthEvent);
   const result = lines.at(-1)!;
@@ -293,7 +295,7 @@ async function berthRound(client: Docker, minReady: MinReady): Promise<{ create:
   try {
     write(V1);
     // Not part of any figure: what loading, observing, placing and diffing cost before a rollout starts.
-    const plan = await must("berth plan", run(process.execPath, ["--import", "tsx", berthMain, "plan", dir, "--owner", owner, "--state-dir", state], { ...process.env, NO_COLOR: "1" }, berthRoot));
+    const plan = await must("berth plan", run(process.execPath, [berthMain, "plan", dir, "--owner", owner, "--state-dir", state], { ...process.env, NO_COLOR: "1" }, berthRoot));
     const create = await berthApply(dir, owner, state);
     const healthyAfterCreate = await healthyCount(client, `berth.owner=${owner}`);
     write(V2);
@@ -431,7 +433,7 @@ let failed = false;
 try {
   await bedUp(); // the registry and the images; the bench's engine pulls from it
   const client = await startBenchEngine();
-  const startup = await must("berth --help", run(process.execPath, ["--import", "tsx", berthMain, "--help"], process.env, berthRoot));
+  const startup = await must("berth --help", run(process.execPath, [berthMain, "--help"], process.env, berthRoot));
   const swarm = await swarmRounds(client);
   const berth: Record<MinReady, { create: BerthRun; update: BerthRun; planMs: number }[]> = { "0s": [], "1s": [] };
   const floor: { create: number; update: Record<MinReady, number> }[] = [];
@@ -455,7 +457,7 @@ try {
     row(`rolling update v1→v2, minReady ${m}`, swarmUpdate, berth[m].map((x) => x.update.ms), floor.map((x) => x.update[m]));
   }
   console.log("  swarm: whole `docker service create|update … --detach=false` processes (Swarm has no minReady: one update figure for both rows).");
-  console.log(`  berth: whole \`node --import tsx reconciler/cli/main.ts apply DIR --json\` processes (checkout ${berthRoot}), from a fresh state folder;`);
+  console.log(`  berth: whole \`berth apply DIR --json\` processes, compiled as shipped (tsc, plain node), (checkout ${berthRoot}), from a fresh state folder;`);
   console.log(`         its start-up alone (\`--help\`): ${s(startup.ms)}; a whole \`berth plan DIR\` process (start-up, load, observe, place, diff) before the create: median ${s(median([...berth["0s"], ...berth["1s"]].map((x) => x.planMs)))}.`);
   console.log("  floor: dockerode in this process, health from the engine's event stream. create: create+start 6 at once, until all healthy, + 1 s crash window.");
   console.log("         update: 2 lanes, each slot in turn: create+start v2, until healthy, + minReady, stop the v1; + 1 s crash window after the last counted.");
