@@ -91,10 +91,10 @@ function countBy(hosts: readonly number[], reasonOf: (h: number) => string): Rea
   return [...counts].map(([reason, n]) => ({ reason, hosts: n }));
 }
 
-/** The largest of `values` over `hosts`, at least 0. */
-function mostFree(values: Float64Array, hosts: readonly number[]): number {
+/** The largest `free(h)` over `hosts`, at least 0. */
+function mostFree(hosts: readonly number[], free: (h: number) => number): number {
   let most = 0;
-  for (const h of hosts) most = Math.max(most, values[h]!);
+  for (const h of hosts) most = Math.max(most, free(h));
   return most;
 }
 
@@ -138,18 +138,18 @@ export const FILTERS: readonly Filter[] = [
     name: "cpu",
     fixed: false,
     capacity: true,
-    passes: (st, pod, h) => st.freeCpu[h]! >= pod.cpuMilli,
+    passes: (st, pod, h) => st.freeCpu(h) >= pod.cpuMilli,
     explain: (st, pod, hosts) => [
-      { reason: `cpu exhausted (needs ${formatCores(pod.cpuMilli)}, most free ${formatCores(mostFree(st.freeCpu, hosts))})`, hosts: hosts.length },
+      { reason: `cpu exhausted (needs ${formatCores(pod.cpuMilli)}, most free ${formatCores(mostFree(hosts, (h) => st.freeCpu(h)))})`, hosts: hosts.length },
     ],
   },
   {
     name: "memory",
     fixed: false,
     capacity: true,
-    passes: (st, pod, h) => st.freeMem[h]! >= pod.memory,
+    passes: (st, pod, h) => st.freeMem(h) >= pod.memory,
     explain: (st, pod, hosts) => [
-      { reason: `memory exhausted (needs ${formatMemory(pod.memory)}, most free ${formatMemory(mostFree(st.freeMem, hosts))})`, hosts: hosts.length },
+      { reason: `memory exhausted (needs ${formatMemory(pod.memory)}, most free ${formatMemory(mostFree(hosts, (h) => st.freeMem(h)))})`, hosts: hosts.length },
     ],
   },
 ];
