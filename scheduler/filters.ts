@@ -169,7 +169,7 @@ export type FirstRejecting = (st: FleetState, pod: Pod, h: number) => number;
  * candidate hosts, where the loop's shared call site cost a third of a run
  * from empty (bench:scheduler). Longer lists loop.
  */
-export function rejecterOf(filters: readonly Filter[]): FirstRejecting {
+function rejecterOf(filters: readonly Filter[]): FirstRejecting {
   const [a, b, c, d] = filters;
   switch (filters.length) {
     case 0:
@@ -185,4 +185,32 @@ export function rejecterOf(filters: readonly Filter[]): FirstRejecting {
     default:
       return (st, pod, h) => firstRejecting(filters, st, pod, h);
   }
+}
+
+/** A list of filters as placement applies it. */
+export interface FilterPlan {
+  /** Applied once per set of constraints (the eligible hosts). */
+  readonly fixed: readonly Filter[];
+  /** Checked for each candidate host. */
+  readonly moving: readonly Filter[];
+  /** `firstRejecting` over `moving`, as one function. */
+  readonly rejecting: FirstRejecting;
+}
+
+const plans = new WeakMap<readonly Filter[], FilterPlan>();
+
+/**
+ * The plan for `filters`, made once per list and kept: with a single
+ * composed function for the list, the engine compiles it with that list's
+ * checks as constants (composing anew for each run made placement from
+ * empty about a third slower in bench:scheduler).
+ */
+export function filterPlan(filters: readonly Filter[]): FilterPlan {
+  let plan = plans.get(filters);
+  if (!plan) {
+    const moving = filters.filter((f) => !f.fixed);
+    plan = { fixed: filters.filter((f) => f.fixed), moving, rejecting: rejecterOf(moving) };
+    plans.set(filters, plan);
+  }
+  return plan;
 }

@@ -24,7 +24,9 @@ export function allocationAfter(st: FleetState, pod: Pod, h: number): number {
  * engine inlines (two targets, called 2 million times a run from empty,
  * cost a fifth of it).
  */
-export const STRATEGY_DIRECTION: Readonly<Record<"binpack" | "spread", 1 | -1>> = { binpack: 1, spread: -1 };
+export function directionOf(strategy: "binpack" | "spread"): 1 | -1 {
+  return strategy === "binpack" ? 1 : -1;
+}
 
 /** How good host `h` is for `pod` under a strategy's `direction`; higher is better. */
 export function strategyScore(st: FleetState, pod: Pod, h: number, direction: 1 | -1): number {
