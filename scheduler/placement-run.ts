@@ -150,7 +150,9 @@ export class PlacementRun {
       const slot = pending[i]!;
       let h = -1;
       if (spread) {
-        for (const b of spread.balance.order) {
+        const order = spread.balance.order;
+        for (let j = 0; j < order.length; j++) {
+          const b = order[j]!;
           h = this.pick(spread.buckets[b]!, pod, direction);
           if (h >= 0) {
             spread.balance.placed(b);
@@ -190,17 +192,18 @@ export class PlacementRun {
    */
   private pick(c: Candidates, pod: Pod, direction: 1 | -1): number {
     const { st, rejecter, moving } = this;
-    const n = c.hosts.length;
+    const { hosts, limit, cursor } = c;
+    const n = hosts.length;
     if (n === 0 || (pod.cpuMilli >= c.fullCpu && pod.memory >= c.fullMem)) return -1;
     let best = -1;
     let bestScore = -Infinity;
     let found = 0;
     let k = 0;
     let blockedOtherwise = 0;
-    for (; k < n && found < c.limit; k++) {
-      let i = c.cursor + k;
+    for (; k < n && found < limit; k++) {
+      let i = cursor + k;
       if (i >= n) i -= n;
-      const h = c.hosts[i]!;
+      const h = hosts[i]!;
       const r = rejecter(st, pod, h);
       if (r >= 0) {
         if (!moving[r]!.capacity) blockedOtherwise++;
@@ -213,7 +216,7 @@ export class PlacementRun {
         best = h;
       }
     }
-    if (n !== c.limit) c.cursor = (c.cursor + k) % n;
+    if (n !== limit) c.cursor = (cursor + k) % n;
     if (best < 0 && blockedOtherwise === 0 && pod.cpuMilli <= c.fullCpu && pod.memory <= c.fullMem) {
       c.fullCpu = pod.cpuMilli;
       c.fullMem = pod.memory;
