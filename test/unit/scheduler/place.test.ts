@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { placePods } from "../../../scheduler/place.ts";
-import type { ScheduleInput } from "../../../scheduler/types.ts";
+import { seededRandom } from "../../../scheduler/random.ts";
+import type { Constraint, SchedGroup, SchedHost, ScheduleInput } from "../../../scheduler/types.ts";
 import { GiB, group, host } from "./mock.ts";
 
 const three = [host("h1", { labels: { zone: "a" } }), host("h2", { labels: { zone: "a" } }), host("h3", { labels: { zone: "b" } })];
@@ -140,5 +142,37 @@ describe("placePods", function () {
     const a = placePods({ hosts, groups, current: [], seed: 7 });
     const b = placePods({ hosts: [...hosts].reverse(), groups: [...groups].reverse(), current: [], seed: 7 });
     assert.deepEqual(a, b);
+  });
+
+  it("a 1,000-host fleet gets the placements and reasons it got before issue 15's rewrite (sampled search, spread, ports, states, scaling up)", function () {
+    // The digest was taken with the scheduler as it was before the filters
+    // became one list; a change here is a change of placements, to be
+    // explained in its commit.
+    const rand = seededRandom(15);
+    const zones = ["a", "b", "c"];
+    const hosts: SchedHost[] = Array.from({ length: 1000 }, (_, i) => ({
+      name: `h${String(i).padStart(4, "0")}`,
+      labels: { zone: zones[i % 3]!, ...(i % 4 === 0 ? { ssd: "yes" } : {}) },
+      capacity: { cpu: [4, 8, 16][i % 3]!, memory: [8, 16, 32][i % 3]! * GiB },
+      state: i % 50 === 7 ? "drained" : i % 70 === 9 ? "down" : "ready",
+      ...(i % 25 === 3 ? { portsInUse: [443] } : {}),
+    }));
+    const constraintSets: Constraint[][] = [[], [], [{ label: "zone", op: "!=", values: ["c"] }], [{ label: "ssd", op: "exists", values: [] }], [{ label: "zone", op: "in", values: ["a", "b"] }]];
+    const groups: SchedGroup[] = Array.from({ length: 1500 }, (_, i) => ({
+      kind: "service",
+      name: `g${String(i).padStart(4, "0")}`,
+      replicas: 1 + Math.floor(rand() * 6),
+      resources: { cpu: [0.25, 0.5, 1, 2][Math.floor(rand() * 4)]!, memory: [0.5, 1, 2][Math.floor(rand() * 3)]! * GiB },
+      hostPorts: rand() < 0.1 ? [443] : [],
+      constraints: constraintSets[Math.floor(rand() * constraintSets.length)]!,
+      ...(rand() < 0.7 ? { spread: "zone" } : {}),
+      strategy: rand() < 0.5 ? "binpack" : "spread",
+      distinctHosts: rand() < 0.9,
+    }));
+    const first = placePods({ hosts, groups, current: [], seed: 15 });
+    const grown = groups.map((g, i) => (i % 3 === 0 ? { ...g, replicas: g.replicas + 2 } : g));
+    const again = placePods({ hosts, groups: grown, current: first.placements.filter((_, i) => i % 5 !== 0), seed: 16 });
+    assert.deepEqual([first.placements.length, first.unplaced.length, again.placements.length, again.unplaced.length], [5165, 15, 5711, 270]);
+    assert.equal(createHash("sha256").update(JSON.stringify([first, again])).digest("hex"), "d4c6380f12a8552b5d5f8fac07d17ed123acc344c32326c57023aaf4b9fd384c");
   });
 });
