@@ -165,9 +165,10 @@ export type FirstRejecting = (st: FleetState, pod: Pod, h: number) => number;
 /**
  * `firstRejecting` over a fixed list, as one function. Up to four filters it
  * is written out, so that each `passes` call site only ever sees one
- * function and the engine inlines it: placement runs this for millions of
- * candidate hosts, where the loop's shared call site cost a third of a run
- * from empty (bench:scheduler). Longer lists loop.
+ * function and the engine inlines it: placement runs this for 3.6 million
+ * candidate hosts from empty in bench:scheduler, where a loop over the list
+ * (one call site for every filter, not inlined) spent about an eighth of
+ * the run in the calls. Longer lists loop.
  */
 function rejecterOf(filters: readonly Filter[]): FirstRejecting {
   const [a, b, c, d] = filters;
