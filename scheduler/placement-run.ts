@@ -6,7 +6,7 @@
  */
 import { EligibleIndex, type Candidates, type EligibleHosts } from "./candidates.ts";
 import { explainUnplaced, formatReasons } from "./explain.ts";
-import { FleetState, resourcesOf } from "./fleet-state.ts";
+import { FleetState, resourcesOf, toMillicores } from "./fleet-state.ts";
 import { filterPlan, type Filter, type FirstRejecting, type Pod } from "./filters.ts";
 import { byNameOrder, currentByGroup, firstSlots } from "./order.ts";
 import { directionOf, strategyScore } from "./scorers.ts";
@@ -17,8 +17,8 @@ const NONE: readonly SlotPlacement[] = [];
 const NO_HOSTS: readonly number[] = [];
 
 function podOf(g: SchedGroup, id: number): Pod {
-  const { cpuMilli, memory } = resourcesOf(g.resources);
-  return { group: g.name, id, cpuMilli, memory, ports: g.hostPorts, constraints: g.constraints, distinct: g.distinctHosts ?? true };
+  const cpuMilli = toMillicores(g.resources.cpu);
+  return { group: g.name, id, cpuMilli, memory: g.resources.memory, ports: g.hostPorts, constraints: g.constraints, distinct: g.distinctHosts ?? true };
 }
 
 export class PlacementRun {
