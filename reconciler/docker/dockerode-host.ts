@@ -278,7 +278,9 @@ export class DockerodeHost implements DockerHost {
         for (const b of bindings ?? []) ports.push({ containerPort: Number(port), protocol: proto as "tcp" | "udp", hostIp: b.HostIp, hostPort: Number(b.HostPort) });
       }
       const health = (info.State.Health?.Status ?? "none") as ContainerStatus["health"];
-      return { id, state: info.State.Status as ContainerState, health, exitCode: info.State.ExitCode, ports };
+      const check = (info.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck;
+      const test = healthTestCommand(check?.Test);
+      return { id, state: info.State.Status as ContainerState, health, exitCode: info.State.ExitCode, ports, ...(test ? { healthTest: test, healthTimeoutMs: check?.Timeout ? check.Timeout / 1e6 : 30_000 } : {}) };
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;
@@ -336,4 +338,18 @@ export class DockerodeHost implements DockerHost {
       },
     };
   }
+}
+
+/**
+ * A HEALTHCHECK's `Test` as the engine stores it, as a command to exec:
+ * `["CMD-SHELL", "x"]` runs `x` in the image's shell, `["CMD", …]` the
+ * arguments as they are; `["NONE"]`, an empty test or none gives undefined.
+ *
+ * @example healthTestCommand(["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/healthz || exit 1"]) // ["/bin/sh", "-c", "wget …"]
+ */
+export function healthTestCommand(test: readonly string[] | undefined): readonly string[] | undefined {
+  const [kind, ...rest] = test ?? [];
+  if (kind === "CMD-SHELL" && rest[0]) return ["/bin/sh", "-c", rest[0]];
+  if (kind === "CMD" && rest.length > 0) return rest;
+  return undefined;
 }

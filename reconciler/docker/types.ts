@@ -83,6 +83,10 @@ export interface ContainerStatus {
   readonly health: Health;
   readonly exitCode?: number;
   readonly ports: readonly PublishedPort[];
+  /** The container's HEALTHCHECK test as a command to exec (`CMD-SHELL x` → `/bin/sh -c x`); absent when it has none. */
+  readonly healthTest?: readonly string[];
+  /** That HEALTHCHECK's own timeout, in ms (the engine's default, 30 s, when unset). */
+  readonly healthTimeoutMs?: number;
 }
 
 export interface EngineEvent {

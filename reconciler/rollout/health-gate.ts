@@ -67,6 +67,23 @@ async function containerStates(input: GateInput): Promise<{ main?: ContainerStat
   return { main };
 }
 
+/** The longest berth waits for one run of a container's own HEALTHCHECK test; a slower one is left to the engine. */
+const OWN_CHECK_MAX_MS = 2_000;
+
+/**
+ * Runs the container's own HEALTHCHECK test (exec), as the engine would,
+ * while the engine has not run it yet: the engine waits a whole `interval`
+ * (1 s for the bed's app, 30 s by default) before its first run, and that
+ * wait was most of each wave. Only a pass counts: a failure, or a test
+ * that cannot be run (no shell in the image), leaves the verdict to the
+ * engine, which alone decides "unhealthy" (its retries, its start period).
+ */
+async function passesOwnCheck(host: DockerHost, main: ContainerStatus): Promise<boolean> {
+  if (!main.healthTest) return false;
+  const r = await host.exec(main.id, main.healthTest, Math.min(OWN_CHECK_MAX_MS, main.healthTimeoutMs ?? OWN_CHECK_MAX_MS)).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
 /** One look at the pod: ready, not yet, or failed for good (with why). */
 async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean; failed?: string }> {
   const { host, spec } = input;
@@ -78,6 +95,7 @@ async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean;
     case "image":
     case "exec":
       if (main.health === "unhealthy") return { ready: false, failed: "the engine reports it unhealthy" };
+      if (main.health === "starting") return { ready: await passesOwnCheck(host, main) };
       return { ready: main.health === "healthy" || main.health === "none" };
     case "http": {
       const addr = publishedAddress(host, main, h.port);
