@@ -29,7 +29,7 @@ export interface JournalLine {
   readonly commit: string;
   readonly trigger: string;
   readonly result: string;
-  readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string }[];
+  readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string; readonly code?: string }[];
   readonly reason?: string;
   /** How long the pass took: it began `ms` before `at`. */
   readonly ms: number;
