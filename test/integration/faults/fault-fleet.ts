@@ -2,14 +2,16 @@
  * What the fault-matrix tests (issue 11) share: the `web` service they roll
  * out, the check that a commit converged, a snapshot of the containers to
  * prove nothing changed, a watch on `/status` through the fault, the
- * one-line figures they print, and putting the bed back whatever happened.
+ * one-line figures they print, the hooks around each test (the bed put back
+ * whatever happened) and the converged v1 each starts from.
  */
 import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
 import { startEngine } from "../../../testbed/engines.ts";
 import type { BedLayout } from "../../../testbed/layout.ts";
 import { startRegistry } from "../../../testbed/registry.ts";
-import { serviceYaml } from "../../support/fleet-dir.ts";
-import type { DaemonHarness, HostedContainer } from "../../support/daemon-harness.ts";
+import { useBed } from "../../support/bed.ts";
+import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
+import { DaemonHarness, type HostedContainer } from "../../support/daemon-harness.ts";
 
 export const appImage = (tag: string) => `127.0.0.1:5000/berth/app:${tag}`;
 
@@ -101,4 +103,40 @@ export async function restoreBed(bed: BedLayout): Promise<void> {
   const results = await Promise.allSettled([startRegistry(bed.registry), ...bed.hosts.map((h) => startEngine(h))]);
   const failed = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
   if (failed.length > 0) throw new Error(`could not restore the bed after a fault test: ${failed.join("; ")}`);
+}
+
+/**
+ * The mocha hooks every fault test needs: the bed and a daemon harness
+ * before; the daemon's last log lines when a test failed; the bed put back
+ * (every engine and the registry, whatever failed) and the harness cleaned
+ * up after. `setup` and `teardown` run the test's own steps inside them.
+ */
+export function faultDaemon(name: string, hooks: { setup?: (bed: BedLayout) => Promise<void>; teardown?: (bed: BedLayout) => Promise<void> } = {}): { bed(): BedLayout; daemon(): DaemonHarness } {
+  let bed: BedLayout | undefined;
+  let d: DaemonHarness | undefined;
+  before(async function () {
+    bed = await useBed(this);
+    await hooks.setup?.(bed);
+    d = new DaemonHarness(bed, { name });
+    d.init();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && d) console.log(`      daemon log (last lines):\n${d.logTail()}`);
+  });
+  after(async function () {
+    if (!bed) return;
+    // Every engine and the registry back first: other tests need them.
+    await restoreBed(bed);
+    await d?.cleanup();
+    await hooks.teardown?.(bed);
+  });
+  return { bed: () => bed!, daemon: () => d! };
+}
+
+/** Pushes `web` on `yaml` with the bed's hosts, starts the daemon, waits until it converged, and returns the commit and the containers then. */
+export async function startConverged(d: DaemonHarness, bed: BedLayout, yaml: string): Promise<{ sha: string; before: ContainerFact[] }> {
+  const sha = d.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": yaml }, "web v1");
+  await d.start();
+  await convergedTo(d, sha, 60_000);
+  return { sha, before: facts(await d.mains("web")) };
 }

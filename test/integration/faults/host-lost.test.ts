@@ -19,12 +19,9 @@
  * berth finds there: one running v2 pod in the slot, nothing left over.
  */
 import assert from "node:assert/strict";
-import { useBed } from "../../support/bed.ts";
-import { hostsYaml } from "../../support/fleet-dir.ts";
-import { DaemonHarness, sleep, until } from "../../support/daemon-harness.ts";
+import { sleep, until } from "../../support/daemon-harness.ts";
 import { engineClient, startEngine, stopEngine } from "../../../testbed/engines.ts";
-import type { BedLayout } from "../../../testbed/layout.ts";
-import { appImage, convergedTo, facts, report, restoreBed, StatusWatch, webYaml } from "./fault-fleet.ts";
+import { appImage, convergedTo, facts, faultDaemon, report, startConverged, StatusWatch, webYaml } from "./fault-fleet.ts";
 
 /** Slows each replacement down (launch, gate, 3 s ready, stop) so the engine is down before the rollout reaches it. */
 const SLOW = { minReady: "3s" };
@@ -35,31 +32,12 @@ const CONVERGE_AFTER_CLEAR_MS = 45_000;
 
 describe("fault matrix: an engine stopped during a 3-host rollout (issue 11)", function () {
   this.timeout(120_000);
-  let bed: BedLayout;
-  let d: DaemonHarness | undefined;
-
-  before(async function () {
-    bed = await useBed(this);
-    d = new DaemonHarness(bed, { name: "fault-host" });
-    d.init();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed" && d) console.log(`      daemon log (last lines):\n${d.logTail()}`);
-  });
-
-  after(async function () {
-    // Every engine back first, whatever failed: other tests need all three.
-    await restoreBed(bed);
-    await d?.cleanup();
-  });
+  const f = faultDaemon("fault-host");
 
   it("the other two hosts run v2, the commit is not held, and the engine started again converges without a new commit", async function () {
-    const h = d!;
-    const v1 = h.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": webYaml(appImage("v1"), SLOW) }, "web v1");
-    await h.start();
-    await convergedTo(h, v1, 60_000);
-    const before = facts(await h.mains("web"));
+    const h = f.daemon();
+    const bed = f.bed();
+    const { sha: v1, before } = await startConverged(h, bed, webYaml(appImage("v1"), SLOW));
     assert.deepEqual(before.map((c) => [c.host, c.state]), [["h1", "running"], ["h2", "running"], ["h3", "running"]]);
 
     const v2 = h.push({ "web.yaml": webYaml(appImage("v2"), SLOW) }, "web v2");

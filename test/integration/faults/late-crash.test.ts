@@ -6,39 +6,20 @@
  * `rolled-back`, and the commit is held. A real `berth run` on the bed.
  */
 import assert from "node:assert/strict";
-import { useBed } from "../../support/bed.ts";
-import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
-import { DaemonHarness, sleep, until } from "../../support/daemon-harness.ts";
-import type { BedLayout } from "../../../testbed/layout.ts";
-import { appImage, facts, report } from "./fault-fleet.ts";
+import { serviceYaml } from "../../support/fleet-dir.ts";
+import { sleep, until } from "../../support/daemon-harness.ts";
+import { appImage, facts, faultDaemon, report, startConverged } from "./fault-fleet.ts";
 
 describe("fault matrix: a pod that crashes 3 s after it started, with the defaults (issue 11)", function () {
   this.timeout(120_000);
-  let bed: BedLayout;
-  let d: DaemonHarness | undefined;
   // No health block, no rollout block: the image's HEALTHCHECK, minReady 0, monitor 5 s.
   const web = (tag: string) => serviceYaml({ name: "web", image: appImage(tag), replicas: 3 });
-
-  before(async function () {
-    bed = await useBed(this);
-    d = new DaemonHarness(bed, { name: "fault-late-crash" });
-    d.init();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed" && d) console.log(`      daemon log (last lines):\n${d.logTail()}`);
-  });
-
-  after(async function () {
-    await d?.cleanup();
-  });
+  const f = faultDaemon("fault-late-crash");
 
   it("rolls back, the old pods serve again, and the commit is held", async function () {
-    const h = d!;
-    const v1 = h.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": web("v1") }, "web v1");
-    await h.start();
-    await h.converged(v1, { service: "web", replicas: 3, timeoutMs: 60_000 });
-    const before = facts(await h.mains("web"));
+    const h = f.daemon();
+    const bed = f.bed();
+    const { sha: v1, before } = await startConverged(h, bed, web("v1"));
 
     const t0 = Date.now();
     const bad = h.push({ "web.yaml": web("late-crash") }, "web on an image that crashes after 3 s");

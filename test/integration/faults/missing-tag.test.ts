@@ -4,37 +4,17 @@
  * that names the image. A real `berth run` on the bed's engines.
  */
 import assert from "node:assert/strict";
-import { useBed } from "../../support/bed.ts";
-import { hostsYaml } from "../../support/fleet-dir.ts";
-import { DaemonHarness, sleep, until } from "../../support/daemon-harness.ts";
-import type { BedLayout } from "../../../testbed/layout.ts";
-import { appImage, convergedTo, facts, report, StatusWatch, webYaml } from "./fault-fleet.ts";
+import { sleep, until } from "../../support/daemon-harness.ts";
+import { appImage, facts, faultDaemon, report, startConverged, StatusWatch, webYaml } from "./fault-fleet.ts";
 
 describe("fault matrix: a nonexistent tag (issue 11)", function () {
   this.timeout(90_000);
-  let bed: BedLayout;
-  let d: DaemonHarness | undefined;
-
-  before(async function () {
-    bed = await useBed(this);
-    d = new DaemonHarness(bed, { name: "fault-tag" });
-    d.init();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed" && d) console.log(`      daemon log (last lines):\n${d.logTail()}`);
-  });
-
-  after(async function () {
-    await d?.cleanup();
-  });
+  const f = faultDaemon("fault-tag");
 
   it("changes nothing, fails the pass and holds the commit with a reason naming the image", async function () {
-    const h = d!;
-    const v1 = h.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": webYaml(appImage("v1")) }, "web v1");
-    await h.start();
-    await convergedTo(h, v1, 60_000);
-    const before = facts(await h.mains("web"));
+    const h = f.daemon();
+    const bed = f.bed();
+    const { sha: v1, before } = await startConverged(h, bed, webYaml(appImage("v1")));
     assert.deepEqual(before.map((c) => [c.host, c.state]), [["h1", "running"], ["h2", "running"], ["h3", "running"]]);
 
     const missing = appImage(`does-not-exist-${process.pid}-${Date.now()}`);

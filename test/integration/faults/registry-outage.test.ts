@@ -10,13 +10,10 @@
  * berth skips the pull of an image the engine already has.
  */
 import assert from "node:assert/strict";
-import { useBed } from "../../support/bed.ts";
-import { hostsYaml } from "../../support/fleet-dir.ts";
-import { DaemonHarness, sleep, until } from "../../support/daemon-harness.ts";
+import { sleep, until } from "../../support/daemon-harness.ts";
 import { engineClient } from "../../../testbed/engines.ts";
-import type { BedLayout } from "../../../testbed/layout.ts";
 import { pingRegistry, startRegistry, stopRegistry, tagInRegistry } from "../../../testbed/registry.ts";
-import { appImage, convergedTo, facts, report, restoreBed, StatusWatch, webYaml } from "./fault-fleet.ts";
+import { appImage, convergedTo, facts, faultDaemon, report, startConverged, StatusWatch, webYaml } from "./fault-fleet.ts";
 
 /** How long the registry stays down after the first `waiting` pass: long enough for the daemon to look again during the outage. */
 const OUTAGE_AFTER_FIRST_PASS_MS = 5_000;
@@ -27,38 +24,24 @@ const CONVERGE_AFTER_CLEAR_MS = 45_000;
 
 describe("fault matrix: the registry stopped during a rollout (issue 11)", function () {
   this.timeout(90_000);
-  let bed: BedLayout;
-  let d: DaemonHarness | undefined;
   const tag = `outage-${process.pid}-${Date.now()}`;
   const image = appImage(tag);
-
-  before(async function () {
-    bed = await useBed(this);
-    await tagInRegistry(bed.registry, "berth/app", "v2", tag);
-    const have = await Promise.all(bed.hosts.map((h) => engineClient(h).getImage(image).inspect().then(() => h.name, () => undefined)));
-    assert.deepEqual(have.filter(Boolean), [], `no engine has ${image} yet`);
-    d = new DaemonHarness(bed, { name: "fault-registry" });
-    d.init();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed" && d) console.log(`      daemon log (last lines):\n${d.logTail()}`);
-  });
-
-  after(async function () {
-    // The registry first: whatever failed, the tests after this one pull from it.
-    await restoreBed(bed);
-    await d?.cleanup();
-    // Untagging leaves app:v2 where an engine has it under its own tag; elsewhere the alias's image goes.
-    await Promise.allSettled(bed.hosts.map((h) => engineClient(h).getImage(image).remove()));
+  const f = faultDaemon("fault-registry", {
+    setup: async (bed) => {
+      await tagInRegistry(bed.registry, "berth/app", "v2", tag);
+      const have = await Promise.all(bed.hosts.map((h) => engineClient(h).getImage(image).inspect().then(() => h.name, () => undefined)));
+      assert.deepEqual(have.filter(Boolean), [], `no engine has ${image} yet`);
+    },
+    teardown: async (bed) => {
+      // Untagging leaves app:v2 where an engine has it under its own tag; elsewhere the alias's image goes.
+      await Promise.allSettled(bed.hosts.map((h) => engineClient(h).getImage(image).remove()));
+    },
   });
 
   it("changes nothing and holds nothing while the registry is down, and converges once it is back, without a new commit", async function () {
-    const h = d!;
-    const v1 = h.push({ "hosts.yaml": hostsYaml(bed), "web.yaml": webYaml(appImage("v1")) }, "web v1");
-    await h.start();
-    await convergedTo(h, v1, 60_000);
-    const before = facts(await h.mains("web"));
+    const h = f.daemon();
+    const bed = f.bed();
+    const { before } = await startConverged(h, bed, webYaml(appImage("v1")));
     assert.deepEqual(before.map((c) => [c.host, c.state]), [["h1", "running"], ["h2", "running"], ["h3", "running"]]);
 
     const tDown = Date.now();
