@@ -316,10 +316,10 @@ class ServiceRollout {
       const reason = errorText(crashed[0]!.state.crashed);
       if (crashed.some((c) => watched.find((w) => w.track === c.track)?.kind === "repair")) {
         await Promise.all(crashed.map((c) => (c.state.launched ? this.remove({ host: c.state.launched.host, pod: c.state.launched.pod, slot: c.track.slot! }, "crashed after it counted") : undefined)));
-        return { service: name, result: "failed", reason, error: this.info(crashed[0]!.state.crashed) };
+        return { service: name, result: "failed", reason, error: errorInfo(crashed[0]!.state.crashed) };
       }
       const still = replaced.filter((r) => !crashed.some((c) => c.track === r.track));
-      return this.recover(crashed, still, reason, this.info(crashed[0]!.state.crashed));
+      return this.recover(crashed, still, reason, errorInfo(crashed[0]!.state.crashed));
     };
 
     for (const wave of svc.waves) {
@@ -344,14 +344,14 @@ class ServiceRollout {
       this.failing = true;
       const first = [...failures.values()][0];
       const reason = errorText(first);
-      const error = this.info(first);
+      const error = errorInfo(first);
       if (wave.kind === "pull") {
         this.events("failed", reason);
         return { service: name, result: error.reaction === "retry" ? "waiting" : "failed", reason: `${reason}; nothing was changed`, error };
       }
-      if (error.reaction === "retry" && [...failures.values()].every((f) => this.info(f).reaction === "retry")) {
+      if ([...failures.values()].every((f) => errorInfo(f).reaction === "retry")) {
         // Not the commit's fault: the failed slots go back, what counts is kept, and the loop tries again.
-        await Promise.allSettled([...failures.keys()].filter((t) => wave.kind === "replace").map((t) => this.undo({ track: t, state: states.get(t)! })));
+        if (wave.kind === "replace") await Promise.allSettled([...failures.keys()].map((t) => this.undo({ track: t, state: states.get(t)! })));
         const crash = await onCrash(true);
         if (crash) return crash;
         await this.finish(replaced);
@@ -372,11 +372,6 @@ class ServiceRollout {
     }
     this.events("done", svc.kind === "removed" ? "pruned" : "converged");
     return { service: name, result: "converged" };
-  }
-
-  /** An error as result data, its message masked like every text a rollout reports. */
-  private info(err: unknown): ErrorInfo {
-    return { ...errorInfo(err), message: errorText(err) };
   }
 
   /** Which hosts this rollout converged and which it is waiting for. */
@@ -474,7 +469,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       limit(() =>
         deps.signal?.aborted
           ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
-          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: { ...errorInfo(err), message: errorText(err) } })),
+          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: errorInfo(err) })),
       ),
     ),
   );
