@@ -6,9 +6,11 @@
  *   berth/app:crash     exits at once
  *   berth/app:late-crash  serves and is healthy for 3 s, then exits 1
  *   berth/toolbox:v1    every busybox applet, `sh` by default: sidecars, ambassadors, adapters, jobs
+ *   berth/haproxy:2.6   the host's Debian haproxy with the libraries it links, over the busybox base
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
@@ -16,13 +18,31 @@ import { REGISTRY_ADDR, type BedLayout } from "./layout.ts";
 import { hasTag } from "./registry.ts";
 
 const BUSYBOX = "/bin/busybox";
+const HAPROXY = "/usr/sbin/haproxy";
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A host file copied into an image's build context. */
+interface ContextFile {
+  /** Absolute path on this machine (symlinks are followed). */
+  readonly from: string;
+  /** Path inside the build context, as the Dockerfile's COPY names it. */
+  readonly to: string;
+}
 
 export interface BedImage {
   readonly repo: string;
   readonly tag: string;
   readonly dockerfile: string;
+  /**
+   * The files of its build context besides the Dockerfile. A function, so
+   * that only building an image looks at the host (ldd, files that a missing
+   * package would provide), not importing this module.
+   */
+  readonly files: () => readonly ContextFile[];
 }
+
+const BUSYBOX_FILE: ContextFile = { from: BUSYBOX, to: "busybox" };
+const APP_SH_FILE: ContextFile = { from: path.join(here, "images", "app.sh"), to: "app.sh" };
 
 const BUSYBOX_BASE = [
   "FROM scratch",
@@ -43,8 +63,33 @@ function appImage(tag: string, mode: "ok" | "broken" | "crash" | "late-crash"): 
       `ENTRYPOINT ["/bin/sh", "/app.sh"]`,
       "",
     ].join("\n"),
+    files: () => [BUSYBOX_FILE, APP_SH_FILE],
   };
 }
+
+/**
+ * A binary and every shared library it loads (the dynamic loader included),
+ * each at its own absolute path under `rootfs/` so that `COPY rootfs/ /` puts
+ * it where the binary looks for it.
+ */
+function withLibraries(binary: string): ContextFile[] {
+  const paths = new Set([binary]);
+  // Lines are "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)", "/lib64/ld-linux-x86-64.so.2 (0x...)"
+  // or, for the vDSO, "linux-vdso.so.1 (0x...)", which has no file.
+  for (const line of execFileSync("ldd", [binary], { encoding: "utf8" }).split("\n")) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)\s*$/.exec(line.trim());
+    if (m) paths.add(m[1]!);
+  }
+  return [...paths].map((p) => ({ from: p, to: path.posix.join("rootfs", p) }));
+}
+
+/** The proxy berth runs on each engine. */
+const proxyImage: BedImage = {
+  repo: "berth/haproxy",
+  tag: "2.6",
+  dockerfile: [...BUSYBOX_BASE, "COPY rootfs/ /", `CMD ["haproxy", "-v"]`, ""].join("\n"),
+  files: () => [BUSYBOX_FILE, ...withLibraries(HAPROXY)],
+};
 
 export const BED_IMAGES: readonly BedImage[] = [
   appImage("v1", "ok"),
@@ -52,20 +97,21 @@ export const BED_IMAGES: readonly BedImage[] = [
   appImage("broken", "broken"),
   appImage("crash", "crash"),
   appImage("late-crash", "late-crash"),
-  { repo: "berth/toolbox", tag: "v1", dockerfile: [...BUSYBOX_BASE, `CMD ["sh"]`, ""].join("\n") },
+  { repo: "berth/toolbox", tag: "v1", dockerfile: [...BUSYBOX_BASE, `CMD ["sh"]`, ""].join("\n"), files: () => [BUSYBOX_FILE] },
+  proxyImage,
 ];
 
 export function imageRef(repo: string, tag: string): string {
   return `${REGISTRY_ADDR}/${repo}:${tag}`;
 }
 
-function contextDigest(img: BedImage): string {
-  return createHash("sha256")
-    .update(img.dockerfile)
-    .update(readFileSync(path.join(here, "images", "app.sh")))
-    .update(readFileSync(BUSYBOX))
-    .digest("hex")
-    .slice(0, 16);
+export const PROXY_IMAGE = imageRef(proxyImage.repo, proxyImage.tag);
+
+/** Changes whenever the Dockerfile, a file's place in the context or a file's content does. */
+function contextDigest(img: BedImage, files: readonly ContextFile[]): string {
+  const hash = createHash("sha256").update(img.dockerfile);
+  for (const f of files) hash.update(`\0${f.to}\0`).update(readFileSync(f.from));
+  return hash.digest("hex").slice(0, 16);
 }
 
 function readManifest(file: string): Record<string, string> {
@@ -96,15 +142,20 @@ export async function ensureImages(layout: BedLayout, docker: Docker, log: (line
   const built: string[] = [];
   for (const img of BED_IMAGES) {
     const ref = imageRef(img.repo, img.tag);
-    const digest = contextDigest(img);
+    const files = img.files();
+    const digest = contextDigest(img, files);
     if (manifest[ref] === digest && (await hasTag(layout.registry, img.repo, img.tag))) continue;
     const dir = path.join(layout.images.buildDir, `${img.repo.replace("/", "-")}-${img.tag}`);
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "Dockerfile"), img.dockerfile);
-    copyFileSync(BUSYBOX, path.join(dir, "busybox"));
-    copyFileSync(path.join(here, "images", "app.sh"), path.join(dir, "app.sh"));
+    for (const f of files) {
+      mkdirSync(path.dirname(path.join(dir, f.to)), { recursive: true });
+      copyFileSync(f.from, path.join(dir, f.to));
+    }
     log(`building ${ref}`);
-    await followStream(docker, await docker.buildImage({ context: dir, src: ["Dockerfile", "busybox", "app.sh"] }, { t: ref, labels: { "berth.bed.digest": digest } }), `building ${ref}`);
+    const src = ["Dockerfile", ...files.map((f) => f.to)];
+    await followStream(docker, await docker.buildImage({ context: dir, src }, { t: ref, labels: { "berth.bed.digest": digest } }), `building ${ref}`);
     log(`pushing ${ref}`);
     await followStream(docker, await docker.getImage(ref).push({ authconfig: {} }), `pushing ${ref}`);
     manifest[ref] = digest;

@@ -9,8 +9,11 @@ import { existsSync } from "node:fs";
 
 const run = promisify(execFile);
 
-/** openssl makes the certificates of the mutual-TLS test. */
-export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl"] as const;
+/**
+ * openssl makes the certificates of the mutual-TLS test; haproxy is copied,
+ * with its libraries, into the bed's proxy image.
+ */
+export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy"] as const;
 
 export class MissingPackagesError extends Error {
   readonly code = "BED_PACKAGES_MISSING";
