@@ -38,7 +38,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   /** Writes the deployment record from a fresh look at the engines (or `look` when nothing changed since). */
   const recordAfter = async (applied: boolean, look?: Awaited<ReturnType<typeof planFleet>>) => {
     try {
-      const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, hostLostAfterMs: desired.operator.config.hostLostAfterMs, ...(record ? { record } : {}) }));
+      const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, hostLostAfterMs: desired.operator.config.hostLostAfterMs, traffic: desired.operator.config.traffic, ...(record ? { record } : {}) }));
       saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied, ...(record ? { previous: record } : {}), connected }, after);
     } catch (err) {
       warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
@@ -87,7 +87,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   } catch (err) {
     warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, desired.operator.config.secrets, (e) => progress.event(e)));
+  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, desired.operator.config.secrets, { onEvent: (e) => progress.event(e), drainDelayMs: desired.operator.config.traffic.drainDelayMs }));
   await recordAfter(result.services.every((s) => s.result === "converged"));
   if (json) {
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);

@@ -7,7 +7,7 @@
  * bed works unchanged.
  */
 import path from "node:path";
-import { DEFAULT_HOST_LOST_AFTER_MS, type OperatorConfig } from "../model/operator-config.ts";
+import { DEFAULT_DRAIN_DELAY_MS, DEFAULT_HOST_LOST_AFTER_MS, DEFAULT_PROXY_IMAGE, type OperatorConfig } from "../model/operator-config.ts";
 
 export const DEFAULT_SECRET_ENV = ["BERTH_SECRET_*"] as const;
 export const DEFAULT_PLAIN_TCP = ["127.0.0.0/8", "::1", "localhost"] as const;
@@ -18,5 +18,6 @@ export function defaultOperatorConfig(stateDir: string): OperatorConfig {
     ceiling: { privileged: false, hostNetwork: false, hostPaths: [] },
     plainTcp: [...DEFAULT_PLAIN_TCP],
     hostLostAfterMs: DEFAULT_HOST_LOST_AFTER_MS,
+    traffic: { proxyImage: DEFAULT_PROXY_IMAGE, drainDelayMs: DEFAULT_DRAIN_DELAY_MS },
   };
 }

@@ -20,6 +20,7 @@ interface ConfigDoc {
   readonly ceiling?: { readonly privileged?: boolean; readonly hostNetwork?: boolean; readonly hostPaths?: readonly string[]; readonly registries?: readonly string[] };
   readonly engines?: { readonly plainTcp?: readonly string[] };
   readonly timings?: { readonly hostLostAfter?: string };
+  readonly traffic?: { readonly proxyImage?: string; readonly drainDelay?: string };
   readonly credentials?: { readonly registries?: readonly string[] };
 }
 
@@ -73,6 +74,10 @@ export function loadOperatorConfig(file: string | undefined, stateDir: string): 
       },
       plainTcp: c.engines?.plainTcp ? [...c.engines.plainTcp] : defaults.plainTcp,
       hostLostAfterMs: c.timings?.hostLostAfter ? parseDuration(c.timings.hostLostAfter) : defaults.hostLostAfterMs,
+      traffic: {
+        proxyImage: c.traffic?.proxyImage ?? defaults.traffic.proxyImage,
+        drainDelayMs: c.traffic?.drainDelay ? parseDuration(c.traffic.drainDelay) : defaults.traffic.drainDelayMs,
+      },
       ...(c.credentials?.registries ? { credentialRegistries: [...c.credentials.registries] } : {}),
     },
   };

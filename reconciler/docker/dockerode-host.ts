@@ -302,6 +302,20 @@ export class DockerodeHost implements DockerHost {
     return { exitCode: info.ExitCode ?? -1, output };
   }
 
+  private gateway: Promise<string | undefined> | undefined;
+
+  bridgeGateway(): Promise<string | undefined> {
+    // The default bridge's gateway does not change while the engine runs; a failed read is tried again next time.
+    this.gateway ??= this.call("inspecting the bridge network", () => this.docker.getNetwork("bridge").inspect()).then(
+      (n: { IPAM?: { Config?: { Gateway?: string }[] } }) => n.IPAM?.Config?.find((c) => c.Gateway)?.Gateway,
+      (err: unknown) => {
+        this.gateway = undefined;
+        throw err;
+      },
+    );
+    return this.gateway;
+  }
+
   async logsTail(id: string, lines: number): Promise<string> {
     const buf = (await this.call("reading logs", () => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }))) as unknown as Buffer;
     // Without a TTY the engine multiplexes: 8-byte frame headers before each chunk.

@@ -62,6 +62,18 @@ export type HostObservation =
     }
   | { readonly host: string; readonly ok: false; readonly error: ErrorInfo };
 
+/** What one host's `berth-proxy` routes now, read from its config's first line (traffic/observe-proxies.ts). */
+export interface ProxyObservation {
+  readonly host: string;
+  /** The proxy's main container. */
+  readonly container: string;
+  readonly pod: string;
+  /** The digest on the config's first line; absent when it could not be read. */
+  readonly routesDigest?: string;
+  /** The engine's bridge gateway, where the host's pods reach the proxy. */
+  readonly gateway?: string;
+}
+
 /** Everything needed to start one pod on one engine. Secrets are already resolved into `secretValues`. */
 export interface PodLaunch {
   /** Unique pod id, shared by the pod's containers (label `berth.pod`). */
@@ -132,6 +144,12 @@ export interface DockerHost {
   removePod(owner: string, pod: string): Promise<void>;
   status(id: string): Promise<ContainerStatus | undefined>;
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /**
+   * The address of the engine's default bridge on the host (what
+   * `host-gateway` resolves to inside its containers), read once; absent
+   * when the engine has no bridge network.
+   */
+  bridgeGateway(): Promise<string | undefined>;
   logsTail(id: string, lines: number): Promise<string>;
   /** Subscribes to this owner's container events; `onEnd` is called when the stream ends. */
   /** Follows this owner's container events; `onOpen` once the engine has accepted the stream (a refusal may only come later, as `onEnd`). */

@@ -13,9 +13,11 @@
 import type { DocumentKind, HostDoc, JobDoc, PolicyDoc, ServiceDoc, TemplateDoc } from "../model/documents.ts";
 import { DOCUMENT_KINDS } from "../model/documents.ts";
 import type { Fleet, HostSpec, JobSpec, ServiceSpec, TemplateSpec } from "../model/fleet.ts";
+import type { PodSpec } from "../model/pod.ts";
 import { checkTemplate } from "../templates/check-template.ts";
 import { expandPod, type TemplateCatalog } from "../templates/expand-pod.ts";
 import { checkDuplicateNames, checkPlacement, type NamedDocument } from "./check-fleet.ts";
+import { checkHostPortsAgainstExposed, checkWorkloadMode, exposedPorts, type PortClaim } from "./check-traffic.ts";
 import { checkHostEndpoint, checkPodSecrets, checkPolicyCeiling, type OperatorRules } from "./check-operator.ts";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { MAX_FILE_BYTES } from "./limits.ts";
@@ -122,18 +124,25 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
   const catalog: TemplateCatalog = { usable, broken: collected.brokenTemplates };
 
   const services: ServiceSpec[] = [];
+  /** Exposed ports by number, with who claims them: every host answers on them. */
+  const claims = new Map<number, PortClaim>();
+  const pods: [kind: "Service" | "Job", doc: Located<ServiceDoc | JobDoc>, pod: PodSpec][] = [];
   for (const s of collected.Service) {
+    checkWorkloadMode("Service", s, out);
     const { pod, uses, diagnostics } = expandPod({ kind: "service", name: s.doc.metadata.name, spec: s.doc.spec, at: s.at }, catalog);
     out.push(...diagnostics);
     if (pod === undefined) continue;
     checkPodAgainstPolicy(pod, s.doc.spec, s.at, policy, out);
     if (operator) checkPodSecrets(pod, s.doc.spec, s.at, operator, out);
-    const service = { ...normaliseService(s, pod, out), ...(uses && Object.keys(uses).length > 0 ? { uses } : {}) };
+    const expose = exposedPorts(s, pod, claims, out);
+    const service = { ...normaliseService(s, pod, out), ...(uses && Object.keys(uses).length > 0 ? { uses } : {}), ...(expose.length > 0 ? { expose } : {}) };
     checkPlacement("Service", service.name, service.placement, pod, service.replicas, hosts, s.at, out);
     services.push(service);
+    pods.push(["Service", s, pod]);
   }
   const jobs: JobSpec[] = [];
   for (const j of collected.Job) {
+    checkWorkloadMode("Job", j, out);
     const { pod, diagnostics } = expandPod({ kind: "job", name: j.doc.metadata.name, spec: j.doc.spec, at: j.at }, catalog);
     out.push(...diagnostics);
     if (pod === undefined) continue;
@@ -142,7 +151,9 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
     const job = normaliseJob(j, pod, out);
     checkPlacement("Job", job.name, job.placement, pod, 1, hosts, j.at, out);
     jobs.push(job);
+    pods.push(["Job", j, pod]);
   }
+  if (claims.size > 0) for (const [kind, doc, pod] of pods) checkHostPortsAgainstExposed(kind, doc, pod, claims, out);
 
   const diagnostics = dedupe(sortDiagnostics(out));
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };

@@ -22,6 +22,7 @@ export function normalisePlacement(p: PlacementDoc | undefined): Placement {
     ...(p?.spread === undefined ? {} : { spread: p.spread }),
     strategy: p?.strategy ?? DEFAULT_PLACEMENT.strategy,
     distinctHosts: p?.distinctHosts ?? DEFAULT_PLACEMENT.distinctHosts,
+    ...(p?.mode === "global" ? { mode: "global" as const } : {}),
   };
 }
 
@@ -42,7 +43,8 @@ export function normaliseService({ doc, at }: Located<ServiceDoc>, pod: PodSpec,
   }
   return {
     name: doc.metadata.name,
-    replicas: doc.spec.replicas ?? DEFAULT_REPLICAS,
+    // A global service's count follows the hosts; it is set when the fleet is planned.
+    replicas: doc.spec.placement?.mode === "global" ? 0 : (doc.spec.replicas ?? DEFAULT_REPLICAS),
     pod,
     placement: normalisePlacement(doc.spec.placement),
     rollout,

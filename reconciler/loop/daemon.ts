@@ -77,7 +77,7 @@ export class Daemon {
       now: Date.now,
       seed: opts.seed,
       operator: opts.operator,
-      applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, onEvent),
+      applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, { onEvent, drainDelayMs: opts.operator.config.traffic.drainDelayMs }),
       onHosts: (hosts) => this.events.follow(hosts),
       loader: this.loader,
     });

@@ -73,6 +73,7 @@ export class BackedOffHost implements DockerHost {
   resizePod: DockerHost["resizePod"] = (owner, pod, resources) => this.inner.resizePod(owner, pod, resources);
   status: DockerHost["status"] = (id) => this.inner.status(id);
   exec: DockerHost["exec"] = (id, command, timeoutMs) => this.inner.exec(id, command, timeoutMs);
+  bridgeGateway: DockerHost["bridgeGateway"] = () => this.inner.bridgeGateway();
   logsTail: DockerHost["logsTail"] = (id, lines) => this.inner.logsTail(id, lines);
   events: DockerHost["events"] = (owner, onEvent, onEnd, onOpen) => this.inner.events(owner, onEvent, onEnd, onOpen);
 }

@@ -387,7 +387,7 @@ export class Reconciler {
     const connected = this.hostsFor(target.fleet!.hosts);
     p.connected = connected;
     p.look = (at: number) =>
-      planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, ...(this.record ? { record: this.record } : {}) });
+      planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, traffic: this.deps.operator.config.traffic, ...(this.record ? { record: this.record } : {}) });
     p.first = await p.look(p.t0);
     const raw = p.first.plan;
     this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));

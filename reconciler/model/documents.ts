@@ -78,6 +78,7 @@ export interface PlacementDoc {
   readonly spread?: string;
   readonly strategy?: "spread" | "binpack";
   readonly distinctHosts?: boolean;
+  readonly mode?: "replicated" | "global";
 }
 
 export interface UsesDoc {
@@ -114,8 +115,14 @@ export interface RolloutDoc {
   readonly onFailure?: "rollback" | "pause";
 }
 
+export interface ExposeDoc {
+  readonly port: number;
+  readonly targetPort: string;
+}
+
 export interface ServiceSpecDoc extends PodFieldsDoc {
   readonly replicas?: number;
+  readonly expose?: readonly ExposeDoc[];
   readonly rollout?: RolloutDoc;
 }
 

@@ -45,6 +45,12 @@ export interface Placement {
   readonly strategy: "spread" | "binpack";
   /** Replicas of one service on distinct hosts (default true). */
   readonly distinctHosts: boolean;
+  /**
+   * `global`: one pod on every host in git that passes the constraints and is
+   * not drained (Swarm's global mode, a DaemonSet); the replica count follows
+   * the hosts. Absent: `replicas` pods.
+   */
+  readonly mode?: "global";
 }
 
 export interface RolloutPolicy {
@@ -60,9 +66,23 @@ export interface RolloutPolicy {
   readonly onFailure: "rollback" | "pause";
 }
 
+/**
+ * A port every host answers on, balanced over all ready replicas of the
+ * service on every host (traffic/). `targetPort` names one of the pod's
+ * ports; `containerPort` is that port's number.
+ */
+export interface ExposedPort {
+  readonly port: number;
+  readonly targetPort: string;
+  readonly containerPort: number;
+}
+
 export interface ServiceSpec {
   readonly name: string;
+  /** For a global service, the hosts it runs on now: set when the fleet is planned (pipeline/global-replicas.ts); 0 from the loader. */
   readonly replicas: number;
+  /** Absent or empty: the service is reached only at its replicas' own addresses. */
+  readonly expose?: readonly ExposedPort[];
   readonly pod: PodSpec;
   /** Parameters each template in `uses:` was expanded with, so a plan can say which one changed. */
   readonly uses?: Readonly<Record<string, Readonly<Record<string, string>>>>;

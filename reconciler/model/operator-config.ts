@@ -6,6 +6,18 @@
 
 /** How long a host in git may stay out of sight before its slots are placed elsewhere (DESIGN §7), unless the operator says otherwise. */
 export const DEFAULT_HOST_LOST_AFTER_MS = 5 * 60_000;
+/** The proxy image for exposed services when the operator names none: the official HAProxy image. */
+export const DEFAULT_PROXY_IMAGE = "haproxy:2.6";
+export const DEFAULT_DRAIN_DELAY_MS = 1_000;
+
+/** How exposed services' traffic is carried (traffic/). */
+export interface TrafficSettings {
+  /** The HAProxy image run on every host (in host network mode) when a service exposes a port. */
+  readonly proxyImage: string;
+  /** How long a drained replica keeps running before it is stopped. */
+  readonly drainDelayMs: number;
+}
+
 export interface OperatorConfig {
   /** The file it was read from; absent for the defaults. */
   readonly file?: string;
@@ -27,6 +39,7 @@ export interface OperatorConfig {
   readonly plainTcp: readonly string[];
   /** How long a dark host's slots stay unknown before they are placed elsewhere. */
   readonly hostLostAfterMs: number;
+  readonly traffic: TrafficSettings;
   /** Registries that may receive credentials; absent: every one the credentials name. */
   readonly credentialRegistries?: readonly string[];
 }

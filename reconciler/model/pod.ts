@@ -104,6 +104,13 @@ export interface PodSpec {
   readonly containers: readonly ContainerSpec[];
   /** `bridge`: main gets its own network namespace, the others join it. `host`: main uses the host's. */
   readonly network: "bridge" | "host";
+  /**
+   * `/etc/hosts` entries of the pod (`name:address`, Docker's ExtraHosts), set
+   * on main; the other containers share main's. Present only when the pod
+   * names a service address (`host.berth.internal:host-gateway`), so the
+   * hash of every other pod stays what it was.
+   */
+  readonly extraHosts?: readonly string[];
   /** Sorted by container, then port, then protocol. */
   readonly ports: readonly PodPort[];
   /** Sorted by name. */

@@ -5,7 +5,9 @@
 import type { DeployedRecord } from "../model/deployed.ts";
 import type { Fleet } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
-import type { HostObservation, ObservedContainer } from "../docker/types.ts";
+import type { HostObservation, ObservedContainer, ProxyObservation } from "../docker/types.ts";
+import { observeProxies } from "../traffic/observe-proxies.ts";
+import { proxiesInSync, trafficPlan, trafficWarnings } from "../traffic/routes.ts";
 import { diffFleet } from "../plan/diff.ts";
 import { hostDigest } from "../plan/host-digest.ts";
 import type { Plan, PlanHost } from "../plan/types.ts";
@@ -13,6 +15,11 @@ import { placePods } from "../../scheduler/place.ts";
 import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { ConnectedHosts } from "./connect-hosts.ts";
 import { currentPlacements, schedGroups, schedHosts } from "./scheduler-input.ts";
+import { withGlobalReplicas } from "./global-replicas.ts";
+import { withProxy } from "../traffic/proxy-service.ts";
+import { DEFAULT_DRAIN_DELAY_MS, DEFAULT_PROXY_IMAGE, type TrafficSettings } from "../model/operator-config.ts";
+
+const defaultTraffic: TrafficSettings = { proxyImage: DEFAULT_PROXY_IMAGE, drainDelayMs: DEFAULT_DRAIN_DELAY_MS };
 
 export interface PlanFleetInput {
   readonly fleet: Fleet;
@@ -25,6 +32,8 @@ export interface PlanFleetInput {
   readonly record?: DeployedRecord;
   /** The operator's `hostLostAfter`. */
   readonly hostLostAfterMs?: number;
+  /** The operator's proxy settings (default: the official HAProxy image, 1 s drain). */
+  readonly traffic?: TrafficSettings;
 }
 
 export interface PlannedFleet {
@@ -52,17 +61,21 @@ export async function observeHosts(connected: Pick<ConnectedHosts, "hosts" | "re
 }
 
 export async function planFleet(input: PlanFleetInput): Promise<PlannedFleet> {
-  return planObserved(input, await observeHosts(input.connected, input.owner));
+  const observations = await observeHosts(input.connected, input.owner);
+  return planObserved(input, observations, await observeProxies(input.connected.hosts, observations));
 }
 
 /** The pure half: schedule and diff what `observations` saw. */
-export function planObserved(input: PlanFleetInput, observations: readonly HostObservation[]): PlannedFleet {
-  const { connected, fleet } = input;
+export function planObserved(input: PlanFleetInput, observations: readonly HostObservation[], proxies: readonly ProxyObservation[] = []): PlannedFleet {
+  const { connected } = input;
   const containers: ObservedContainer[] = observations.flatMap((o) => (o.ok ? o.containers : []));
   const hostSpecs = connected.specs;
+  const inGit = hostSpecs.filter((h) => !connected.departed.has(h.name));
+  const proxied = withProxy(input.fleet, input.traffic ?? defaultTraffic);
+  const fleet = { ...proxied, services: withGlobalReplicas(proxied.services, inGit) };
   const sched = placePods({
     // Hosts that left git are observed (their pods go) but never placed on.
-    hosts: schedHosts(hostSpecs.filter((h) => !connected.departed.has(h.name)), observations),
+    hosts: schedHosts(inGit, observations),
     groups: schedGroups(fleet.services),
     current: [...currentPlacements(containers), ...darkSlots(input.record, observations, containers)],
     seed: input.seed,
@@ -78,7 +91,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     owner: input.owner,
     commit: input.commit,
     now: input.now,
-    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}) })),
+    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}), ...(s.expose ? { expose: s.expose } : {}) })),
     placements: sched.placements,
     unplaced: sched.unplaced,
     hosts,
@@ -88,5 +101,14 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     ...(input.hostLostAfterMs !== undefined ? { hostLostAfterMs: input.hostLostAfterMs } : {}),
     allowEmpty: fleet.policy.allowEmpty,
   });
-  return { plan, observations };
+  const addresses = new Map([...connected.hosts].map(([name, h]) => [name, h.address]));
+  const traffic = trafficPlan({ services: plan.services, hosts, observations, proxies, addresses });
+  if (!traffic) return { plan, observations };
+  const withTraffic: Plan = {
+    ...plan,
+    traffic,
+    warnings: [...plan.warnings, ...trafficWarnings(traffic)],
+    summary: { ...plan.summary, inSync: plan.summary.inSync && proxiesInSync(traffic) },
+  };
+  return { plan: withTraffic, observations };
 }

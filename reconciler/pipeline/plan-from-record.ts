@@ -14,6 +14,7 @@ import { readRecord, writeRecord } from "../record/deployed-record.ts";
 import { nextRecord, recordFromCommit } from "../record/next-record.ts";
 import { connectHosts, departedHosts, type ConnectedHosts } from "./connect-hosts.ts";
 import { observeHosts, planObserved, type PlannedFleet } from "./plan-fleet.ts";
+import { observeProxies } from "../traffic/observe-proxies.ts";
 
 export interface RecordedPlanInput {
   readonly fleet: Fleet;
@@ -66,7 +67,7 @@ export async function planFromRecord(input: RecordedPlanInput, connect: typeof c
   const observations = inGitSeen
     ? [...inGitSeen, ...(await observeHosts({ hosts: departedOnly(connected.hosts), refused: departedOnly(connected.refused) }, input.owner))]
     : await observeHosts(connected, input.owner);
-  const planned = planObserved({ fleet: input.fleet, connected, owner: input.owner, commit: input.commit, now: input.now, seed: input.seed, hostLostAfterMs: input.operator.config.hostLostAfterMs, ...(record ? { record } : {}) }, observations);
+  const planned = planObserved({ fleet: input.fleet, connected, owner: input.owner, commit: input.commit, now: input.now, seed: input.seed, hostLostAfterMs: input.operator.config.hostLostAfterMs, traffic: input.operator.config.traffic, ...(record ? { record } : {}) }, observations, await observeProxies(connected.hosts, observations));
   return { ...planned, connected, ...(record ? { record } : {}) };
 }
 

@@ -14,7 +14,7 @@ export interface Words {
 
 const PLAIN: Words = { name: (s) => s, text: (s) => s };
 
-/** `pull 127.0.0.1:5000/berth/app:v2`, `launch`, `gate`, `stop pod p-1`, `stop pod p-1 on h3` (when not on the track's host), `resize pod p-1 to main cpu 0.5, memory 128Mi`. */
+/** `pull 127.0.0.1:5000/berth/app:v2`, `launch`, `gate`, `route on every proxy`, `drain pod p-1 on every proxy`, `stop pod p-1`, `stop pod p-1 on h3` (when not on the track's host), `resize pod p-1 to main cpu 0.5, memory 128Mi`. */
 export function describeStep(step: RolloutStep, track: Track, words: Words = PLAIN): string {
   const where = step.host === track.host ? "" : ` on ${words.name(step.host)}`;
   switch (step.verb) {
@@ -23,6 +23,10 @@ export function describeStep(step: RolloutStep, track: Track, words: Words = PLA
     case "launch":
     case "gate":
       return `${step.verb}${where}`;
+    case "route":
+      return `route on every proxy${where}`;
+    case "drain":
+      return `drain pod ${words.name(step.pod ?? "?")}${where} on every proxy`;
     case "stop":
     case "remove":
       return `${step.verb} pod ${words.name(step.pod ?? "?")}${where}`;

@@ -6,7 +6,7 @@
  */
 import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { DeployedRecord } from "../model/deployed.ts";
-import type { JobSpec, RolloutPolicy } from "../model/fleet.ts";
+import type { ExposedPort, JobSpec, RolloutPolicy } from "../model/fleet.ts";
 import { DEFAULT_HOST_LOST_AFTER_MS } from "../model/operator-config.ts";
 import type { PodSpec } from "../model/pod.ts";
 import { countNoun } from "./count-noun.ts";
@@ -24,6 +24,7 @@ export interface DesiredService {
   readonly pod: PodSpec;
   readonly rollout: RolloutPolicy;
   readonly uses?: TemplateUses;
+  readonly expose?: readonly ExposedPort[];
 }
 
 export type { SlotPlacement };
@@ -234,7 +235,7 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
 
 /** A service's plan with its waves, and each replacement's order as the waves really run it. */
 export function withSteps(base: Omit<ServicePlan, "waves">): ServicePlan {
-  const waves = planSteps(base.changes, base.rollout, base.pod);
+  const waves = planSteps(base.changes, base.rollout, base.pod, { exposed: (base.expose?.length ?? 0) > 0 });
   const tracks = strategies(waves);
   const changes = base.changes.map((c): PlanChange => {
     const t = c.action === "replace" ? tracks.get(c.slot) : undefined;
@@ -303,6 +304,7 @@ export function diffFleet(input: DiffInput): Plan {
         pod: svc.pod,
         ...(svc.uses ? { uses: svc.uses } : {}),
         rollout: svc.rollout,
+        ...(svc.expose?.length ? { expose: svc.expose } : {}),
         changes: diffService(svc, byGroup.get(svc.name) ?? [], input, hosts),
       }),
     );

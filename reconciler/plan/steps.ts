@@ -24,6 +24,11 @@
  *            wave succeeded, are removed
  *   remove   scaled down, duplicates, deleted services: stop, then remove
  *
+ * For a service with `expose`, a new pod joins every host's proxy once it
+ * counts (`route`, after its gate), and a pod that is still serving leaves
+ * every proxy before it stops (`drain`): no new connection goes to it, and
+ * those under way finish before the stop.
+ *
  * A failure stops the waves where they are; what apply then does to undo
  * (rollback or pause, apply-plan.ts) is not printed here, nor the early
  * stop of an interrupted rollout.
@@ -42,10 +47,26 @@ function exited(c: Replace): boolean {
   return c.from.status.startsWith("exited");
 }
 
+/** Whether the service's pods are routed by the proxies (it has `expose`): its launches are routed and its stops drained first. */
+interface Routing {
+  readonly exposed: boolean;
+}
+
+/** A new pod starts, counts, and (when exposed) joins every proxy. */
+function startSteps(host: string, slot: number, routing: Routing): RolloutStep[] {
+  return [{ verb: "launch", host, slot }, { verb: "gate", host, slot }, ...(routing.exposed ? [{ verb: "route", host, slot } as const] : [])];
+}
+
+/** A running pod stops gracefully, after leaving every proxy when exposed. */
+function stopSteps(ref: { host: string; pod: string }, slot: number, routing: Routing): RolloutStep[] {
+  const stop: RolloutStep = { verb: "stop", host: ref.host, slot, pod: ref.pod };
+  return routing.exposed ? [{ verb: "drain", host: ref.host, slot, pod: ref.pod }, stop] : [stop];
+}
+
 /** A pod that is still up must be stopped gracefully before it is removed. */
-function retireSteps(ref: { host: string; pod: string; status: string }, slot: number): RolloutStep[] {
+function retireSteps(ref: { host: string; pod: string; status: string }, slot: number, routing: Routing): RolloutStep[] {
   const remove: RolloutStep = { verb: "remove", host: ref.host, slot, pod: ref.pod };
-  return ref.status.startsWith("exited") ? [remove] : [{ verb: "stop", host: ref.host, slot, pod: ref.pod }, remove];
+  return ref.status.startsWith("exited") ? [remove] : [...stopSteps(ref, slot, routing), remove];
 }
 
 /**
@@ -55,7 +76,8 @@ function retireSteps(ref: { host: string; pod: string; status: string }, slot: n
  * `maxUnavailable: 0` such a slot still gets one unavailability token, or it
  * could never be replaced; the plan says so through the strategy reason.
  */
-function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod: PodSpec | undefined): Track[][] {
+function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod: PodSpec | undefined, routing: Routing): Track[][] {
+  const replaceTrack = (c: Replace, strategy: "start-first" | "stop-first", why?: string) => trackOf(c, strategy, routing, why);
   const ports = pod ? fixedHostPorts(pod) : [];
   const portHeld = (c: Replace) => rollout.order === "start-first" && ports.length > 0 && c.from.host === c.host;
   const mustStopFirst = (c: Replace) => rollout.order === "stop-first" || portHeld(c);
@@ -93,13 +115,10 @@ function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod:
   return waves;
 }
 
-function replaceTrack(c: Replace, strategy: "start-first" | "stop-first", why?: string): Track {
-  const stop: RolloutStep = { verb: "stop", host: c.from.host, slot: c.slot, pod: c.from.pod };
-  const start: RolloutStep[] = [
-    { verb: "launch", host: c.host, slot: c.slot },
-    { verb: "gate", host: c.host, slot: c.slot },
-  ];
-  const steps = strategy === "start-first" ? [...start, stop] : [stop, ...start];
+function trackOf(c: Replace, strategy: "start-first" | "stop-first", routing: Routing, why?: string): Track {
+  const stop = stopSteps(c.from, c.slot, routing);
+  const start = startSteps(c.host, c.slot, routing);
+  const steps = strategy === "start-first" ? [...start, ...stop] : [...stop, ...start];
   return { slot: c.slot, host: c.host, strategy, ...(why ? { strategyReason: why } : {}), steps };
 }
 
@@ -109,7 +128,7 @@ function replaceTrack(c: Replace, strategy: "start-first" | "stop-first", why?: 
  * const waves = planSteps(changes, rollout, pod);
  * // [{ kind: "pull", … }, { kind: "replace", tracks: [{ slot: 0, strategy: "start-first", steps: [launch, gate, stop] }] }, { kind: "finish", … }]
  */
-export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy | undefined, pod: PodSpec | undefined): Wave[] {
+export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy | undefined, pod: PodSpec | undefined, routing: Routing = { exposed: false }): Wave[] {
   const waves: Wave[] = [];
   const add = (kind: Wave["kind"], tracks: Track[], summary: string) => {
     if (tracks.length === 0) return;
@@ -137,10 +156,7 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
     const allReplaces = changes.filter((c): c is Replace => c.action === "replace");
     const repairs = [...changes.filter((c) => c.action === "create" || c.action === "recreate"), ...allReplaces.filter(exited)].sort((a, b) => a.slot - b.slot);
     const repairTracks = repairs.map((c): Track => {
-      const start: RolloutStep[] = [
-        { verb: "launch", host: c.host, slot: c.slot },
-        { verb: "gate", host: c.host, slot: c.slot },
-      ];
+      const start = startSteps(c.host, c.slot, routing);
       return { slot: c.slot, host: c.host, steps: c.action === "create" ? start : [{ verb: "remove", host: c.from.host, slot: c.slot, pod: c.from.pod }, ...start] };
     });
     const kind = (a: PlanChange["action"]) => repairs.filter((c) => c.action === a).map((c) => c.slot);
@@ -152,7 +168,7 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
     add("repair", repairTracks, words.filter(Boolean).join(", "));
 
     const replaces = allReplaces.filter((c) => !exited(c));
-    for (const tracks of replaceWaves(replaces, rollout, pod)) {
+    for (const tracks of replaceWaves(replaces, rollout, pod, routing)) {
       const orders = [...new Set(tracks.map((t) => t.strategy))].join("/");
       add("replace", tracks, `replace ${slotList(tracks.map((t) => t.slot!))} (${orders})`);
     }
@@ -166,7 +182,7 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
   const removes = changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove");
   add(
     "remove",
-    removes.map((c) => ({ slot: c.slot, host: c.from.host, steps: retireSteps(c.from, c.slot) })),
+    removes.map((c) => ({ slot: c.slot, host: c.from.host, steps: retireSteps(c.from, c.slot, routing) })),
     `remove ${slotList([...new Set(removes.map((c) => c.slot))])}`,
   );
   return waves;

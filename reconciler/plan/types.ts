@@ -5,7 +5,7 @@
  * `apiVersion: berth/v1`, `kind: Plan`; fields are only ever added.
  */
 import type { PodSpec } from "../model/pod.ts";
-import type { RolloutPolicy } from "../model/fleet.ts";
+import type { ExposedPort, RolloutPolicy } from "../model/fleet.ts";
 import type { PublishedPort } from "../docker/types.ts";
 import type { TemplateUses } from "./spec-changes.ts";
 
@@ -87,15 +87,18 @@ export interface ContainerResources {
  * (health check, then minReady); `stop` stops an existing pod gracefully
  * (kept, so a rollback can start it again); `remove` deletes an existing pod;
  * `resize` changes the limits of an existing pod's running containers.
+ * For an exposed service, `route` adds the track's new pod to every host's
+ * proxy, and `drain` takes an existing pod out of every proxy (then waits
+ * the drain delay) before it stops.
  */
 export interface RolloutStep {
-  readonly verb: "pull" | "launch" | "gate" | "stop" | "remove" | "resize";
+  readonly verb: "pull" | "launch" | "gate" | "route" | "drain" | "stop" | "remove" | "resize";
   readonly host: string;
   /** Absent for `pull`. */
   readonly slot?: number;
   /** `pull`: the image. */
   readonly image?: string;
-  /** `stop`, `remove` and `resize`: the existing pod. `launch` and `gate` act on the pod the track launches. */
+  /** `drain`, `stop`, `remove` and `resize`: the existing pod. `launch`, `gate` and `route` act on the pod the track launches. */
   readonly pod?: string;
   /** `resize`: the limits each container gets. */
   readonly resources?: readonly ContainerResources[];
@@ -138,6 +141,8 @@ export interface ServicePlan {
   /** Template parameters the desired pod was expanded with. */
   readonly uses?: TemplateUses;
   readonly rollout?: RolloutPolicy;
+  /** The ports every host's proxy answers on for this service; absent when it exposes none. */
+  readonly expose?: readonly ExposedPort[];
   /** Sorted by slot, then action. */
   readonly changes: readonly PlanChange[];
   readonly waves: readonly Wave[];
@@ -202,6 +207,40 @@ export interface PlanSummary {
   readonly inSync: boolean;
 }
 
+/**
+ * One host's proxy as the plan found it (traffic/). `routes` says whether it
+ * routes what berth would push to it now: `in-sync`, `differs` (it is
+ * pushed before the rollout starts), `unreadable` (its config could not be
+ * read; pushed too), or `starting` (no running proxy yet: the rollout of
+ * `berth-proxy` starts one and pushes the routes into it).
+ */
+export interface ProxyPlan {
+  readonly host: string;
+  readonly routes: "in-sync" | "differs" | "unreadable" | "starting";
+  /** The proxy pod, when one runs. */
+  readonly pod?: string;
+  /** Exposed ports that something berth does not manage already holds on this host: the proxy cannot answer there. */
+  readonly portsTaken?: readonly number[];
+}
+
+/** One routed replica of an exposed service. */
+export interface PlanBackend {
+  readonly host: string;
+  readonly slot: number;
+  readonly pod: string;
+  /** Where its ports are published. */
+  readonly address: string;
+  /** Published host port by container port. */
+  readonly ports: Readonly<Record<string, number>>;
+}
+
+/** The traffic part of a plan: what every proxy routes when the apply starts, and the state of each proxy. */
+export interface TrafficPlan {
+  /** Per exposed service: its ports and the replicas serving now (running, not unhealthy), which every proxy routes to. */
+  readonly services: readonly { readonly service: string; readonly expose: readonly ExposedPort[]; readonly backends: readonly PlanBackend[] }[];
+  readonly proxies: readonly ProxyPlan[];
+}
+
 export interface Plan {
   readonly apiVersion: "berth/v1";
   readonly kind: "Plan";
@@ -214,6 +253,8 @@ export interface Plan {
   readonly hosts: readonly PlanHost[];
   readonly services: readonly ServicePlan[];
   readonly jobs: readonly JobPlan[];
+  /** Present when some service exposes a port. */
+  readonly traffic?: TrafficPlan;
   /** Things a reviewer should know that are not changes, e.g. `pods may remain on h3 (unreachable)`. */
   readonly warnings: readonly string[];
   /** Present when the plan must not be applied; `berth apply` then changes nothing and exits 1. */

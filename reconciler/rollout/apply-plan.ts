@@ -33,6 +33,8 @@ import { CrashWatch } from "./crash-watch.ts";
 import { waitReady } from "./health-gate.ts";
 import { maskError, secretMask, withholdAll, type TextMask } from "./mask-secrets.ts";
 import type { Prober } from "./probe.ts";
+import type { TrafficRouter } from "../traffic/router.ts";
+import { PROXY_SERVICE } from "../traffic/proxy-service.ts";
 
 export interface ApplyDeps {
   readonly hosts: ReadonlyMap<string, DockerHost>;
@@ -47,6 +49,8 @@ export interface ApplyDeps {
   readonly serviceConcurrency?: number;
   /** Aborted when berth is stopping: steps under way finish, no new one starts. */
   readonly signal?: AbortSignal;
+  /** The proxies' routes for a plan with exposed services (traffic/router.ts); absent: `route` and `drain` steps do nothing. */
+  readonly router?: (plan: Plan) => TrafficRouter;
 }
 
 type Replace = Extract<PlanChange, { action: "replace" }>;
@@ -65,6 +69,8 @@ interface TrackState {
   launched?: Launched;
   ready: boolean;
   oldStopped: boolean;
+  /** The new pod was added to every proxy's routes. */
+  routed?: boolean;
   /** The crash window after the new pod counted (rollout.monitor); settles, never rejects. */
   monitor?: Promise<void>;
   /** Set when the new pod died or turned unhealthy within that window. */
@@ -84,6 +90,8 @@ class ServiceRollout {
     private readonly deps: ApplyDeps,
     /** The crash window, shared by the services of this apply (one look per host and poll). */
     private readonly watch: CrashWatch,
+    /** The proxies' routes, when the plan has exposed services. */
+    private readonly router?: TrafficRouter,
   ) {
     this.events = (phase, message, host, slot, pod) =>
       deps.onEvent?.({ at: deps.clock.now(), service: svc.name, phase, message, ...(host ? { host } : {}), ...(slot !== undefined ? { slot } : {}), ...(pod ? { pod } : {}) });
@@ -138,6 +146,8 @@ class ServiceRollout {
       throw err;
     }
     this.events("ready", `pod ${l.pod} is ready`, l.host, l.slot, l.pod);
+    // A new proxy gets every route before it counts as done: its host answers on the exposed ports from here on.
+    if (this.svc.name === PROXY_SERVICE && this.router) await this.router.proxyUp(l.host, l.containerIds[0]!);
     // The crash window runs alongside the next steps and waves; the rollout ends only once it has passed.
     const monitorMs = rollout.monitorMs ?? 0;
     if (monitorMs > 0) {
@@ -157,6 +167,7 @@ class ServiceRollout {
   }
 
   private async stop(ref: PodRef): Promise<void> {
+    if (this.svc.name === PROXY_SERVICE) this.router?.proxyDown(ref.host);
     this.events("stop", `stopping pod ${ref.pod}`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs(ref));
   }
@@ -164,6 +175,14 @@ class ServiceRollout {
   private async remove(ref: { host: string; pod: string; slot: number }, why: string): Promise<void> {
     this.events("remove", `removing pod ${ref.pod} (${why})`, ref.host, ref.slot, ref.pod);
     await this.host(ref.host).removePod(this.plan.owner, ref.pod);
+  }
+
+  /** Adds a launched pod to every proxy, at the host ports the engine gave it. */
+  private async routeNew(l: Launched): Promise<void> {
+    if (!this.router) return;
+    const status = await this.host(l.host).status(l.containerIds[0]!);
+    this.events("route", `routing pod ${l.pod} on every proxy`, l.host, l.slot, l.pod);
+    await this.router.route(this.svc.name, { host: l.host, slot: l.slot, pod: l.pod, ports: status?.ports ?? [] });
   }
 
   /**
@@ -229,6 +248,14 @@ class ServiceRollout {
         case "gate":
           await this.gate(state.launched!, state);
           state.ready = true;
+          break;
+        case "route":
+          await this.routeNew(state.launched!);
+          state.routed = true;
+          break;
+        case "drain":
+          this.events("drain", `draining pod ${step.pod} on every proxy`, step.host, step.slot, step.pod);
+          await this.router?.drain(this.svc.name, step.pod!, true);
           break;
         case "stop":
           await this.stop(this.ref(step.pod!));
@@ -315,7 +342,13 @@ class ServiceRollout {
       await this.crashed(watched, true);
       const reason = errorText(crashed[0]!.state.crashed);
       if (crashed.some((c) => watched.find((w) => w.track === c.track)?.kind === "repair")) {
-        await Promise.all(crashed.map((c) => (c.state.launched ? this.remove({ host: c.state.launched.host, pod: c.state.launched.pod, slot: c.track.slot! }, "crashed after it counted") : undefined)));
+        await Promise.all(
+          crashed.map(async (c) => {
+            if (!c.state.launched) return;
+            if (c.state.routed) await this.router?.drain(name, c.state.launched.pod, false);
+            await this.remove({ host: c.state.launched.host, pod: c.state.launched.pod, slot: c.track.slot! }, "crashed after it counted");
+          }),
+        );
         return { service: name, result: "failed", reason, error: errorInfo(crashed[0]!.state.crashed) };
       }
       const still = replaced.filter((r) => !crashed.some((c) => c.track === r.track));
@@ -415,10 +448,14 @@ class ServiceRollout {
   private async undo({ track, state }: { track: Track; state: TrackState }): Promise<void> {
     const old = this.replaceOf.get(track.slot!)!.from;
     const drop = async () => {
-      if (state.launched && state.ready) await this.remove({ host: state.launched.host, pod: state.launched.pod, slot: track.slot! }, "rolled back");
+      if (!state.launched || !state.ready) return;
+      if (state.routed) await this.router?.drain(this.svc.name, state.launched.pod, true);
+      await this.remove({ host: state.launched.host, pod: state.launched.pod, slot: track.slot! }, "rolled back");
     };
     const restart = async () => {
-      if (state.oldStopped) await this.restore(old);
+      if (!state.oldStopped) return;
+      await this.restore(old);
+      if (this.router?.routes(this.svc.name)) await this.router.route(this.svc.name, old);
     };
     if (track.strategy === "stop-first") {
       await drop();
@@ -464,15 +501,19 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   if (plan.refused) return { ok: false, services: [], failedHosts, refused: plan.refused, ms: 0 };
   const limit = pLimit(deps.serviceConcurrency ?? 4);
   const watch = new CrashWatch(plan.owner, deps.clock);
-  const services = await Promise.all(
-    plan.services.map((svc) =>
-      limit(() =>
-        deps.signal?.aborted
-          ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
-          : new ServiceRollout(plan, svc, deps, watch).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: errorInfo(err) })),
-      ),
-    ),
-  );
+  const router = plan.traffic ? deps.router?.(plan) : undefined;
+  const roll = (svc: ServicePlan) =>
+    deps.signal?.aborted
+      ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
+      : new ServiceRollout(plan, svc, deps, watch, router).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: errorInfo(err) }));
+  // Proxies that route something else than the plan says are set right first; a failure there is the world's, and the drains will say so.
+  await router?.start().catch((err: unknown) => deps.onEvent?.({ at: deps.clock.now(), service: PROXY_SERVICE, phase: "failed", message: errorText(err) }));
+  // The proxies come first: a service's new pods are routed by every proxy that runs once they count.
+  const proxy = plan.services.filter((s) => s.name === PROXY_SERVICE);
+  const first = await Promise.all(proxy.map(roll));
+  const rest = await Promise.all(plan.services.filter((s) => s.name !== PROXY_SERVICE).map((svc) => limit(() => roll(svc))));
+  const order = new Map([...first, ...rest].map((r) => [r.service, r]));
+  const services = plan.services.map((s) => order.get(s.name)!);
   const unplaced = plan.summary.unplaced > 0;
   return { ok: services.every((s) => s.result === "converged") && failedHosts.length === 0 && !unplaced, services, failedHosts, ms: deps.clock.now() - t0 };
 }

@@ -5,7 +5,7 @@
 import type { ErrorInfo } from "../model/berth-error.ts";
 import type { PlanRefusal } from "../plan/types.ts";
 
-export type RolloutPhase = "pull" | "resize" | "start" | "ready" | "stop" | "remove" | "rollback" | "failed" | "done";
+export type RolloutPhase = "pull" | "resize" | "start" | "ready" | "route" | "drain" | "stop" | "remove" | "rollback" | "failed" | "done";
 
 export interface RolloutEvent {
   /** Milliseconds since the epoch, from the rollout's clock. */

@@ -222,6 +222,10 @@ export class FakeHost implements DockerHost {
     return "";
   }
 
+  async bridgeGateway(): Promise<string | undefined> {
+    return undefined;
+  }
+
   events(_owner: string, _onEvent: (e: EngineEvent) => void): { close(): void } {
     return { close: () => undefined };
   }

@@ -24,6 +24,6 @@ export async function planDir(dir: string, owner: string): Promise<{ plan: Plan;
 export async function applyDir(dir: string, owner: string): Promise<{ plan: Plan; result: ApplyResult; events: RolloutEvent[] }> {
   const { plan, connected } = await planDir(dir, owner);
   const events: RolloutEvent[] = [];
-  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, TEST_OPERATOR.config.secrets, (e) => events.push(e)));
+  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, TEST_OPERATOR.config.secrets, { onEvent: (e) => events.push(e), drainDelayMs: TEST_OPERATOR.config.traffic.drainDelayMs }));
   return { plan, result, events };
 }

@@ -1,0 +1,98 @@
+/**
+ * The HAProxy configuration of one host's proxy, rendered from the routes:
+ * pure text from data. Every exposed port is a TCP frontend bound on the
+ * host's own address (clients) and on its engine's bridge gateway (pods on
+ * that host, as `host.berth.internal`), balanced over every routed replica
+ * of the service on every host, each health-checked by HAProxy itself.
+ *
+ * Why these settings:
+ * - `mode tcp`: an exposed port carries whatever the service speaks.
+ * - `check inter 1s fall 2`: a replica on a host that died is out of the
+ *   pool within about 2 s, before berth has even observed it.
+ * - `option redispatch` + `retries`: a connection refused by a replica that
+ *   just went away is retried on another one, so the client never sees it.
+ * - master-worker (`-W`) with `expose-fd listeners`: a reload (SIGUSR2)
+ *   hands the listening sockets to the new worker, so no connection is
+ *   refused while the routes change; the old worker finishes the
+ *   connections it has (bounded by `hard-stop-after`).
+ * The first line carries a digest of the rest, so berth can tell by reading
+ * one line whether a proxy routes what it should.
+ */
+import { createHash } from "node:crypto";
+import type { PlanBackend, TrafficPlan } from "../plan/types.ts";
+
+/** Where the proxy's config lives inside its container. */
+export const CONFIG_FILE = "/tmp/berth/haproxy.cfg";
+const ADMIN_SOCKET = "/tmp/berth/admin.sock";
+
+/** One replica a proxy sends traffic to. */
+export type Backend = PlanBackend;
+
+/** An exposed service and the replicas routed to it: the same on every host. Backends sorted by host, slot, pod. */
+export type ServiceRoutes = TrafficPlan["services"][number];
+
+/** Where one host's proxy listens. */
+export interface ProxyBinds {
+  /** The host's own address (an IP); absent or not an IP: every address. */
+  readonly address?: string;
+  /** The engine's bridge gateway, where that host's pods reach it. */
+  readonly gateway?: string;
+}
+
+const GLOBAL = [
+  "global",
+  "  maxconn 4096",
+  `  stats socket ${ADMIN_SOCKET} mode 600 level admin expose-fd listeners`,
+  "  hard-stop-after 60s",
+  "defaults",
+  "  mode tcp",
+  "  timeout connect 2s",
+  "  timeout client 1m",
+  "  timeout server 1m",
+  "  option redispatch",
+  "  retries 3",
+  "  default-server inter 1s fall 2 rise 1",
+];
+
+/** What the proxy starts with, before berth has pushed any route: it listens only on its admin socket. */
+export const BOOT_CONFIG = [...GLOBAL, "listen berth-boot", `  bind unix@/tmp/berth/boot.sock`, ""].join("\n");
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+function bindLines(port: number, binds: ProxyBinds): string[] {
+  if (!binds.address || !IPV4.test(binds.address)) return [`  bind :${port}`];
+  return [`  bind ${binds.address}:${port}`, ...(binds.gateway && binds.gateway !== binds.address ? [`  bind ${binds.gateway}:${port}`] : [])];
+}
+
+/** The server name HAProxy shows for a backend: host, slot and pod, so logs and stats say which replica. */
+export function serverName(b: Backend): string {
+  return `${b.host}-s${b.slot}-${b.pod}`;
+}
+
+/**
+ * The whole config of one host's proxy.
+ * @example renderProxyConfig([{ service: "web", expose: [{ port: 18080, targetPort: "http", containerPort: 8080 }], backends: [] }], { address: "127.0.0.11" })
+ */
+export function renderProxyConfig(routes: readonly ServiceRoutes[], binds: ProxyBinds): string {
+  const body: string[] = [...GLOBAL];
+  for (const r of routes) {
+    for (const e of r.expose) {
+      const name = `${r.service}-${e.port}`;
+      body.push(`frontend ${name}`, ...bindLines(e.port, binds), `  default_backend ${name}`);
+      body.push(`backend ${name}`, "  balance roundrobin");
+      for (const b of r.backends) {
+        const port = b.ports[String(e.containerPort)];
+        if (port !== undefined) body.push(`  server ${serverName(b)} ${b.address}:${port} check`);
+      }
+    }
+  }
+  // With no exposed service left, the proxy still needs a listener to run.
+  if (routes.length === 0) body.push("listen berth-boot", "  bind unix@/tmp/berth/boot.sock");
+  const text = body.join("\n") + "\n";
+  return `${digestLine(text)}\n${text}`;
+}
+
+/** The first line of a rendered config: `# berth routes <digest of the rest>`. */
+export function digestLine(rest: string): string {
+  return `# berth routes ${createHash("sha256").update(rest).digest("hex").slice(0, 16)}`;
+}

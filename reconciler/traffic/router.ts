@@ -1,0 +1,158 @@
+/**
+ * The rollout's side of traffic: the routes every proxy should have right
+ * now, changed by the rollout's `route` and `drain` steps, and pushed into
+ * every host's proxy after each change. It starts from the plan's traffic
+ * section (what serves now), so what it pushes is what the plan printed.
+ *
+ * A push renders the host's whole config (traffic/haproxy-config.ts),
+ * writes it into the proxy container and reloads HAProxy (SIGUSR2 to its
+ * master, PID 1), in one exec; the config travels as an argument, never
+ * through a shell's parsing. Pushes to one proxy run one at a time, each
+ * with the routes as they are when it starts, so the last push always
+ * carries the last change. A proxy whose config already has the same
+ * digest is not pushed again.
+ */
+import { HostUnreachableError } from "../docker/errors.ts";
+import type { DockerHost } from "../docker/types.ts";
+import { BerthError } from "../model/berth-error.ts";
+import type { PlanBackend, PodRef, Plan } from "../plan/types.ts";
+import type { Clock } from "../rollout/clock.ts";
+import { CONFIG_FILE, renderProxyConfig, type ServiceRoutes } from "./haproxy-config.ts";
+import { PROXY_SERVICE } from "./proxy-service.ts";
+import { backendOf, byBackendOrder } from "./routes.ts";
+
+/** A proxy could not take its new routes: the rollout stops before it would stop a pod that still gets traffic. */
+export class ProxySyncError extends BerthError {
+  readonly code = "proxy-sync-failed";
+  readonly reaction = "retry";
+  constructor(readonly data: { host: string; detail: string }) {
+    super(`the proxy on ${data.host} did not take its new routes: ${data.detail}`);
+  }
+}
+
+/** Writes the config given as $1 and reloads the master (PID 1); mv keeps a reader from ever seeing half a file. */
+const PUSH_SCRIPT = `printf '%s' "$1" > ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} && kill -USR2 1`;
+const PUSH_TIMEOUT_MS = 10_000;
+
+/** What the rollout asks of traffic. */
+export interface TrafficRouter {
+  /** Pushes the plan's routes into every proxy the plan found not in sync. */
+  start(): Promise<void>;
+  /** A new pod of an exposed service counts: every proxy routes to it. `ports` come from the engine (engine-assigned host ports). */
+  route(service: string, pod: Pick<PodRef, "host" | "slot" | "pod" | "ports">): Promise<void>;
+  /** A pod leaves every proxy; with `wait`, resolves after the drain delay so requests under way finish before it stops. */
+  drain(service: string, pod: string, wait: boolean): Promise<void>;
+  /** A proxy pod came up on `host` (its main container `container`): it gets every route. */
+  proxyUp(host: string, container: string): Promise<void>;
+  /** The proxy pod on `host` is about to stop: nothing more is pushed to it. */
+  proxyDown(host: string): void;
+  /** Whether `service` is routed by the proxies. */
+  routes(service: string): boolean;
+}
+
+interface Proxy {
+  readonly container: string;
+  /** The digest line last pushed (or observed in sync). */
+  last?: string;
+  chain: Promise<void>;
+}
+
+export interface RouterOptions {
+  readonly hosts: ReadonlyMap<string, DockerHost>;
+  readonly clock: Clock;
+  readonly drainDelayMs: number;
+  /** A proxy that could not be reached is reported here; the rollout goes on (that host is down for everyone). */
+  readonly onSkipped?: (host: string, why: string) => void;
+}
+
+export class ProxyRouter implements TrafficRouter {
+  private readonly table = new Map<string, { expose: ServiceRoutes["expose"]; backends: Map<string, PlanBackend> }>();
+  private readonly proxies = new Map<string, Proxy>();
+  private readonly stale: string[] = [];
+
+  constructor(
+    plan: Plan,
+    private readonly opts: RouterOptions,
+  ) {
+    const traffic = plan.traffic;
+    for (const s of traffic?.services ?? []) this.table.set(s.service, { expose: s.expose, backends: new Map(s.backends.map((b) => [b.pod, b])) });
+    const proxyPods = new Map((plan.services.find((s) => s.name === PROXY_SERVICE)?.changes ?? []).flatMap((c) => ("from" in c && c.from ? [[c.from.pod, c.from] as const] : [])));
+    for (const p of traffic?.proxies ?? []) {
+      const main = p.pod ? proxyPods.get(p.pod)?.containers.find((c) => c.container === "main")?.id : undefined;
+      if (!main) continue;
+      this.proxies.set(p.host, { container: main, chain: Promise.resolve() });
+      if (p.routes !== "in-sync") this.stale.push(p.host);
+    }
+  }
+
+  routes(service: string): boolean {
+    return this.table.has(service);
+  }
+
+  async start(): Promise<void> {
+    await this.pushAll(this.stale);
+  }
+
+  async route(service: string, pod: Pick<PodRef, "host" | "slot" | "pod" | "ports">): Promise<void> {
+    const entry = this.table.get(service);
+    const host = this.opts.hosts.get(pod.host);
+    if (!entry || !host) return;
+    const b = backendOf(pod, host.address);
+    if (!b) return;
+    entry.backends.set(b.pod, b);
+    await this.pushAll();
+  }
+
+  async drain(service: string, pod: string, wait: boolean): Promise<void> {
+    const entry = this.table.get(service);
+    if (!entry?.backends.delete(pod)) return;
+    await this.pushAll();
+    if (wait) await this.opts.clock.sleep(this.opts.drainDelayMs);
+  }
+
+  async proxyUp(host: string, container: string): Promise<void> {
+    this.proxies.set(host, { container, chain: Promise.resolve() });
+    await this.pushAll([host]);
+  }
+
+  proxyDown(host: string): void {
+    this.proxies.delete(host);
+  }
+
+  /** The routes as every proxy should have them now. */
+  private current(): ServiceRoutes[] {
+    return [...this.table].sort(([a], [b]) => a.localeCompare(b)).map(([service, e]) => ({ service, expose: e.expose, backends: [...e.backends.values()].sort(byBackendOrder) }));
+  }
+
+  private async pushAll(only?: readonly string[]): Promise<void> {
+    const hosts = only ?? [...this.proxies.keys()];
+    await Promise.all(hosts.map((h) => this.push(h)));
+  }
+
+  /** Queues a push to one proxy; it renders the routes when its turn comes. */
+  private push(hostName: string): Promise<void> {
+    const proxy = this.proxies.get(hostName);
+    const host = this.opts.hosts.get(hostName);
+    if (!proxy || !host) return Promise.resolve();
+    const run = async () => {
+      if (this.proxies.get(hostName) !== proxy) return;
+      const gateway = await host.bridgeGateway();
+      const config = renderProxyConfig(this.current(), { address: host.address, ...(gateway ? { gateway } : {}) });
+      const digest = config.slice(0, config.indexOf("\n"));
+      if (digest === proxy.last) return;
+      const r = await host.exec(proxy.container, ["/bin/sh", "-c", PUSH_SCRIPT, "sh", config], PUSH_TIMEOUT_MS);
+      if (r.exitCode !== 0) throw new ProxySyncError({ host: hostName, detail: `exit code ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ""}` });
+      proxy.last = digest;
+    };
+    const next = proxy.chain.then(run).catch((err: unknown) => {
+      // A host that stopped answering is down for every client: its proxy is skipped, the others still change.
+      if (err instanceof HostUnreachableError) {
+        this.opts.onSkipped?.(hostName, err.message);
+        return;
+      }
+      throw err;
+    });
+    proxy.chain = next.catch(() => undefined);
+    return next;
+  }
+}
