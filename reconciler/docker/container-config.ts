@@ -84,6 +84,9 @@ export function createOptions(launch: PodLaunch, c: ContainerSpec, mainId?: stri
       ...(isMain
         ? {
             NetworkMode: spec.network === "host" ? "host" : "bridge",
+            // Only main: a container that joins with `container:<id>` shares main's /etc/hosts,
+            // and the engine refuses ExtraHosts on it ("conflicting options: custom host-to-IP mapping").
+            ...(spec.extraHosts?.length ? { ExtraHosts: [...spec.extraHosts] } : {}),
             PortBindings: Object.fromEntries(
               ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: launch.hostIp ?? "", HostPort: p.hostPort ? String(p.hostPort) : "" }]]),
             ),

@@ -16,6 +16,7 @@ import type { Fleet, HostSpec, JobSpec, ServiceSpec, TemplateSpec } from "../mod
 import type { PodSpec } from "../model/pod.ts";
 import { checkTemplate } from "../templates/check-template.ts";
 import { expandPod, type TemplateCatalog } from "../templates/expand-pod.ts";
+import type { ServiceAddresses } from "../templates/service-addresses.ts";
 import { checkDuplicateNames, checkPlacement, type NamedDocument } from "./check-fleet.ts";
 import { checkHostPortsAgainstExposed, checkWorkloadMode, exposedPorts, type PortClaim } from "./check-traffic.ts";
 import { checkHostEndpoint, checkPodSecrets, checkPolicyCeiling, type OperatorRules } from "./check-operator.ts";
@@ -108,12 +109,15 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
     if (host !== undefined) hosts.push(host);
   }
 
+  // Every service's first exposed port, from all Service documents before any pod is expanded: `${{ services.NAME.address }}`.
+  const addresses: ServiceAddresses = new Map(collected.Service.map((s) => [s.doc.metadata.name, s.doc.spec.expose?.[0]?.port]));
+
   const usable = new Map<string, Located<TemplateDoc>>();
   const templates: TemplateSpec[] = [];
   for (const t of collected.Template) {
     const name = t.doc.metadata.name;
     if (usable.has(name) || collected.brokenTemplates.has(name)) continue; // a duplicate, reported above
-    const problems = checkTemplate(t);
+    const problems = checkTemplate(t, { services: addresses });
     out.push(...problems);
     if (problems.some((d) => d.severity === "error")) collected.brokenTemplates.add(name);
     else {
@@ -129,7 +133,7 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
   const pods: [kind: "Service" | "Job", doc: Located<ServiceDoc | JobDoc>, pod: PodSpec][] = [];
   for (const s of collected.Service) {
     checkWorkloadMode("Service", s, out);
-    const { pod, uses, diagnostics } = expandPod({ kind: "service", name: s.doc.metadata.name, spec: s.doc.spec, at: s.at }, catalog);
+    const { pod, uses, diagnostics } = expandPod({ kind: "service", name: s.doc.metadata.name, spec: s.doc.spec, at: s.at }, catalog, { services: addresses });
     out.push(...diagnostics);
     if (pod === undefined) continue;
     checkPodAgainstPolicy(pod, s.doc.spec, s.at, policy, out);
@@ -143,7 +147,7 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
   const jobs: JobSpec[] = [];
   for (const j of collected.Job) {
     checkWorkloadMode("Job", j, out);
-    const { pod, diagnostics } = expandPod({ kind: "job", name: j.doc.metadata.name, spec: j.doc.spec, at: j.at }, catalog);
+    const { pod, diagnostics } = expandPod({ kind: "job", name: j.doc.metadata.name, spec: j.doc.spec, at: j.at }, catalog, { services: addresses });
     out.push(...diagnostics);
     if (pod === undefined) continue;
     checkPodAgainstPolicy(pod, j.doc.spec, j.at, policy, out);

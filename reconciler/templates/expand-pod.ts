@@ -4,8 +4,12 @@
  * adds its template's containers, with parameters checked and `${{ ... }}`
  * substituted. Defaults are filled in and quantities parsed here, so two
  * specs that mean the same thing produce deep-equal pods and equal hashes.
+ *
+ * `${{ services.NAME.address }}` resolves everywhere a pod's strings are
+ * written (template containers, and the service's own env, command, args
+ * and `with:` values); a pod that uses one gets the host alias it points at.
  */
-import type { PodFieldsDoc, SecretEnvDoc, TemplateContainerDoc, TemplateDoc } from "../model/documents.ts";
+import type { PodFieldsDoc, SecretEnvDoc, TemplateContainerDoc, TemplateDoc, UsesDoc } from "../model/documents.ts";
 import type { ContainerSpec, HealthCheck, PodPort, PodSpec, PodVolume, Resources, SecretRef, VolumeMount } from "../model/pod.ts";
 import { DEFAULT_CPU, DEFAULT_HEALTH_TIMING, DEFAULT_MEMORY_BYTES, DEFAULT_STOP_GRACE_PERIOD_MS } from "../model/defaults.ts";
 import { parseDuration, parseMemory } from "../model/quantity.ts";
@@ -14,6 +18,7 @@ import type { Located, ParsedDocument, PathSegment } from "../load/parse-yaml.ts
 import { diagnosticAt } from "../load/diagnostic-at.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveParams } from "./params.ts";
+import { addressProblem, addressTarget, addressValues, HOST_ALIAS_ENTRY, type ServiceAddresses } from "./service-addresses.ts";
 import { podSpecHash } from "./spec-hash.ts";
 import { mapStrings } from "./walk-strings.ts";
 
@@ -30,6 +35,15 @@ export interface TemplateCatalog {
   readonly usable: ReadonlyMap<string, Located<TemplateDoc>>;
   /** Names of templates that exist but are broken (already reported): using them is not a second error. */
   readonly broken: ReadonlySet<string>;
+}
+
+export interface ExpandOptions {
+  /**
+   * Every Service of the repository with its first exposed port, built from
+   * all Service documents before any pod is expanded, so an address resolves
+   * whatever order the files are in. Absent: no service can be addressed.
+   */
+  readonly services?: ServiceAddresses;
 }
 
 export interface ExpandResult {
@@ -54,12 +68,18 @@ interface PortOrigin {
  * `${{ ... }}` that cannot be resolved); the pod is returned only when
  * there were none.
  */
-export function expandPod(source: PodSource, templates: TemplateCatalog): ExpandResult {
-  const { spec, at } = source;
+export function expandPod(source: PodSource, templates: TemplateCatalog, options: ExpandOptions = {}): ExpandResult {
+  const { at } = source;
   const diagnostics: Diagnostic[] = [];
   const report = (path: readonly PathSegment[], code: string, message: string, key = false): void => {
     diagnostics.push(diagnosticAt(at, path, code, message, { key }));
   };
+  const services = options.services ?? new Map<string, number | undefined>();
+  const addresses = addressValues(services);
+  const own = interpolateOwnFields(source, services, addresses, diagnostics);
+  const spec = own.spec;
+  /** Set when any string of the pod resolved a service address: the pod then needs the host alias. */
+  let usesAddress = own.usesAddress;
 
   // Volumes of the pod, mounted into main.
   const volumes: PodVolume[] = [];
@@ -128,7 +148,7 @@ export function expandPod(source: PodSource, templates: TemplateCatalog): Expand
       diagnostics.push(...params.diagnostics);
       return;
     }
-    const values = new Map(serviceValues);
+    const values = new Map([...serviceValues, ...addresses]);
     for (const [k, v] of params.values) values.set(`params.${k}`, v);
     usedParams[uses.template] = Object.fromEntries([...params.values].sort(([a], [b]) => (a < b ? -1 : 1)));
 
@@ -144,6 +164,7 @@ export function expandPod(source: PodSource, templates: TemplateCatalog): Expand
       const where = (): string => `${located.at.file}:${located.at.locate(base).line}`;
       const c = mapStrings<TemplateContainerDoc>(raw, base, (text, path) => {
         const r = interpolate(text, values);
+        if (r.used.some((name) => addressTarget(name) !== undefined)) usesAddress = true;
         for (const u of r.unknown) {
           fail(
             path,
@@ -220,6 +241,8 @@ export function expandPod(source: PodSource, templates: TemplateCatalog): Expand
     kind: source.kind,
     containers,
     network: spec.hostNetwork === true ? "host" : "bridge",
+    // Absent unless used, so the hash of every pod that names no address is what it was.
+    ...(usesAddress ? { extraHosts: [HOST_ALIAS_ENTRY] } : {}),
     ports: sortPorts(podPorts),
     volumes: [...volumes].sort((a, b) => compare(a.name, b.name)),
     health,
@@ -231,6 +254,49 @@ export function expandPod(source: PodSource, templates: TemplateCatalog): Expand
     stopGracePeriodMs: spec.stopGracePeriod === undefined ? DEFAULT_STOP_GRACE_PERIOD_MS : parseDuration(spec.stopGracePeriod),
   };
   return { pod: { ...withoutHash, specHash: podSpecHash(withoutHash) }, uses: usedParams, diagnostics };
+}
+
+/**
+ * The service's own env values, command, args and `with:` values, with each
+ * `${{ services.NAME.address }}` resolved. Nothing else was ever substituted
+ * in a service's own fields, so any other `${{ ... }}` there is reported
+ * rather than passed on as text: it is almost surely a template's name used
+ * in the wrong place, and the container would otherwise see it verbatim.
+ */
+function interpolateOwnFields(
+  source: PodSource,
+  services: ServiceAddresses,
+  addresses: ReadonlyMap<string, string>,
+  out: Diagnostic[],
+): { spec: PodFieldsDoc; usesAddress: boolean } {
+  const { spec, at, kind } = source;
+  let usesAddress = false;
+  const resolve = (text: string, path: readonly PathSegment[]): string => {
+    const r = interpolate(text, addresses);
+    if (r.used.length > 0) usesAddress = true;
+    for (const u of r.unknown) {
+      const message =
+        addressProblem(u.name, services) ??
+        `${u.expression} cannot be used in a ${kind}'s own fields: only \${{ services.<name>.address }} is substituted there (params.* and service.* are for templates)`;
+      out.push(diagnosticAt(at, path, addressTarget(u.name) === undefined ? "unknown-name" : "unknown-service", message, { needle: u.expression }));
+    }
+    return r.value;
+  };
+  const strings = (list: readonly string[] | undefined, field: string): readonly string[] | undefined =>
+    list?.map((text, i) => resolve(text, ["spec", field, i]));
+  // Object.fromEntries keeps a variable or parameter named `__proto__` as an own property.
+  const values = <V>(record: Readonly<Record<string, V>> | undefined, path: readonly PathSegment[]): Record<string, V> | undefined =>
+    record === undefined ? undefined : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? (resolve(v, [...path, k]) as V) : v]));
+  const resolved: PodFieldsDoc = {
+    ...spec,
+    ...(spec.command === undefined ? {} : { command: strings(spec.command, "command") }),
+    ...(spec.args === undefined ? {} : { args: strings(spec.args, "args") }),
+    ...(spec.env === undefined ? {} : { env: values(spec.env, ["spec", "env"]) }),
+    ...(spec.uses === undefined
+      ? {}
+      : { uses: spec.uses.map((u, i): UsesDoc => (u.with === undefined ? u : { ...u, with: values(u.with, ["spec", "uses", i, "with"]) })) }),
+  };
+  return { spec: resolved, usesAddress };
 }
 
 /** Port names, container ports and fixed host ports are each unique in a pod (its containers share one network namespace). */

@@ -17,6 +17,8 @@ export interface UnknownName {
 export interface Interpolated {
   readonly value: string;
   readonly unknown: readonly UnknownName[];
+  /** The names that were found and substituted, in order of use. */
+  readonly used: readonly string[];
 }
 
 /**
@@ -25,15 +27,19 @@ export interface Interpolated {
  * @example interpolate("--dir=${{ params.path }}", new Map([["params.path", "/logs"]])).value // "--dir=/logs"
  */
 export function interpolate(text: string, values: ReadonlyMap<string, string>): Interpolated {
-  if (!text.includes("${{")) return { value: text, unknown: [] };
+  if (!text.includes("${{")) return { value: text, unknown: [], used: [] };
   const unknown: UnknownName[] = [];
+  const used: string[] = [];
   const value = text.replace(EXPRESSION, (expression: string, name: string) => {
     const found = values.get(name);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      used.push(name);
+      return found;
+    }
     unknown.push({ name, expression });
     return expression;
   });
-  return { value, unknown };
+  return { value, unknown, used };
 }
 
 /** Every name used in `${{ ... }}` expressions of `text`, with the expression as written. */

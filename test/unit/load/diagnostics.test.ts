@@ -141,7 +141,7 @@ const cases: Case[] = [
         col: colOf(brokenTemplateName, 17, "${{ params.pth }}"),
         code: "unknown-name",
         path: "spec.containers[0].command[4]",
-        message: 'unknown name "params.pth" in ${{ params.pth }}; known names are params.path, params.lines, service.name, service.ports.<port name>',
+        message: 'unknown name "params.pth" in ${{ params.pth }}; known names are params.path, params.lines, service.name, service.ports.<port name>, services.<service name>.address',
       },
     ],
   },

@@ -61,7 +61,7 @@ describe("parameter names that Object.prototype also has", () => {
     const template = TAIL_TEMPLATE.replace("${{ params.path }}", "${{ params.toString }}");
     const result = loadWith({ [TAIL_FILE]: template });
     assert.deepEqual(result.diagnostics.map((d) => formatDiagnostic(d)), [
-      `${TAIL_FILE}:17:61: error: unknown name "params.toString" in \${{ params.toString }}; known names are params.path, params.lines, service.name, service.ports.<port name> (at spec.containers[0].command[4])`,
+      `${TAIL_FILE}:17:61: error: unknown name "params.toString" in \${{ params.toString }}; known names are params.path, params.lines, service.name, service.ports.<port name>, services.<service name>.address (at spec.containers[0].command[4])`,
     ]);
   });
 });
