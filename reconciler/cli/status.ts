@@ -2,7 +2,7 @@
  * `berth status`: from the daemon's `/status` when it answers, else by
  * observing the fleet of `--repo` (or DIR) directly.
  */
-import type { DaemonStatus, ServiceStatus } from "../loop/status.ts";
+import type { DaemonStatus, ExposedStatus, ServiceStatus } from "../loop/status.ts";
 import { servicesFromPlan } from "../loop/status.ts";
 import { connectHosts } from "../pipeline/connect-hosts.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
@@ -27,6 +27,38 @@ async function fromDaemon(listen: string): Promise<DaemonStatus | "refused" | un
   }
 }
 
+const PROXY_WORDS: Record<ExposedStatus["addresses"][number]["proxy"], string> = {
+  "in-sync": "",
+  differs: "its proxy's routes differ until the next apply",
+  unreadable: "its proxy's config is unreadable until the next apply",
+  starting: "no proxy runs there yet",
+};
+
+/**
+ * The exposed services: where every host answers, and each replica's state
+ * behind the proxies.
+ * @example
+ * exposedLines(services)
+ * // ["exposed:", "  web port 18080 → http: 10.0.0.1:18080 (h1), 10.0.0.2:18080 (h2)", "    h1[0] pod p-1: serving at 10.0.0.1:32768", …]
+ */
+export function exposedLines(services: readonly ServiceStatus[]): string[] {
+  const lines: string[] = [];
+  for (const s of services) {
+    if (!s.expose?.length) continue;
+    for (const e of s.expose) {
+      const where = e.addresses.map((a) => {
+        const notes = [PROXY_WORDS[a.proxy], a.portTaken ? "the port is held by a container berth does not manage" : ""].filter(Boolean);
+        return `${a.address} (${a.host}${notes.length ? `: ${notes.join("; ")}` : ""})`;
+      });
+      lines.push(`  ${s.name} port ${e.port} → ${e.targetPort}: ${where.join(", ") || "no host runs a proxy"}`);
+    }
+    const backends = s.backends ?? [];
+    if (backends.length === 0) lines.push("    no replica runs");
+    for (const b of backends) lines.push(`    ${b.host}[${b.slot}] pod ${b.pod}: ${b.state === "not-ready" ? `not ready (${b.status})` : b.state}${b.addresses.length ? ` at ${b.addresses.join(", ")}` : ""}`);
+  }
+  return lines.length ? ["exposed:", ...lines] : [];
+}
+
 function printServices(services: readonly ServiceStatus[]): void {
   const rows = [["SERVICE", "READY", "HEALTH", "COMMIT", "HOSTS", "LAST RESULT"], ...services.map((s) => [s.name, `${s.ready}/${s.desired}`, s.health, s.commit?.slice(0, 12) ?? "-", s.hosts.join(",") || "-", s.lastResult ? `${s.lastResult}${s.reason ? `: ${s.reason}` : ""}` : "-"])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -34,6 +66,8 @@ function printServices(services: readonly ServiceStatus[]): void {
   for (const s of services) for (const b of s.backoff ?? []) process.stdout.write(`${s.name}[${b.slot}] keeps dying (${b.failures} times): next try in ${Math.ceil(b.retryInMs / 1000)} s\n`);
   const endpoints = services.flatMap((s) => s.endpoints.map((e) => `  ${s.name}[${e.slot}] on ${e.host}: ${e.ports.map((p) => `${p.hostIp && p.hostIp !== "0.0.0.0" ? p.hostIp : e.host}:${p.hostPort} → ${p.containerPort}/${p.protocol}`).join(", ")}`));
   if (endpoints.length) process.stdout.write(`\nendpoints:\n${endpoints.join("\n")}\n`);
+  const exposed = exposedLines(services);
+  if (exposed.length) process.stdout.write(`\n${exposed.join("\n")}\n`);
 }
 
 export async function runStatus(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
@@ -60,8 +94,9 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
   }
   const desired = await loadDesired(dir, opts, "status");
   if (!desired) return 1;
-  const { plan } = await planFleet({ ...desired, connected: connectHosts(desired.fleet.hosts, process.env, [], desired.operator.config), now: Date.now(), seed: seedFor(desired.owner) });
-  const services = servicesFromPlan(plan, new Map());
+  const connected = connectHosts(desired.fleet.hosts, process.env, [], desired.operator.config);
+  const { plan } = await planFleet({ ...desired, connected, now: Date.now(), seed: seedFor(desired.owner) });
+  const services = servicesFromPlan(plan, new Map(), { addresses: new Map([...connected.hosts].map(([name, h]) => [name, h.address])) });
   if (opts["json"]) {
     process.stdout.write(`${JSON.stringify({ owner: desired.owner, commit: desired.commit, services, hosts: plan.hosts }, null, 2)}\n`);
     return 0;

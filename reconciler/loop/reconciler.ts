@@ -33,7 +33,7 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { CrashBackoff } from "./crash-backoff.ts";
 import { BackedOffHost } from "./host-backoff.ts";
-import { servicesFromPlan, type DaemonStatus, type ServiceStatus } from "./status.ts";
+import { servicesFromPlan, withDraining, type DaemonStatus, type ServiceStatus } from "./status.ts";
 
 export interface ReconcilerDeps {
   readonly source: GitSource;
@@ -83,6 +83,8 @@ export class Reconciler {
   private readonly changing = new Map<string, number>();
   /** Pods that passed berth's own probe in a rollout; see servicesFromPlan. */
   private verified = new Set<string>();
+  /** Pods a rollout took out of every proxy (its drain events), until they no longer run; see withDraining. */
+  private draining = new Set<string>();
   private sourceError: string | undefined;
   private lastPass: DaemonStatus["lastPass"];
   private services: ServiceStatus[] = [];
@@ -125,7 +127,7 @@ export class Reconciler {
         ...(this.sourceError ? { error: this.sourceError } : {}),
       },
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
-      services: this.services.map((s) => {
+      services: withDraining(this.services, this.draining).map((s) => {
         const backoff = this.crashes.waiting(s.name, this.deps.now());
         return backoff.length ? { ...s, backoff } : s;
       }),
@@ -333,7 +335,9 @@ export class Reconciler {
   private statusOf(plan: Plan): ServiceStatus[] {
     const running = new Set(plan.services.flatMap((s) => s.changes.flatMap((c) => ("from" in c ? [c.from.pod] : []))));
     this.verified = new Set([...this.verified].filter((pod) => running.has(pod)));
-    return servicesFromPlan(plan, this.results, this.verified);
+    this.draining = new Set([...this.draining].filter((pod) => running.has(pod)));
+    const addresses = new Map([...this.hostMap].map(([name, h]) => [name, h.address]));
+    return servicesFromPlan(plan, this.results, { verified: this.verified, addresses });
   }
 
   /**
@@ -445,12 +449,17 @@ export class Reconciler {
     const { log, now } = this.deps;
     const { target, first, plan, connected, trigger } = p as Required<Pick<Pass, "target" | "first" | "plan" | "connected">> & Pass;
     if (this.good?.commit.sha === target.commit.sha) this.countHeals(plan);
+    // Each apply's router starts from the plan's routes: what an earlier rollout drained is routed again unless this one drains it.
+    this.draining.clear();
     // While the rollout runs, status shows the services it changes as progressing.
     this.services = this.statusOf(first.plan);
     this.saveRecord(target, false, first, plannedSlots(plan));
     log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
     const deps = this.deps.applyDeps(connected.hosts, (e) => {
       if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
+      if (e.phase === "drain" && e.pod) this.draining.add(e.pod);
+      // A rollback restarts the old pod and routes it again.
+      if (e.phase === "rollback" && e.pod) this.draining.delete(e.pod);
       if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
       log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
     });

@@ -9,17 +9,21 @@
  * so: first the largest services lose their per-slot rows for counts per
  * action and host, then every service shrinks to one line, as many as fit.
  *
+ * A plan with exposed services adds a traffic section after the services:
+ * ports, the replicas every proxy routes to now, the rollout's route and
+ * drain steps, and each host's proxy.
+ *
  * Environment values are never printed; a secret is only named.
  */
 import { countNoun } from "./count-noun.ts";
 import { describePod, type PodLine } from "./describe-pod.ts";
 import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
-import { shortSha } from "./format-text.ts";
+import { describeBackend, describeExpose, describeProxy, routeChanges, serviceSize, shortSha } from "./format-text.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
 import { describeHost as describeHostLine, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
-import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ServicePlan, Track } from "./types.ts";
+import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ProxyPlan, ServicePlan, Track, TrafficPlan } from "./types.ts";
 
 export interface MarkdownOptions {
   /** The comment stays shorter than this many characters (default 60,000: GitHub refuses comments over 65,536). */
@@ -87,12 +91,12 @@ function details(summary: string, body: string): string {
 }
 
 function serviceSummary(s: ServicePlan): string {
-  const name = s.kind === "removed" ? `<b><s>${html(s.name)}</s></b> (deleted from git)` : `<b>${html(s.name)}</b> — ${countNoun(s.replicas, "replica")}`;
+  const name = s.kind === "removed" ? `<b><s>${html(s.name)}</s></b> (deleted from git)` : `<b>${html(s.name)}</b> — ${html(serviceSize(s))}`;
   return `${name}: ${html(describeCounts(countChanges(s.changes)).join(", "))}`;
 }
 
 function serviceLine(s: ServicePlan): string {
-  const name = s.kind === "removed" ? `**~~${text(s.name)}~~** (deleted from git)` : `**${text(s.name)}** — ${countNoun(s.replicas, "replica")}`;
+  const name = s.kind === "removed" ? `**~~${text(s.name)}~~** (deleted from git)` : `**${text(s.name)}** — ${text(serviceSize(s))}`;
   return `- ${name}: ${describeCounts(countChanges(s.changes)).join(", ")}`;
 }
 
@@ -191,6 +195,53 @@ function countedService(s: ServicePlan): string {
   ];
   if (s.waves.length) parts.push(`${rolloutHead(s)}: ${countedWaves(s)}.`);
   return details(serviceSummary(s), parts.join("\n\n"));
+}
+
+const ROUTE_MARK = { "+": "➕", "-": "➖" } as const;
+
+/** `1 exposed service, 3 proxies (2 not in sync)`. */
+function trafficSummary(traffic: TrafficPlan): string {
+  const off = traffic.proxies.filter((p) => p.routes !== "in-sync").length;
+  return `<b>Traffic</b>: ${countNoun(traffic.services.length, "exposed service")}, ${countNoun(traffic.proxies.length, "proxy", "proxies")}${off ? ` (${off} not in sync)` : ""}`;
+}
+
+/** The proxies by routes state, for a comment too long to list each: `1 in sync, 1 routes differ: pushed before the rollout`. */
+function countedProxies(proxies: readonly ProxyPlan[]): string {
+  const n = new Map<string, number>();
+  for (const p of proxies) {
+    const words = describeProxy({ host: p.host, routes: p.routes });
+    n.set(words, (n.get(words) ?? 0) + 1);
+  }
+  const taken = proxies.filter((p) => p.portsTaken?.length).map((p) => p.host);
+  const more = taken.length - LISTED.hosts;
+  return [
+    ...[...n].map(([words, k]) => `${k} ${text(words)}`),
+    ...(taken.length ? [`ports taken on ${taken.slice(0, LISTED.hosts).map(code).join(", ")}${more > 0 ? `, and ${more} more` : ""}`] : []),
+  ].join("; ");
+}
+
+function trafficSection(traffic: TrafficPlan, services: readonly ServicePlan[], counted: boolean): string {
+  const parts = traffic.services.map((t) => {
+    const svc = services.find((s) => s.name === t.service);
+    const changes = svc ? routeChanges(svc, MD) : [];
+    const head = `**${text(t.service)}**: ${describeExpose(t.expose, MD)} on every host`;
+    if (counted) {
+      const joins = changes.filter((c) => c.mark === "+").length;
+      const leaves = changes.length - joins;
+      const hosts = new Set(t.backends.map((b) => b.host)).size;
+      return `${head}. Serving now: ${countNoun(t.backends.length, "pod")} on ${countNoun(hosts, "host")}. The rollout ${changes.length ? `routes ${countNoun(joins, "new pod")} and drains ${countNoun(leaves, "pod")}` : "changes no route"}.`;
+    }
+    const serving = t.backends.length ? t.backends.map((b) => `  - ${describeBackend(b, t.expose, MD)}`).join("\n") : "  - none";
+    const rollout = changes.length ? changes.map((c) => `  - ${ROUTE_MARK[c.mark]} wave ${c.wave}: ${c.text}`).join("\n") : "  - none";
+    return `${head}\n\n- serving now:\n${serving}\n- the rollout changes the routes:\n${rollout}`;
+  });
+  if (counted) parts.push(`**Proxies**: ${countedProxies(traffic.proxies)}.`);
+  else parts.push(["| proxy on | pod | routes |", "| --- | --- | --- |", ...traffic.proxies.map((p) => `| ${code(p.host)} | ${p.pod ? code(p.pod) : "—"} | ${cell(describeProxy(p))} |`)].join("\n"));
+  return details(trafficSummary(traffic), parts.join("\n\n"));
+}
+
+function trafficLine(traffic: TrafficPlan): string {
+  return `- **Traffic**: ${countNoun(traffic.services.length, "exposed service")}; proxies: ${countedProxies(traffic.proxies)}`;
 }
 
 function jobSchedule(j: JobPlan): string {
@@ -292,7 +343,8 @@ export function formatPlanMarkdown(saved: Plan | SavedPlan, opts: MarkdownOption
   const unchanged = plan.services.filter((s) => s.changes.every((c) => c.action === "keep"));
   const services: Section[] = changed.map((s) => ({ full: fullService(s), counted: countedService(s), line: serviceLine(s) }));
   const jobs: Section[] = plan.jobs.some((j) => j.action !== "keep") ? [{ full: fullJobs(plan.jobs), counted: countedJobs(plan.jobs), line: jobsLine(plan.jobs) }] : [];
-  const sections = [...services, ...jobs];
+  const traffic: Section[] = plan.traffic ? [{ full: trafficSection(plan.traffic, plan.services, false), counted: trafficSection(plan.traffic, plan.services, true), line: trafficLine(plan.traffic) }] : [];
+  const sections = [...services, ...traffic, ...jobs];
   const top = head(plan);
   const bottom = tail(plan, unchanged);
 
@@ -314,7 +366,7 @@ export function formatPlanMarkdown(saved: Plan | SavedPlan, opts: MarkdownOption
   if (total < limit) return join([top, notice, ...chosen, bottom]);
 
   // One line per service, the jobs first, as many as fit; the rest counted.
-  const lines = [...jobs, ...services].map((s) => s.line);
+  const lines = [...traffic, ...jobs, ...services].map((s) => s.line);
   const reserve = 200;
   let budget = limit - size(fixed) - "**Changes, one line each:**\n\n".length - 2 - reserve;
   const shown: string[] = [];

@@ -8,18 +8,24 @@
  *   + create   ~ replace, resize in place   ! recreate   - remove   = keep
  *   ? unplaced (no host fits)   * unknown (may run on a host that was not observed)
  *
+ * A plan with exposed services adds a traffic section: each exposed
+ * service's ports, the replicas every proxy routes to now, and what the
+ * rollout's `route` and `drain` steps change; then each host's proxy.
+ *
  * Environment values are never printed; a secret is only named.
  */
 import { styleText } from "node:util";
 import type { PodSpec } from "../model/pod.ts";
 import { countNoun } from "./count-noun.ts";
 import { describePod } from "./describe-pod.ts";
-import { describeTrack, waveTitle } from "./describe-steps.ts";
+import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
 import { describeHost, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
-import type { JobPlan, Plan, PlanAction, PlanChange, ServicePlan, Track } from "./types.ts";
+import { PROXY_SERVICE } from "../traffic/proxy-service.ts";
+import type { ExposedPort } from "../model/fleet.ts";
+import type { JobPlan, Plan, PlanAction, PlanBackend, PlanChange, ProxyPlan, ServicePlan, Track, TrafficPlan } from "./types.ts";
 
 export interface TextOptions {
   /** Colour the marks (a terminal, and NO_COLOR unset). */
@@ -94,8 +100,95 @@ function describeChange(c: PlanChange, ctx: ServiceContext): { head: string; det
   }
 }
 
+const PLAIN: Words = { name: (s) => s, text: (s) => s };
+
+/**
+ * How many pods a service runs, in words: `3 replicas`, or for berth's proxy
+ * (a global service: one pod per host) `berth's own proxy, global on 3 hosts`.
+ */
+export function serviceSize(s: ServicePlan): string {
+  return s.name === PROXY_SERVICE ? `berth's own proxy, global on ${countNoun(s.replicas, "host")}` : countNoun(s.replicas, "replica");
+}
+
+/** `port 18080 → http (8080)`, `ports 18080 → http (8080), 18443 → admin (9000)`. */
+export function describeExpose(expose: readonly ExposedPort[], words: Words = PLAIN): string {
+  const each = expose.map((e) => `${e.port} → ${words.name(e.targetPort)} (${e.containerPort})`);
+  return `${expose.length === 1 ? "port" : "ports"} ${each.join(", ")}`;
+}
+
+/** Where a backend answers for the exposed ports: `10.0.0.1:32768` for each exposed container port it publishes. */
+export function backendAddresses(b: PlanBackend, expose: readonly ExposedPort[]): string[] {
+  const ports = [...new Set(expose.flatMap((e) => (b.ports[String(e.containerPort)] !== undefined ? [b.ports[String(e.containerPort)]!] : [])))];
+  return ports.map((p) => `${b.address}:${p}`);
+}
+
+/** `h1 slot 0: pod p-1 at 10.0.0.1:32768`. */
+export function describeBackend(b: PlanBackend, expose: readonly ExposedPort[], words: Words = PLAIN): string {
+  const at = backendAddresses(b, expose);
+  return `${words.name(b.host)} slot ${b.slot}: pod ${words.name(b.pod)}${at.length ? ` at ${at.map(words.name).join(", ")}` : ""}`;
+}
+
+/** One change a rollout makes to every proxy's routes, from its `route` or `drain` step. */
+export interface RouteChange {
+  readonly wave: number;
+  /** `+` a new pod joins, `-` a pod leaves. */
+  readonly mark: "+" | "-";
+  readonly text: string;
+}
+
+/**
+ * What the rollout changes in the routes of an exposed service, read from
+ * the same `route` and `drain` steps that `berth apply` carries out, never
+ * worked out apart.
+ * @example
+ * routeChanges(web) // [{ wave: 2, mark: "+", text: "new pod of slot 0 on h1 (after it counts)" }, { wave: 2, mark: "-", text: "pod p-1 on h1 (drained before it stops)" }]
+ */
+export function routeChanges(s: ServicePlan, words: Words = PLAIN): RouteChange[] {
+  const out: RouteChange[] = [];
+  for (const w of s.waves)
+    for (const t of w.tracks)
+      for (const step of t.steps) {
+        if (step.verb === "route") out.push({ wave: w.index, mark: "+", text: `new pod of slot ${step.slot ?? t.slot ?? "?"} on ${words.name(step.host)} (after it counts)` });
+        if (step.verb === "drain") out.push({ wave: w.index, mark: "-", text: `pod ${words.name(step.pod ?? "?")} on ${words.name(step.host)} (drained before it stops)` });
+      }
+  return out;
+}
+
+const ROUTES: Record<ProxyPlan["routes"], string> = {
+  "in-sync": "in sync",
+  differs: "routes differ: pushed before the rollout",
+  unreadable: "config unreadable: pushed before the rollout",
+  starting: "starting: gets every route once it runs",
+};
+
+/** A proxy's routes in words; with the exposed ports something else holds on its host. */
+export function describeProxy(p: ProxyPlan): string {
+  const taken = p.portsTaken?.length ? `; ${p.portsTaken.length === 1 ? "port" : "ports"} ${p.portsTaken.join(", ")} held by a container berth does not manage (the proxy cannot answer there)` : "";
+  return `${ROUTES[p.routes]}${taken}`;
+}
+
+function trafficLines(traffic: TrafficPlan, services: readonly ServicePlan[], paint: Paint): string[] {
+  const lines = ["", paint("bold", "traffic:")];
+  for (const t of traffic.services) {
+    lines.push(`  ${t.service}: ${describeExpose(t.expose)} on every host`);
+    lines.push(`    serving now:${t.backends.length ? "" : " none"}`);
+    for (const b of t.backends) lines.push(`      ${describeBackend(b, t.expose)}`);
+    const svc = services.find((s) => s.name === t.service);
+    const changes = svc ? routeChanges(svc) : [];
+    if (changes.length === 0) {
+      lines.push("    the rollout changes no route");
+      continue;
+    }
+    lines.push("    the rollout changes the routes:");
+    for (const c of changes) lines.push(`      ${paint(c.mark === "+" ? "green" : "red", c.mark)} wave ${c.wave}: ${c.text}`);
+  }
+  lines.push(`  proxies:${traffic.proxies.length ? "" : " none"}`);
+  for (const p of traffic.proxies) lines.push(`    ${p.host}${p.pod ? ` (pod ${p.pod})` : ""}: ${describeProxy(p)}`);
+  return lines;
+}
+
 function serviceTitle(s: ServicePlan): string {
-  const what = s.kind === "removed" ? `service ${s.name} (deleted from git)` : `service ${s.name} (${countNoun(s.replicas, "replica")}${s.pod ? `, spec ${s.pod.specHash}` : ""})`;
+  const what = s.kind === "removed" ? `service ${s.name} (deleted from git)` : `service ${s.name} (${serviceSize(s)}${s.pod ? `, spec ${s.pod.specHash}` : ""})`;
   return `${what}: ${describeCounts(countChanges(s.changes)).join(", ") || "nothing to do"}`;
 }
 
@@ -190,6 +283,7 @@ export function formatPlanText(saved: Plan | SavedPlan, opts: TextOptions = {}):
     lines.push("", ...serviceLines(s, showKeep, paint));
   }
   if (hidden) lines.push("", `${countNoun(hidden, "service")} unchanged (not shown).`);
+  if (plan.traffic) lines.push(...trafficLines(plan.traffic, plan.services, paint));
   lines.push(...jobLines(plan.jobs, showKeep, paint));
   lines.push("", paint("bold", summaryLine(plan)));
   return lines.join("\n") + "\n";

@@ -2,7 +2,8 @@
  * The counts a reader sees first and last: per service (`1 to create,
  * 2 unchanged`) and for the whole plan, the closing line in the manner of
  * `terraform plan`: `Plan: 1 to create, 3 to replace, 2 unchanged; 1 job to
- * update.` Only counts that are not zero are listed, besides unchanged.
+ * update.` Only counts that are not zero are listed, besides unchanged;
+ * proxies whose routes are pushed before the rollout are counted last.
  */
 import { countNoun } from "./count-noun.ts";
 import { unobservedHosts } from "./plan-notices.ts";
@@ -87,9 +88,12 @@ export function summaryLine(plan: Plan, opts: Pick<CountOptions, "strong"> = {})
   }
   const pods = describeCounts(n, { unchanged: true, strong });
   const jobs = describeJobCounts(n.jobs, { strong });
+  // A proxy that routes something else is set right before the rollout, even when no pod changes.
+  const stale = plan.traffic?.proxies.filter((p) => p.routes === "differs" || p.routes === "unreadable").length ?? 0;
+  const proxies = stale ? `; routes to push to ${strong(String(stale))} ${stale === 1 ? "proxy" : "proxies"}` : "";
   const tail = [
     n.complete ? "" : ` ${strong("Incomplete:")} ${countNoun(unobservedHosts(plan).length, "host")} not observed.`,
     plan.refused ? ` ${strong("Refused:")} nothing will be applied.` : "",
   ].join("");
-  return `${strong("Plan:")} ${pods.join(", ")}${jobs.length ? `; ${jobs.join(", ")}` : ""}.${tail}`;
+  return `${strong("Plan:")} ${pods.join(", ")}${jobs.length ? `; ${jobs.join(", ")}` : ""}${proxies}.${tail}`;
 }

@@ -19,7 +19,7 @@ describe("servicesFromPlan (what /status and berth status show per service)", fu
     const plan = diffFleet(input({ observed: [observed(v1, 0, "h1"), observed(v1, 1, "h2"), starting] }));
     assert.equal(servicesFromPlan(plan, new Map())[0]!.ready, 2);
     assert.equal(servicesFromPlan(plan, new Map())[0]!.health, "degraded");
-    const [web] = servicesFromPlan(plan, new Map(), new Set(["p-fresh"]));
+    const [web] = servicesFromPlan(plan, new Map(), { verified: new Set(["p-fresh"]) });
     assert.deepEqual({ ready: web!.ready, health: web!.health }, { ready: 3, health: "healthy" });
   });
 
