@@ -5,7 +5,7 @@
  * listed as broken), and every call is recorded in order. A shared
  * `FakeFleet` checks invariants after every change.
  */
-import type { Capacity, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch } from "../../reconciler/docker/types.ts";
+import type { Capacity, ContainerStatus, DockerHost, EngineEvent, ObservedContainer, PodLaunch, PublishedPort } from "../../reconciler/docker/types.ts";
 import { HostUnreachableError, ImageNotFoundError, LaunchError, RegistryUnavailableError, ResizeError } from "../../reconciler/docker/errors.ts";
 import { formatBytes } from "../../reconciler/plan/spec-changes.ts";
 import type { ContainerResources } from "../../reconciler/plan/types.ts";
@@ -26,6 +26,14 @@ export interface FakePod {
   spec?: PodSpec;
   /** The limits a resize in place set, per container. */
   resized?: Record<string, { cpu: number; memoryBytes: number }>;
+}
+
+/** One exec into a container, as FakeHost saw it. */
+export interface FakeExec {
+  readonly host: string;
+  readonly id: string;
+  readonly command: readonly string[];
+  readonly timeoutMs: number;
 }
 
 export class FakeFleet {
@@ -52,6 +60,19 @@ export class FakeFleet {
   readonly minReady = new Map<string, number>();
   /** The most pods (of any state but removed) per group seen after any change. */
   readonly maxPods = new Map<string, number>();
+  /** Every exec, in order (not in `calls`, so existing call lists stay as they were). */
+  readonly execs: FakeExec[] = [];
+  /**
+   * Decides an exec's result: return one, or throw (e.g. HostUnreachableError).
+   * Absent, or returning undefined: exit code 0 and no output, as before.
+   */
+  onExec: ((e: FakeExec) => { exitCode: number; output: string } | undefined) | undefined;
+  /** Each host's address (DockerHost.address); absent: 127.0.0.1. */
+  readonly addresses = new Map<string, string>();
+  /** Each host's bridge gateway; absent: none. */
+  readonly gateways = new Map<string, string>();
+  /** The ports a pod publishes, as observe() and status() report them; absent: none. */
+  portsOf: ((p: FakePod) => PublishedPort[]) | undefined;
 
   ready(group: string): number {
     return [...this.pods.values()].filter((p) => p.group === group && p.state === "running" && p.health === "healthy").length;
@@ -79,7 +100,10 @@ export class FakeFleet {
 }
 
 export class FakeHost implements DockerHost {
-  readonly address = "127.0.0.1";
+  get address(): string {
+    return this.fleet.addresses.get(this.name) ?? "127.0.0.1";
+  }
+
   constructor(
     readonly name: string,
     private readonly fleet: FakeFleet,
@@ -120,7 +144,7 @@ export class FakeHost implements DockerHost {
         // As the engine's list reports it ("Exited (1) …"), like status() below.
         ...(p.state === "exited" ? { exitCode: 1 } : {}),
         createdAt: 0,
-        ports: [],
+        ports: this.fleet.portsOf?.(p) ?? [],
         owner,
         kind: "service",
         group: p.group,
@@ -211,11 +235,13 @@ export class FakeHost implements DockerHost {
       else if (p.looks >= this.fleet.looksToHealthy) p.health = this.fleet.brokenImages.has(p.image) ? "unhealthy" : "healthy";
       this.fleet.record(`${this.name} look ${p.group}/${p.slot} ${p.state} ${p.health}`);
     }
-    return { id, state: p.state === "running" ? "running" : "exited", health: p.health, ...(p.state === "exited" ? { exitCode: 1 } : {}), ports: [] };
+    return { id, state: p.state === "running" ? "running" : "exited", health: p.health, ...(p.state === "exited" ? { exitCode: 1 } : {}), ports: this.fleet.portsOf?.(p) ?? [] };
   }
 
-  async exec(): Promise<{ exitCode: number; output: string }> {
-    return { exitCode: 0, output: "" };
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const e: FakeExec = { host: this.name, id, command: [...command], timeoutMs };
+    this.fleet.execs.push(e);
+    return this.fleet.onExec?.(e) ?? { exitCode: 0, output: "" };
   }
 
   async logsTail(): Promise<string> {
@@ -223,7 +249,7 @@ export class FakeHost implements DockerHost {
   }
 
   async bridgeGateway(): Promise<string | undefined> {
-    return undefined;
+    return this.fleet.gateways.get(this.name);
   }
 
   events(_owner: string, _onEvent: (e: EngineEvent) => void): { close(): void } {
