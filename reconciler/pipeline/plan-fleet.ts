@@ -91,7 +91,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     owner: input.owner,
     commit: input.commit,
     now: input.now,
-    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}), ...(s.expose ? { expose: s.expose } : {}) })),
+    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}), ...(s.expose ? { expose: s.expose } : {}), ...(s.placement.mode === "global" ? { global: true } : {}) })),
     placements: sched.placements,
     unplaced: sched.unplaced,
     hosts,

@@ -25,6 +25,7 @@ export interface DesiredService {
   readonly rollout: RolloutPolicy;
   readonly uses?: TemplateUses;
   readonly expose?: readonly ExposedPort[];
+  readonly global?: boolean;
 }
 
 export type { SlotPlacement };
@@ -305,6 +306,7 @@ export function diffFleet(input: DiffInput): Plan {
         ...(svc.uses ? { uses: svc.uses } : {}),
         rollout: svc.rollout,
         ...(svc.expose?.length ? { expose: svc.expose } : {}),
+        ...(svc.global ? { global: true } : {}),
         changes: diffService(svc, byGroup.get(svc.name) ?? [], input, hosts),
       }),
     );

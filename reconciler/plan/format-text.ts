@@ -104,10 +104,12 @@ const PLAIN: Words = { name: (s) => s, text: (s) => s };
 
 /**
  * How many pods a service runs, in words: `3 replicas`, or for berth's proxy
- * (a global service: one pod per host) `berth's own proxy, global on 3 hosts`.
+ * (a global service: one pod per host) `berth's own proxy, global on 3 hosts`,
+ * and for a global service of the repository `global on 3 hosts`.
  */
 export function serviceSize(s: ServicePlan): string {
-  return s.name === PROXY_SERVICE ? `berth's own proxy, global on ${countNoun(s.replicas, "host")}` : countNoun(s.replicas, "replica");
+  if (s.name === PROXY_SERVICE) return `berth's own proxy, global on ${countNoun(s.replicas, "host")}`;
+  return s.global ? `global on ${countNoun(s.replicas, "host")}` : countNoun(s.replicas, "replica");
 }
 
 /** `port 18080 → http (8080)`, `ports 18080 → http (8080), 18443 → admin (9000)`. */

@@ -141,6 +141,8 @@ export interface ServicePlan {
   /** Template parameters the desired pod was expanded with. */
   readonly uses?: TemplateUses;
   readonly rollout?: RolloutPolicy;
+  /** True for a global service (`placement.mode: global`): one pod on every host that may run it, `replicas` being their number. */
+  readonly global?: boolean;
   /** The ports every host's proxy answers on for this service; absent when it exposes none. */
   readonly expose?: readonly ExposedPort[];
   /** Sorted by slot, then action. */

@@ -455,7 +455,11 @@ class ServiceRollout {
     const restart = async () => {
       if (!state.oldStopped) return;
       await this.restore(old);
-      if (this.router?.routes(this.svc.name)) await this.router.route(this.svc.name, old);
+      if (!this.router?.routes(this.svc.name)) return;
+      // A restarted container gets new engine-assigned host ports: the proxies route to what the engine says now.
+      const main = old.containers.find((c) => c.container === "main");
+      const status = main ? await this.host(old.host).status(main.id) : undefined;
+      await this.router.route(this.svc.name, { ...old, ports: status?.ports ?? [] });
     };
     if (track.strategy === "stop-first") {
       await drop();

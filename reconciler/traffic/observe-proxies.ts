@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import type { DockerHost, HostObservation, ProxyObservation } from "../docker/types.ts";
-import { CONFIG_FILE } from "./haproxy-config.ts";
+import { CONFIG_FILE, configDigest } from "./haproxy-config.ts";
 import { PROXY_SERVICE } from "./proxy-service.ts";
 
 const READ_TIMEOUT_MS = 5_000;
@@ -35,7 +35,7 @@ export async function observeProxies(hosts: ReadonlyMap<string, DockerHost>, obs
           ),
           host.bridgeGateway().catch(() => undefined),
         ]);
-        const digest = line?.startsWith("# berth routes ") ? line.slice("# berth routes ".length) : undefined;
+        const digest = line === undefined ? undefined : configDigest(`${line}\n`);
         return { host: o.host, container: c.id, pod: c.pod, ...(digest ? { routesDigest: digest } : {}), ...(gateway ? { gateway } : {}) };
       }),
     ),

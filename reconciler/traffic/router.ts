@@ -17,7 +17,7 @@ import type { DockerHost } from "../docker/types.ts";
 import { BerthError } from "../model/berth-error.ts";
 import type { PlanBackend, PodRef, Plan } from "../plan/types.ts";
 import type { Clock } from "../rollout/clock.ts";
-import { CONFIG_FILE, renderProxyConfig, type ServiceRoutes } from "./haproxy-config.ts";
+import { adminSocket, CONFIG_FILE, configDigest, renderProxyConfig, type ServiceRoutes } from "./haproxy-config.ts";
 import { PROXY_SERVICE } from "./proxy-service.ts";
 import { backendOf, byBackendOrder } from "./routes.ts";
 
@@ -30,9 +30,22 @@ export class ProxySyncError extends BerthError {
   }
 }
 
-/** Writes the config given as $1 and reloads the master (PID 1); mv keeps a reader from ever seeing half a file. */
-const PUSH_SCRIPT = `printf '%s' "$1" > ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} && kill -USR2 1`;
-const PUSH_TIMEOUT_MS = 10_000;
+/**
+ * Writes the config given as $1, has HAProxy check it, and only then puts it
+ * in place and reloads the master (PID 1): a config HAProxy would refuse
+ * never replaces the one that serves. `mv` keeps a reader from ever seeing
+ * half a file. Then it waits until the master has loaded it — the config's
+ * own admin socket ($2) exists — sending the signal again each second: a
+ * SIGUSR2 that arrives while the master is still re-executing itself for
+ * the previous push is lost (seen on the bed: two pushes 100–200 ms apart
+ * left the older routes live, and the drained pod was stopped while it still
+ * got connections). It gives up after 10 s; the old sockets are removed.
+ */
+const PUSH_SCRIPT = [
+  `printf '%s' "$1" > ${CONFIG_FILE}.new && haproxy -c -q -f ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} || exit 1`,
+  `i=0; while [ ! -S "$2" ]; do [ $((i % 20)) -eq 0 ] && kill -USR2 1; i=$((i + 1)); [ $i -gt 200 ] && { echo "HAProxy did not load the new config within 10 s"; exit 2; }; sleep 0.05; done`,
+  `for f in /tmp/berth/admin-*.sock; do [ "$f" = "$2" ] || rm -f "$f"; done`,
+].join("\n");const PUSH_TIMEOUT_MS = 15_000;
 
 /** What the rollout asks of traffic. */
 export interface TrafficRouter {
@@ -138,9 +151,9 @@ export class ProxyRouter implements TrafficRouter {
       if (this.proxies.get(hostName) !== proxy) return;
       const gateway = await host.bridgeGateway();
       const config = renderProxyConfig(this.current(), { address: host.address, ...(gateway ? { gateway } : {}) });
-      const digest = config.slice(0, config.indexOf("\n"));
+      const digest = configDigest(config)!;
       if (digest === proxy.last) return;
-      const r = await host.exec(proxy.container, ["/bin/sh", "-c", PUSH_SCRIPT, "sh", config], PUSH_TIMEOUT_MS);
+      const r = await host.exec(proxy.container, ["/bin/sh", "-c", PUSH_SCRIPT, "sh", config, adminSocket(digest)], PUSH_TIMEOUT_MS);
       if (r.exitCode !== 0) throw new ProxySyncError({ host: hostName, detail: `exit code ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ""}` });
       proxy.last = digest;
     };

@@ -7,12 +7,20 @@
 import type { ProxyObservation, PublishedPort } from "../docker/types.ts";
 import type { HostObservation } from "../docker/types.ts";
 import type { PlanBackend, PlanHost, PodRef, ProxyPlan, ServicePlan, TrafficPlan } from "../plan/types.ts";
-import { renderProxyConfig, type ServiceRoutes } from "./haproxy-config.ts";
+import { configDigest, renderProxyConfig, type ServiceRoutes } from "./haproxy-config.ts";
 import { PROXY_SERVICE } from "./proxy-service.ts";
 
-/** Statuses of a pod that takes traffic (plan/observed-pods.ts statusOf): running, without a health check or healthy. */
+/**
+ * Statuses of a pod that takes traffic (plan/observed-pods.ts statusOf):
+ * running without a health check, healthy, or `starting` — the engine's
+ * first check has not reported yet, though berth's gate may already have
+ * passed it (it runs the image's own test itself); HAProxy's own check keeps
+ * traffic off it until it answers. Leaving `starting` out would take a pod
+ * that just counted out of every proxy at the next plan, and back in a pass
+ * later.
+ */
 export function isServing(status: string): boolean {
-  return status === "running" || status === "healthy";
+  return status === "running" || status === "healthy" || status === "starting";
 }
 
 const ANY_ADDRESS = new Set(["", "0.0.0.0", "::"]);
@@ -39,8 +47,10 @@ export function byBackendOrder(a: PlanBackend, b: PlanBackend): number {
 function servingNow(svc: ServicePlan, addressOf: (host: string) => string): PlanBackend[] {
   const out: PlanBackend[] = [];
   for (const c of svc.changes) {
-    if (!("from" in c) || !c.from || !isServing(c.from.status)) continue;
-    const b = backendOf(c.from, addressOf(c.from.host));
+    // An unplaced slot leaves what runs for it alone, and it keeps serving.
+    const ref = "from" in c ? c.from : c.action === "unplaced" ? c.left : undefined;
+    if (!ref || !isServing(ref.status)) continue;
+    const b = backendOf(ref, addressOf(ref.host));
     if (b) out.push(b);
   }
   return out.sort(byBackendOrder);
@@ -75,7 +85,7 @@ export function trafficPlan(input: TrafficPlanInput): TrafficPlan | undefined {
       if (!p) return { host: h.name, routes: "starting", ...taken };
       if (!p.routesDigest) return { host: h.name, routes: "unreadable", pod: p.pod, ...taken };
       const want = renderProxyConfig(services, { address: addressOf(h.name), ...(p.gateway ? { gateway: p.gateway } : {}) });
-      return { host: h.name, routes: want.startsWith(`# berth routes ${p.routesDigest}\n`) ? "in-sync" : "differs", pod: p.pod, ...taken };
+      return { host: h.name, routes: configDigest(want) === p.routesDigest ? "in-sync" : "differs", pod: p.pod, ...taken };
     });
   return { services, proxies };
 }
