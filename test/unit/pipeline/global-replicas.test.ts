@@ -156,6 +156,7 @@ describe("pipeline: planObserved with a global service", () => {
   it("an empty fleet: one create on every host", () => {
     const p = plan({ inGit: ["h1", "h2", "h3"], services: [agent] });
     assert.equal(service(p, "agent")!.replicas, 3);
+    assert.equal(service(p, "agent")!.global, true);
     assert.deepEqual(changes(service(p, "agent")), ["create h1", "create h2", "create h3"]);
   });
 
@@ -228,6 +229,8 @@ describe("pipeline: the proxy for exposed services", () => {
     const proxy = service(p, PROXY_SERVICE);
     assert.ok(proxy, "berth-proxy is in the plan");
     assert.equal(proxy.kind, "service");
+    assert.equal(proxy.global, true);
+    assert.equal(service(p, "web")!.global, undefined);
     assert.equal(proxy.pod?.network, "host");
     assert.equal(proxy.replicas, 3);
     assert.deepEqual(changes(proxy), ["create h1", "create h2", "create h3"]);

@@ -47,7 +47,8 @@ describe("traffic: trafficPlan backends (what serves now)", () => {
   const cases: { name: string; change: PlanChange; serving: boolean }[] = [
     { name: "keep, running (no health check)", change: { action: "keep", slot: 0, host: "h1", from: ref("p", "h1", 0, "running") }, serving: true },
     { name: "keep, healthy", change: { action: "keep", slot: 0, host: "h1", from: ref("p", "h1", 0, "healthy") }, serving: true },
-    { name: "keep, starting", change: { action: "keep", slot: 0, host: "h1", from: ref("p", "h1", 0, "starting") }, serving: false },
+    // The engine's first check has not reported yet, though berth's gate may have passed the pod; HAProxy's own check keeps traffic off it until it answers.
+    { name: "keep, starting", change: { action: "keep", slot: 0, host: "h1", from: ref("p", "h1", 0, "starting") }, serving: true },
     { name: "replace, from a healthy pod (it serves until drained)", change: { action: "replace", slot: 0, host: "h2", from: ref("p", "h1", 0, "healthy"), reasons: ["image"], order: "start-first" }, serving: true },
     { name: "replace, from an unhealthy pod", change: { action: "replace", slot: 0, host: "h1", from: ref("p", "h1", 0, "unhealthy"), reasons: ["image"], order: "start-first" }, serving: false },
     { name: "remove, from a running pod", change: { action: "remove", slot: 0, host: "h1", from: ref("p", "h1", 0, "running"), reason: "scaled down" }, serving: true },
@@ -65,10 +66,10 @@ describe("traffic: trafficPlan backends (what serves now)", () => {
     });
   }
 
-  // BUG (traffic/routes.ts, servingNow): only changes with `from` are read, so the running pod an
-  // `unplaced` change leaves alone (its `left`) is no backend: the first push takes it out of every
-  // proxy although berth keeps it running and it is the slot's only replica.
-  it("BUG: the pod an unplaced slot leaves running still serves", () => {
+  // Guards the bug where servingNow read only changes with `from`: the running pod an `unplaced`
+  // change leaves alone (its `left`) was no backend, so the first push took it out of every proxy
+  // although berth kept it running, the slot's only replica.
+  it("the pod an unplaced slot leaves running still serves", () => {
     const t = trafficPlan(input({ services: [svc([{ action: "unplaced", slot: 0, reason: "cpu exhausted", left: ref("p", "h1", 0, "healthy") }])] }));
     assert.deepEqual(t!.services[0]!.backends.map((b) => b.pod), ["p"]);
   });
