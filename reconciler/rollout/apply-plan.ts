@@ -71,6 +71,8 @@ interface TrackState {
   oldStopped: boolean;
   /** The new pod was added to every proxy's routes. */
   routed?: boolean;
+  /** The old pod was taken out of every proxy's routes (it may not have stopped). */
+  drained?: boolean;
   /** The crash window after the new pod counted (rollout.monitor); settles, never rejects. */
   monitor?: Promise<void>;
   /** Set when the new pod died or turned unhealthy within that window. */
@@ -255,6 +257,7 @@ class ServiceRollout {
           break;
         case "drain":
           this.events("drain", `draining pod ${step.pod} on every proxy`, step.host, step.slot, step.pod);
+          state.drained = true;
           await this.router?.drain(this.svc.name, step.pod!, true);
           break;
         case "stop":
@@ -447,18 +450,24 @@ class ServiceRollout {
    */
   private async undo({ track, state }: { track: Track; state: TrackState }): Promise<void> {
     const old = this.replaceOf.get(track.slot!)!.from;
+    const isProxy = this.svc.name === PROXY_SERVICE;
     const drop = async () => {
       if (!state.launched || !state.ready) return;
-      if (state.routed) await this.router?.drain(this.svc.name, state.launched.pod, true);
+      if (isProxy) this.router?.proxyDown(state.launched.host);
+      else if (state.routed) await this.router?.drain(this.svc.name, state.launched.pod, true);
       await this.remove({ host: state.launched.host, pod: state.launched.pod, slot: track.slot! }, "rolled back");
     };
     const restart = async () => {
-      if (!state.oldStopped) return;
-      await this.restore(old);
+      // An old pod drained whose stop then failed still runs: it only needs its routes back.
+      if (!state.oldStopped && !state.drained) return;
+      if (state.oldStopped) await this.restore(old);
+      const main = old.containers.find((c) => c.container === "main");
+      if (!main) return;
+      // A restored proxy starts again from its boot config: it gets every route, as a new one does.
+      if (isProxy) return void (await this.router?.proxyUp(old.host, main.id));
       if (!this.router?.routes(this.svc.name)) return;
       // A restarted container gets new engine-assigned host ports: the proxies route to what the engine says now.
-      const main = old.containers.find((c) => c.container === "main");
-      const status = main ? await this.host(old.host).status(main.id) : undefined;
+      const status = await this.host(old.host).status(main.id);
       await this.router.route(this.svc.name, { ...old, ports: status?.ports ?? [] });
     };
     if (track.strategy === "stop-first") {

@@ -237,11 +237,11 @@ describe("rollout: traffic", () => {
     assert.match(configs.at(-1)!, /server h1-s0-old0 10\.0\.0\.1:39999 check/);
   });
 
-  // BUG (rollout/apply-plan.ts, ServiceRollout.undo): `restart` only acts when the old pod was
-  // stopped (state.oldStopped), but the `drain` step before the stop already took it out of every
-  // proxy. When that stop fails (an engine error, not an unreachable host), the rollback leaves
-  // the old pod running and never routes it again: the slot serves no traffic until the next pass.
-  it("BUG: an old pod drained but not stopped (its stop failed) is routed again by the rollback", async () => {
+  // Guards a bug found by this test (rollout/apply-plan.ts, ServiceRollout.undo): `restart` only
+  // acted when the old pod was stopped (state.oldStopped), but the `drain` step before the stop had
+  // already taken it out of every proxy. When that stop failed (an engine error, not an unreachable
+  // host), the rollback left the old pod running and never routed it again.
+  it("an old pod drained but not stopped (its stop failed) is routed again by the rollback", async () => {
     const w = world();
     const plan = await planFor(w, V2);
     const h1 = w.hosts.get("h1")!;
@@ -272,13 +272,13 @@ describe("rollout: traffic", () => {
     assert.ok(tl.filter((t) => t.startsWith("push ")).slice(2).every((t) => /^push h1 new0-main|^push h2 new1-main/.test(t)), "web's pushes go to the new proxies");
   });
 
-  // BUG (rollout/apply-plan.ts, ServiceRollout.undo): undoing a berth-proxy slot removes the new
-  // proxy and starts the old one again, but never tells the router (no proxyDown for the removed
-  // new proxy, no proxyUp for the restored old one). The router keeps pushing to the removed
-  // container on h1 and has dropped h2 (proxyDown at the stop), and the restored proxies restart
-  // on their boot config (proxy-service.ts BOOT_SCRIPT rewrites it at every start): until the
-  // next pass neither host answers on any exposed port, while the other services roll out.
-  it("BUG: after berth-proxy rolls back, the restored proxies get the routes and web's changes", async () => {
+  // Guards a bug found by this test (rollout/apply-plan.ts, ServiceRollout.undo): undoing a
+  // berth-proxy slot removed the new proxy and started the old one again, but never told the router
+  // (no proxyDown for the removed new proxy, no proxyUp for the restored old one). The router kept
+  // pushing to the removed container on h1 and had dropped h2 (proxyDown at the stop), and the
+  // restored proxies restarted on their boot config (BOOT_SCRIPT rewrites it at every start):
+  // until the next pass neither host answered on any exposed port.
+  it("after berth-proxy rolls back, the restored proxies get the routes and web's changes", async () => {
     const w = world({ oldProxies: true });
     const plan = await planFor(w, V2);
     // The first new proxy counts; the second turns unhealthy, so berth-proxy rolls back.
