@@ -18,12 +18,16 @@ import os from "node:os";
 import path from "node:path";
 import type { DaemonStatus } from "../reconciler/loop/status.ts";
 import { bedUp } from "../testbed/bed.ts";
+import { PROXY_IMAGE } from "../testbed/images.ts";
 import { repoRoot } from "../testbed/layout.ts";
 
 const LISTEN = process.env.BERTH_DEMO_LISTEN ?? "127.0.0.1:9470";
 const stateDir = process.env.BERTH_STATE_DIR ?? path.join(repoRoot, ".berth");
+// The operator's choice of proxy image for exposed services: the bed's HAProxy (no public registry is reachable here).
+const operatorConfig = path.join(stateDir, "demo-operator.yaml");
 const env = {
   ...process.env,
+  BERTH_CONFIG: operatorConfig,
   // api's secretEnv refers to this variable; a real fleet sets it from a secret store.
   BERTH_SECRET_DEMO_API_TOKEN: process.env.BERTH_SECRET_DEMO_API_TOKEN ?? "demo-token-not-a-real-secret",
   BERTH_STATE_DIR: stateDir,
@@ -65,6 +69,24 @@ async function convergedTo(sha: string, daemon: ChildProcess, withinMs = 180_000
   throw new Error(`not converged to ${sha.slice(0, 12)} within ${withinMs / 1000} s; see ${daemonLog}`);
 }
 
+/** web is exposed on 18080: every host answers there and balances over the replicas on all hosts. */
+async function askExposed(ips: readonly string[]): Promise<number> {
+  let failures = 0;
+  for (const ip of ips) {
+    console.log(`\n$ curl http://${ip}:18080/   (three times)`);
+    for (let i = 0; i < 3; i++) {
+      try {
+        const res = await fetch(`http://${ip}:18080/`, { signal: AbortSignal.timeout(2000) });
+        console.log(`  ${(await res.text()).trim()}`);
+      } catch (err) {
+        console.log(`  failed: ${err instanceof Error ? err.message : String(err)}`);
+        failures++;
+      }
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
 const r = await bedUp({ log: (l) => console.log(`bed: ${l}`) });
 console.log(`bed: up in ${r.ms} ms — engines ${r.layout.hosts.map((h) => `${h.name}=${h.ip}`).join(", ")}; registry ${r.layout.registry.addr}; git ${r.layout.git.url}`);
 
@@ -83,6 +105,7 @@ const repo = `${r.layout.git.url}/demo/fleet.git`;
 console.log(`demo: examples-repo/ published at ${repo}`);
 
 mkdirSync(stateDir, { recursive: true });
+writeFileSync(operatorConfig, `apiVersion: berth/v1\nkind: OperatorConfig\ntraffic:\n  proxyImage: ${PROXY_IMAGE}\n`);
 const daemonLog = path.join(stateDir, "demo-daemon.log");
 let daemon: ChildProcess | undefined;
 let failed = 0;
@@ -95,6 +118,7 @@ try {
   daemon = spawn(process.execPath, ["--import", "tsx", ...cli, "run", "--repo", repo, "--interval", "2s", "--listen", LISTEN], { cwd: repoRoot, env, stdio: ["ignore", out, out] });
   await convergedTo(git("rev-parse", "HEAD"), daemon);
   failed += berth("status", "--listen", LISTEN);
+  failed += await askExposed(r.layout.hosts.map((h) => h.ip));
 
   console.log("\n$ git commit -m 'web: app v2'   (web's image app:v1 → app:v2) && git push");
   const web = path.join(work, "services", "web.yaml");

@@ -50,6 +50,8 @@ const GLOBAL = [
   "global",
   "  maxconn 4096",
   "  hard-stop-after 30s",
+  // Without it a second proxy (another owner's, on a shared host) would bind the same port too and silently take half the connections; with it, its reload fails and berth says so.
+  "  noreuseport",
   "defaults",
   "  mode tcp",
   "  timeout connect 2s",

@@ -43,7 +43,7 @@ export class ProxySyncError extends BerthError {
  */
 const PUSH_SCRIPT = [
   `printf '%s' "$1" > ${CONFIG_FILE}.new && haproxy -c -q -f ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} || exit 1`,
-  `i=0; while [ ! -S "$2" ]; do [ $((i % 20)) -eq 0 ] && kill -USR2 1; i=$((i + 1)); [ $i -gt 200 ] && { echo "HAProxy did not load the new config within 10 s"; exit 2; }; sleep 0.05; done`,
+  `i=0; while [ ! -S "$2" ]; do [ $((i % 20)) -eq 0 ] && kill -USR2 1; i=$((i + 1)); [ $i -gt 200 ] && { echo "HAProxy did not load the new config within 10 s: an exposed port may be held on this host by something else (another berth owner's proxy?); its log says which"; exit 2; }; sleep 0.05; done`,
   `for f in /tmp/berth/admin-*.sock; do [ "$f" = "$2" ] || rm -f "$f"; done`,
 ].join("\n");const PUSH_TIMEOUT_MS = 15_000;
 
