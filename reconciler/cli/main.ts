@@ -159,4 +159,41 @@ program
     process.exitCode = runShow(file, opts);
   });
 
+const importCommand = program.command("import").description("Turn other tools' files into berth YAML.");
+importCommand
+  .command("compose")
+  .argument("<file...>", "Compose files, merged in order as `docker compose -f a -f b` merges them")
+  .description("Turn Compose files into berth Service files, one per service, warning at file:line:col for what berth cannot honour.")
+  .option("--out <dir>", "write one <service>.yaml per service into this folder (default: print them to stdout as one YAML stream)")
+  .option("--prefix <name>", "put NAME- before every service name")
+  .option("--env-file <file>", "read variables from this file instead of the .env next to the first file (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+  .option("--profile <name>", "also import the services of this Compose profile (repeatable; '*' for all)", (v: string, prev: string[] = []) => [...prev, v])
+  .option("--strict", "count every warning as a refusal: exit 1 and write nothing")
+  .option("--check", "print only the warnings and refusals, and whether the files can be imported; write nothing")
+  .option("--json", "print {ok, diagnostics, services: [{name, compose, file?, document}]} as JSON")
+  .addHelpText(
+    "after",
+    "\nEach Compose service becomes a berth Service with the same name (lowercased to a DNS label).\n" +
+      "Variables are interpolated as Compose does (${VAR}, ${VAR:-default}, ${VAR:?error}, $$), from the\n" +
+      "environment over .env; anchors, merge keys (<<), extends and profiles work as in Compose.\n\n" +
+      "  image, entrypoint, command   image, command (ENTRYPOINT), args (CMD)\n" +
+      "  ports \"8080:80\"              a named port and expose: [{port: 8080}]: every host answers on 8080\n" +
+      "  volumes                      named volumes stay the engine volumes Compose made; bind mounts\n" +
+      "                               become hostPath, which a Policy must allow\n" +
+      "  healthcheck, deploy          health; replicas, global mode, resources, placement, rollout\n" +
+      "  secrets, secret-looking env  secretEnv references: values are never written\n" +
+      "  x-berth: {...}               berth fields Compose cannot say (rollout, placement, uses)\n\n" +
+      "build: is refused: berth deploys images, so build and push in CI first. Every key berth cannot\n" +
+      "honour is a warning saying what berth does instead; docs/compose.md lists every key.\n\n" +
+      "Exit status: 0 imported, 1 refused (or any warning, with --strict).\n\n" +
+      "Examples:\n" +
+      "  berth import compose compose.yaml --out fleet/ && berth validate fleet/ && berth plan fleet/\n" +
+      "  berth import compose compose.yaml compose.prod.yaml --profile tools --out fleet/\n" +
+      "  berth import compose --check compose.yaml",
+  )
+  .action(async (files: string[], opts: Record<string, unknown>) => {
+    const { runImportCompose } = await import("./import.ts");
+    process.exitCode = runImportCompose(files, opts);
+  });
+
 await program.parseAsync(process.argv);
