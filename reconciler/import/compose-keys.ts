@@ -7,6 +7,7 @@
  * the two cannot drift. Keys come from compose-spec/compose-spec
  * schema/compose-spec.json.
  */
+import { closestName } from "../load/suggest.ts";
 
 export type Support = "supported" | "partial" | "not supported";
 
@@ -137,6 +138,13 @@ export const DEPLOY_KEYS: readonly ComposeKey[] = [
   k("rollback_config", "not supported", "berth rolls back to the last good spec with the service's own rollout policy"),
   k("update_config", "partial", "parallelism (maxSurge, or maxUnavailable with stop-first), order, monitor, delay (minReady) and failure_action (rollback, pause) become `rollout`; max_failure_ratio is dropped"),
 ];
+
+/** The warning for a key the specification does not have, naming the nearest one it does. */
+export function unknownKey(key: string, table: readonly ComposeKey[]): string {
+  const last = key.split(".").pop() ?? key;
+  const near = closestName(last, table.map((e) => e.key));
+  return `${key} is not a key of the Compose specification: dropped${near === undefined ? "" : ` (did you mean ${near}?)`}`;
+}
 
 /** The table's entry for `key`, when the specification has it. */
 export function keyInfo(table: readonly ComposeKey[], key: string): ComposeKey | undefined {

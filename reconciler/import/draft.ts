@@ -36,7 +36,7 @@ export class ServiceDraft {
   /** Comments to write above output fields, by dotted berth path (`spec.volumes[0]`). */
   readonly notes = new Map<string, string[]>();
   /** Every warning about this service, also listed at the top of its file. */
-  readonly warnings: string[] = [];
+  readonly warnings: { readonly at: Where; readonly text: string }[] = [];
 
   constructor(
     readonly composeName: string,
@@ -67,7 +67,7 @@ export class ServiceDraft {
   warn(segments: readonly Segment[], message: string, code = "compose-unsupported"): void {
     const at = this.where(segments);
     this.findings.warn(at, code, message, this.path(segments));
-    this.warnings.push(`${at.file}:${at.line}:${at.col} ${segments.join(".")}: ${message}`);
+    this.warnings.push({ at, text: `${at.file}:${at.line}:${at.col} ${this.path(segments).replace(/^services\.[^.[]+\.?/, "") || this.composeName}: ${message}` });
   }
 
   refuse(segments: readonly Segment[], message: string, code = "compose-refused"): void {

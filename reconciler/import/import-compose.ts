@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../load/diagnostic.ts";
-import { keyInfo, TOP_LEVEL_KEYS } from "./compose-keys.ts";
+import { keyInfo, TOP_LEVEL_KEYS, unknownKey } from "./compose-keys.ts";
 import { parseEnvFile } from "./dotenv.ts";
 import { ServiceDraft, type ComposeProject } from "./draft.ts";
 import { resolveExtends } from "./extends.ts";
@@ -170,7 +170,7 @@ function checkTopLevel(model: ComposeMap, first: string, findings: ImportFinding
     if (key.startsWith("x-")) continue;
     const at = whereKey(model, key, whereOf(model, fileStart(first)));
     const info = keyInfo(TOP_LEVEL_KEYS, key);
-    if (info === undefined) findings.warn(at, "compose-unknown-key", `${key} is not a top-level key of the Compose specification: dropped (is it misspelt?)`, key);
+    if (info === undefined) findings.warn(at, "compose-unknown-key", unknownKey(key, TOP_LEVEL_KEYS), key);
     else if (info.support === "not supported") findings.warn(at, "compose-unsupported", `dropped: ${info.note}`, key);
   }
   const secrets = mapOf(model["secrets"]);

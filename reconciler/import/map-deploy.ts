@@ -6,7 +6,7 @@
  * is how many replicas change at once: with start-first that is berth's
  * maxSurge, with stop-first its maxUnavailable.
  */
-import { DEPLOY_KEYS, keyInfo } from "./compose-keys.ts";
+import { DEPLOY_KEYS, keyInfo, unknownKey } from "./compose-keys.ts";
 import type { ServiceDraft } from "./draft.ts";
 import { listOrDict } from "./list-or-dict.ts";
 import { cpus, duration, integer, memory } from "./units.ts";
@@ -22,7 +22,7 @@ export function mapDeploy(d: ServiceDraft): void {
   for (const key of Object.keys(deploy)) {
     if (key.startsWith("x-")) continue;
     const info = keyInfo(DEPLOY_KEYS, key);
-    if (info === undefined) d.warn(["deploy", key], `deploy.${key} is not a key of the Compose specification: dropped (is it misspelt?)`, "compose-unknown-key");
+    if (info === undefined) d.warn(["deploy", key], unknownKey(`deploy.${key}`, DEPLOY_KEYS), "compose-unknown-key");
     else if (info.support === "not supported") d.warn(["deploy", key], `dropped: ${info.note}`);
   }
   mapReplicas(d, deploy);
@@ -113,6 +113,12 @@ function mapPlacement(d: ServiceDraft, placement: Obj | undefined): void {
       d.warn(["deploy", "placement", "constraints", i], `berth hosts have labels only, so ${field} cannot be matched: dropped; put a label on the Host documents and constrain on node.labels.<label>`);
     });
   }
+  const max = placement["max_replicas_per_node"];
+  if (max !== undefined) {
+    const n = integer(max);
+    if (n !== 1) d.warn(["deploy", "placement", "max_replicas_per_node"], `berth either keeps replicas on distinct hosts (its default, the same as 1) or lets them share hosts without a cap: ${String(max)} is dropped`);
+  }
+  if (constraints.length > 0) d.map("placement")["constraints"] = constraints;
   const prefs = placement["preferences"];
   if (Array.isArray(prefs)) {
     prefs.forEach((p, i) => {
@@ -122,12 +128,6 @@ function mapPlacement(d: ServiceDraft, placement: Obj | undefined): void {
       else d.warn(["deploy", "placement", "preferences", i], i === 0 ? `berth spreads over host labels only (spread: node.labels.<label>): dropped` : "berth spreads over one host label: only the first preference is kept");
     });
   }
-  const max = placement["max_replicas_per_node"];
-  if (max !== undefined) {
-    const n = integer(max);
-    if (n !== 1) d.warn(["deploy", "placement", "max_replicas_per_node"], `berth either keeps replicas on distinct hosts (its default, the same as 1) or lets them share hosts without a cap: ${String(max)} is dropped`);
-  }
-  if (constraints.length > 0) d.map("placement")["constraints"] = constraints;
 }
 
 function mapUpdate(d: ServiceDraft, update: Obj | undefined): void {

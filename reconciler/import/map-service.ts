@@ -8,7 +8,7 @@
  */
 import commonSchema from "../../schemas/common.schema.json" with { type: "json" };
 import serviceSchema from "../../schemas/service.schema.json" with { type: "json" };
-import { keyInfo, SERVICE_KEYS } from "./compose-keys.ts";
+import { keyInfo, SERVICE_KEYS, unknownKey } from "./compose-keys.ts";
 import type { ServiceDraft } from "./draft.ts";
 import { listOrDict } from "./list-or-dict.ts";
 import { mapDeploy } from "./map-deploy.ts";
@@ -28,7 +28,7 @@ export function mapService(d: ServiceDraft): void {
   for (const key of Object.keys(d.service)) {
     if (key.startsWith("x-")) continue;
     const info = keyInfo(SERVICE_KEYS, key);
-    if (info === undefined) d.warn([key], `${key} is not a key of the Compose specification: dropped (is it misspelt?)`, "compose-unknown-key");
+    if (info === undefined) d.warn([key], unknownKey(key, SERVICE_KEYS), "compose-unknown-key");
     else if (info.support === "not supported" && key !== "build") d.warn([key], `dropped: ${info.note}`);
   }
   mapImage(d);
@@ -99,7 +99,7 @@ function mapRuntime(d: ServiceDraft): void {
   }
   if (boolean(d.service["privileged"]) === true) {
     d.spec["privileged"] = true;
-    d.warn(["privileged"], "privileged: true is kept, and berth refuses it unless the Policy sets allowPrivileged: true and the operator's ceiling allows it", "compose-privileged");
+    d.warn(["privileged"], "kept as privileged: true, which berth refuses unless the Policy sets allowPrivileged: true and the operator's ceiling allows it", "compose-privileged");
   }
   const mode = d.service["network_mode"];
   if (typeof mode === "string") {

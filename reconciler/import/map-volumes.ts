@@ -66,6 +66,7 @@ export function mapVolumes(d: ServiceDraft): void {
         }
         case "tmpfs":
           out.push({ name: nameFor(path.posix.basename(m.target)), mountPath: m.target, ...ro });
+          d.note(`spec.volumes[${index}]`, "A tmpfs in Compose: here a volume private to each replica, on disk rather than in memory.");
           d.warn(["volumes", i], `tmpfs ${m.target} becomes a volume private to each replica: on disk, not in memory`, "compose-partial");
           return;
         default:
@@ -82,6 +83,7 @@ export function mapVolumes(d: ServiceDraft): void {
         d.refuse(at, `tmpfs ${JSON.stringify(item)} is not an absolute path inside the container`, "compose-volume");
         return;
       }
+      d.note(`spec.volumes[${out.length}]`, "A tmpfs in Compose: here a volume private to each replica, on disk rather than in memory.");
       out.push({ name: nameFor(path.posix.basename(target)), mountPath: target });
       d.warn(at, `tmpfs ${target} becomes a volume private to each replica: on disk, not in memory${String(item).includes(":") ? "; its options are dropped" : ""}`, "compose-partial");
     });

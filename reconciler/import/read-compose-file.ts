@@ -38,7 +38,7 @@ export function readComposeFile(source: ComposeText, lookup: Lookup, findings: I
     findings.warn(at(w.pos[0]), "yaml-warning", message, "");
   }
   if (doc.errors.length > 0) return undefined;
-  const reader = new NodeReader(doc, at, lookup, findings);
+  const reader = new NodeReader(doc, at, lookup, findings, source.content);
   const value = doc.contents === null ? {} : reader.read(doc.contents as Node, []);
   if (reader.failed) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -57,6 +57,7 @@ class NodeReader {
     private readonly at: (offset: number | undefined) => Where,
     private readonly lookup: Lookup,
     private readonly findings: ImportFindings,
+    private readonly text: string,
   ) {}
 
   read(node: Node | null | undefined, path: (string | number)[]): unknown {
@@ -66,7 +67,7 @@ class NodeReader {
       if (++this.aliases > MAX_ALIAS_COUNT * 10) return this.stop(node, `more than ${MAX_ALIAS_COUNT * 10} alias uses; this looks like an alias bomb`, path);
       return this.read(node.resolve(this.doc) as Node | undefined, path);
     }
-    if (isScalar(node)) return this.scalar(node.value, node.range?.[0], path);
+    if (isScalar(node)) return this.scalar(node.value, node.range ?? undefined, path);
     if (isSeq(node)) {
       const items: Where[] = [];
       const list = node.items.map((item, i) => {
@@ -113,20 +114,27 @@ class NodeReader {
     return remember(out, this.at(node.range?.[0]), keys);
   }
 
-  private scalar(value: unknown, offset: number | undefined, path: (string | number)[]): unknown {
+  private scalar(value: unknown, range: readonly number[] | undefined, path: (string | number)[]): unknown {
     if (typeof value !== "string") return value;
-    // Extension fields (`x-…`) at the top are anchors' homes; Compose interpolates them too.
     const r = interpolate(value, this.lookup);
     if (r.ok) {
       for (const name of r.unset) {
-        this.findings.warn(this.at(offset), "variable-unset", `variable ${name} is not set: it becomes "" (set it in .env or the environment, or write \${${name}:-default})`, formatPath(path));
+        this.findings.warn(this.within(range, new RegExp(`\\$\\{?${name}\\b`)), "variable-unset", `variable ${name} is not set: it becomes "" (set it in .env or the environment, or write \${${name}:-default})`, formatPath(path));
       }
       return r.value;
     }
     this.failed = true;
-    const quoted = this.at(offset);
-    this.findings.refuse(quoted, "interpolation", r.message, formatPath(path));
+    const expression = value.slice(r.offset).split("}")[0] ?? "$";
+    this.findings.refuse(this.within(range, expression), "interpolation", r.message, formatPath(path));
     return "";
+  }
+
+  /** Where `needle` is written inside the scalar at `range` (its start when it cannot be found, e.g. across an escape). */
+  private within(range: readonly number[] | undefined, needle: string | RegExp): Where {
+    const start = range?.[0] ?? 0;
+    const raw = this.text.slice(start, range?.[1] ?? start);
+    const i = typeof needle === "string" ? raw.indexOf(needle) : raw.search(needle);
+    return this.at(start + Math.max(i, 0));
   }
 
   private stop(node: Node, message: string, path: (string | number)[]): null {

@@ -42,8 +42,9 @@ export function serviceYaml(d: ServiceDraft, options: WriteOptions): string {
     `Imported by \`berth import compose\` from ${options.sources.join(", ")}, service ${JSON.stringify(d.composeName)}.`,
     "Review it, then run `berth validate` and `berth plan`.",
   ];
-  if (d.warnings.length > 0) header.push("", "Not carried over as written:", ...d.warnings.map((w) => `- ${w}`));
-  const doc = new Document(serviceDocument(d));
+  if (d.warnings.length > 0) header.push("", "Not carried over as written:", ...sortedWarnings(d).map((w) => `- ${w}`));
+  // Written as YAML 1.1 so that strings such as "on", "yes" or "0755" are quoted: tools that still read 1.1 would take them for booleans or numbers.
+  const doc = new Document(serviceDocument(d), { version: "1.1" });
   for (const [path, lines] of d.notes) commentAt(doc, path, lines.join("\n"));
   const comment = header.map((l) => (l === "" ? "#" : `# ${l}`)).join("\n");
   return `${comment}\n${doc.toString({ lineWidth: 0 })}`;
@@ -62,4 +63,9 @@ function commentAt(doc: Document, path: string, text: string): void {
     const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
     if (pair && isScalar(pair.key)) pair.key.commentBefore = line;
   }
+}
+
+/** The service's warnings in the order of the files and lines they point at. */
+function sortedWarnings(d: ServiceDraft): string[] {
+  return [...d.warnings].sort((a, b) => (a.at.file === b.at.file ? a.at.line - b.at.line || a.at.col - b.at.col : a.at.file < b.at.file ? -1 : 1)).map((w) => w.text);
 }
