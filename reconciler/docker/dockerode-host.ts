@@ -76,7 +76,7 @@ export class DockerodeHost implements DockerHost {
     this.tls = conn.kind === "tcp" && conn.tls !== undefined;
     this.sendsCredentials = conn.kind === "unix" || this.tls;
     this.endpoint = spec.endpoint;
-    this.address = conn.address;
+    this.address = spec.address ?? conn.address;
     this.docker =
       conn.kind === "unix"
         ? new Docker({ socketPath: conn.socketPath })

@@ -13,6 +13,8 @@ export interface EndpointSpec {
   readonly endpoint: string;
   readonly tls?: { readonly ca?: string; readonly cert: string; readonly key: string };
   readonly insecure?: boolean;
+  /** Where the engine's published ports are reached, when it is not the endpoint's host. */
+  readonly address?: string;
 }
 
 export type Connection =

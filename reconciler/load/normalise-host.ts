@@ -37,6 +37,7 @@ export function normaliseHost({ doc, at }: Located<HostDoc>, out: Diagnostic[]):
     labels: { ...(spec.labels ?? {}) },
     ...(capacity === undefined ? {} : { capacity }),
     drain: spec.drain === true,
+    ...(spec.address === undefined ? {} : { address: spec.address }),
     source: { file: at.file, line: at.start.line },
   };
 }

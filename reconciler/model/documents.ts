@@ -141,6 +141,7 @@ export interface HostSpecDoc {
   readonly labels?: Readonly<Record<string, string>>;
   readonly capacity?: { readonly cpu?: number; readonly memory?: string };
   readonly drain?: boolean;
+  readonly address?: string;
 }
 
 export type TemplatePattern = "sidecar" | "ambassador" | "adapter";

@@ -28,6 +28,8 @@ export interface HostSpec {
   readonly capacity?: Partial<Resources>;
   /** A drained host keeps running what it has until berth moves it; nothing new is placed there. */
   readonly drain: boolean;
+  /** Where clients and other hosts reach it (exposed ports, published replicas); absent: the endpoint's host. */
+  readonly address?: string;
   readonly source: SourceRef;
 }
 

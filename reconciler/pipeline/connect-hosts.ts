@@ -52,7 +52,7 @@ export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv 
       continue;
     }
     try {
-      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure }, env, operator?.credentialRegistries ? { credentialRegistries: operator.credentialRegistries } : {}));
+      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure, ...(s.address ? { address: s.address } : {}) }, env, operator?.credentialRegistries ? { credentialRegistries: operator.credentialRegistries } : {}));
     } catch (err) {
       refused.set(s.name, (err as Error).message);
     }
