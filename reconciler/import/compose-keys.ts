@@ -54,7 +54,7 @@ export const SERVICE_KEYS: readonly ComposeKey[] = [
   k("cpus", "supported", "becomes `resources.cpu`"),
   k("cpuset", "not supported", "berth does not pin CPUs"),
   k("credential_spec", "not supported", "Windows only; berth runs Linux containers"),
-  k("depends_on", "partial", "dropped: berth starts every service on its own, so an app must retry until its dependencies answer; the conditions are not waited for"),
+  k("depends_on", "not supported", "berth starts every service on its own, in any order: an app must retry until its dependencies answer; conditions are not waited for"),
   k("deploy", "partial", "replicas, mode, resources, update_config, placement and labels are mapped; see the deploy table"),
   k("develop", "not supported", "watch mode is for local development"),
   k("device_cgroup_rules", "not supported", "berth gives containers no device access"),

@@ -17,10 +17,13 @@ export function resolveExtends(file: ComposeMap, path: string, readFile: Extends
   const services = file["services"];
   if (!isMap(services)) return file;
   const done = new Map<string, ComposeMap>();
+  // The services of a cycle already reported: the others of the cycle are not reported again.
+  const inCycle = new Set<string>();
   const resolve = (name: string, pool: Record<string, unknown>, poolPath: string, chain: string[]): ComposeMap | undefined => {
     const id = `${poolPath}#${name}`;
     const cached = done.get(id);
     if (cached) return cached;
+    if (inCycle.has(id)) return undefined;
     const service = pool[name];
     if (!isMap(service)) return undefined;
     const ext = service["extends"];
@@ -36,6 +39,7 @@ export function resolveExtends(file: ComposeMap, path: string, readFile: Extends
       return undefined;
     }
     if (chain.includes(id)) {
+      for (const c of chain) inCycle.add(c);
       findings.refuse(at, "extends-cycle", `extends makes a cycle: ${[...chain, id].map((c) => c.split("#")[1]).join(" → ")}; one of them must not extend the other`, where);
       return undefined;
     }

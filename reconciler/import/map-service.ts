@@ -22,6 +22,9 @@ import { boolean, duration } from "./units.ts";
 /** The fields a berth Service's spec has, from its schema: what `x-berth:` may set. */
 const SPEC_FIELDS = new Set([...Object.keys(commonSchema.$defs.podFields.properties), ...Object.keys(serviceSchema.properties.spec.properties)]);
 
+/** Keys berth does not honour whose warning says more than the table's line (what to do about this very file). */
+const OWN_WARNING = new Set(["build", "depends_on"]);
+
 const LABEL_KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]{0,251}[A-Za-z0-9])?$/;
 
 export function mapService(d: ServiceDraft): void {
@@ -29,7 +32,7 @@ export function mapService(d: ServiceDraft): void {
     if (key.startsWith("x-")) continue;
     const info = keyInfo(SERVICE_KEYS, key);
     if (info === undefined) d.warn([key], unknownKey(key, SERVICE_KEYS), "compose-unknown-key");
-    else if (info.support === "not supported" && key !== "build") d.warn([key], `dropped: ${info.note}`);
+    else if (info.support === "not supported" && !OWN_WARNING.has(key)) d.warn([key], `dropped: ${info.note}`);
   }
   mapImage(d);
   mapCommand(d, "entrypoint", "command");
@@ -132,9 +135,12 @@ function mapBerthExtension(d: ServiceDraft): void {
       d.refuse(["x-berth", key], `${key} is not a field of a berth Service spec (fields: ${[...SPEC_FIELDS].sort().join(", ")})`, "compose-x-berth");
       continue;
     }
+    d.note(`spec.${key}`, d.spec[key] === undefined ? "Set by x-berth in the Compose file." : "Completed by x-berth in the Compose file.");
     d.spec[key] = overlay(d.spec[key], value);
-    d.note(`spec.${key}`, "Set by x-berth in the Compose file.");
   }
+  // x-berth already says whether replicas may share a host: the hint about it is moot.
+  const placement = d.spec["placement"] as Record<string, unknown> | undefined;
+  if (placement?.["distinctHosts"] !== undefined) d.notes.delete("spec.replicas");
 }
 
 function overlay(base: unknown, over: unknown): unknown {

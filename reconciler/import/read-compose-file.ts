@@ -11,7 +11,7 @@ import { formatPath } from "../load/diagnostic.ts";
 import { MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "../load/limits.ts";
 import { interpolate, type Lookup } from "./interpolate.ts";
 import type { ImportFindings } from "./warnings.ts";
-import { remember, type Where } from "./where.ts";
+import { keySpots, remember, type Where } from "./where.ts";
 
 export interface ComposeText {
   /** The path as the user gave it; diagnostics name the file so. */
@@ -108,7 +108,8 @@ class NodeReader {
       for (const [key, v] of Object.entries(value)) {
         if (Object.hasOwn(out, key)) continue;
         define(out, key, v);
-        keys.set(key, this.at(source.range?.[0]));
+        // Where the key is written inside the anchored mapping, so a warning points at the text itself.
+        keys.set(key, keySpots(value).get(key) ?? this.at(source.range?.[0]));
       }
     }
     return remember(out, this.at(node.range?.[0]), keys);
