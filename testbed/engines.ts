@@ -35,17 +35,41 @@ async function linkExists(name: string): Promise<boolean> {
   }
 }
 
+/**
+ * A bridge's own MAC address, fixed and locally administered. Left to the
+ * kernel, a bridge takes the lowest MAC of its ports and changes it whenever
+ * a container's veth joins or leaves: the containers' ARP entry for the
+ * gateway goes stale, and the replies of connections under way (docker-proxy
+ * talks to the container from the gateway address) are lost for a second or
+ * two. Seen on the bed as every request to a replica hanging ~1.7 s while a
+ * new container started on the same engine. Docker's own bridge driver fixes
+ * the address for the same reason.
+ */
+function bridgeMac(host: BedHost): string {
+  return `02:42:c6:12:${host.index.toString(16).padStart(2, "0")}:01`;
+}
+
+async function fixBridgeMac(host: BedHost): Promise<void> {
+  const { stdout } = await run("ip", ["-o", "link", "show", "dev", host.bridge]);
+  if (!stdout.includes(`link/ether ${bridgeMac(host)} `)) await run("ip", ["link", "set", "dev", host.bridge, "address", bridgeMac(host)]);
+}
+
 async function ensureBridge(host: BedHost): Promise<void> {
   if (!(await linkExists(host.bridge))) {
     await run("ip", ["link", "add", host.bridge, "type", "bridge"]);
   }
+  await fixBridgeMac(host);
   const { stdout } = await run("ip", ["-o", "addr", "show", "dev", host.bridge]);
   if (!stdout.includes(host.bridgeCidr)) await run("ip", ["addr", "add", host.bridgeCidr, "dev", host.bridge]);
   await run("ip", ["link", "set", host.bridge, "up"]);
 }
 
 export async function startEngine(host: BedHost): Promise<"started" | "running"> {
-  if (await pingEngine(host)) return "running";
+  if (await pingEngine(host)) {
+    // A bed brought up before the bridge's address was fixed gets it now (harmless on a live bridge).
+    if (await linkExists(host.bridge)) await fixBridgeMac(host);
+    return "running";
+  }
   // A dockerd that left a pid file but does not answer is stale; clear it out.
   await stopEngine(host);
   mkdirSync(host.dir, { recursive: true });
