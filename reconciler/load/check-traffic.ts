@@ -42,7 +42,7 @@ export function exposedPorts({ doc, at }: Located<ServiceDoc>, pod: PodSpec, cla
       return;
     }
     claims.set(e.port, { port: e.port, what: `service ${JSON.stringify(name)} exposes it`, where: `${here.file}:${here.line}` });
-    list.push({ port: e.port, targetPort: e.targetPort, containerPort: target.containerPort });
+    list.push({ port: e.port, targetPort: e.targetPort, containerPort: target.containerPort, ...(e.protocol === "http" ? { protocol: "http" as const } : {}) });
   });
   return list;
 }

@@ -118,6 +118,7 @@ export interface RolloutDoc {
 export interface ExposeDoc {
   readonly port: number;
   readonly targetPort: string;
+  readonly protocol?: "tcp" | "http";
 }
 
 export interface ServiceSpecDoc extends PodFieldsDoc {

@@ -77,6 +77,8 @@ export interface ExposedPort {
   readonly port: number;
   readonly targetPort: string;
   readonly containerPort: number;
+  /** `http`: balanced per request, and a request a vanished replica never answered is sent to another one; absent: tcp, per connection. */
+  readonly protocol?: "http";
 }
 
 export interface ServiceSpec {

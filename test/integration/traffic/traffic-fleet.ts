@@ -47,6 +47,7 @@ export function exposedWebYaml(image: string, port: number, opts: { replicas?: n
     "  expose:",
     `    - port: ${port}`,
     "      targetPort: http",
+    "      protocol: http",
     "  rollout:",
     "    monitor: 1s",
     "    progressDeadline: 30s",

@@ -15,7 +15,7 @@ describe("examples-repo: service addresses", () => {
     const result = loadFleet(await readRepoDir(EXAMPLES));
     assert.ok(result.ok, JSON.stringify(result.diagnostics));
     const byName = new Map(result.fleet.services.map((s) => [s.name, s]));
-    assert.deepEqual(byName.get("web")?.expose, [{ port: 18080, targetPort: "http", containerPort: 8080 }]);
+    assert.deepEqual(byName.get("web")?.expose, [{ port: 18080, targetPort: "http", containerPort: 8080, protocol: "http" }]);
     assert.deepEqual(byName.get("cache")?.expose, [{ port: 16379, targetPort: "cache", containerPort: 6379 }]);
     assert.deepEqual(byName.get("cache")?.pod.ports.map((p) => p.hostPort), [undefined]);
     const api = byName.get("api")?.pod;

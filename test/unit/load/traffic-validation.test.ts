@@ -231,7 +231,7 @@ describe("load: traffic checks (check-traffic.ts)", () => {
     const exposed = Object.fromEntries(result.fleet.services.filter((s) => s.expose).map((s) => [s.name, s.expose]));
     assert.deepEqual(exposed, {
       cache: [{ port: 16379, targetPort: "cache", containerPort: 6379 }],
-      web: [{ port: 18080, targetPort: "http", containerPort: 8080 }],
+      web: [{ port: 18080, targetPort: "http", containerPort: 8080, protocol: "http" }],
     });
   });
 });

@@ -88,6 +88,22 @@ describe("traffic: renderProxyConfig", () => {
       want: config("frontend cache-16379", "  bind :16379", "  default_backend cache-16379", "backend cache-16379", "  balance roundrobin"),
     },
     {
+      name: "protocol http: both sides in http mode, and the backend sends again a request a vanished replica never answered",
+      routes: [{ service: "api", expose: [{ port: 18080, targetPort: "http", containerPort: 8080, protocol: "http" }], backends: [{ host: "h1", slot: 0, pod: "p0", address: "10.0.0.1", ports: { "8080": 32768 } }] }],
+      binds: { address: "10.0.0.1" },
+      want: config(
+        "frontend api-18080",
+        "  bind 10.0.0.1:18080",
+        "  mode http",
+        "  default_backend api-18080",
+        "backend api-18080",
+        "  balance roundrobin",
+        "  mode http",
+        "  retry-on conn-failure empty-response response-timeout",
+        "  server h1-s0-p0 10.0.0.1:32768 check",
+      ),
+    },
+    {
       name: "no exposed service left: the boot listener keeps HAProxy running",
       routes: [],
       binds: { address: "10.0.0.1" },
