@@ -1,6 +1,6 @@
 /**
  * The daemon's HTTP face. `--listen` serves `/healthz`, `/status` (JSON),
- * `/metrics` (Prometheus) and, unless `--webhook-listen` is given,
+ * `/metrics` (Prometheus), the fleet view at `/` (reconciler/web/) and, unless `--webhook-listen` is given,
  * `POST /hooks/git` (`git-webhook.ts`). With `--webhook-listen` the webhook
  * has a listener of its own (it is the one part that must face the git
  * host, often the internet) and the status listener answers 404 for it.
@@ -14,6 +14,7 @@ import type { Registry } from "prom-client";
 import { gitWebhook, type WebhookLimits } from "./git-webhook.ts";
 import type { DaemonStatus } from "./status.ts";
 import { requireStatusToken } from "./status-token.ts";
+import { fleetView } from "../web/fleet-view.ts";
 
 export { WEBHOOK_MAX_BYTES, WEBHOOK_MAX_IN_FLIGHT } from "./git-webhook.ts";
 
@@ -49,6 +50,8 @@ export function httpApp(deps: HttpDeps): Hono {
     }
     app.get("/status", (c) => c.json(deps.status()));
     app.get("/metrics", async (c) => c.body(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType }));
+    // The page for people, behind the same token (a sign-in cookie or the bearer header: web/view-access.ts).
+    app.route("/", fleetView({ status: deps.status, ...(deps.statusToken ? { token: deps.statusToken } : {}) }));
   }
   if (routes === "status") {
     app.post("/hooks/git", (c) => c.json({ error: "POST /hooks/git is not served on this address: berth run serves it on --webhook-listen" }, 404, { connection: "close" }));

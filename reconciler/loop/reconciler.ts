@@ -29,12 +29,13 @@ import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "../rollout/events.ts";
 import type { GitSource, CommitInfo } from "../source/types.ts";
 import { GitSourceError } from "../source/errors.ts";
-import { appendJournal, type JournalEntry } from "./journal.ts";
+import { appendJournal, readJournal, type JournalEntry } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { CrashBackoff } from "./crash-backoff.ts";
 import { BackedOffHost } from "./host-backoff.ts";
-import { servicesFromPlan, withDraining, type DaemonStatus, type ServiceStatus } from "./status.ts";
+import { hostsOf, podsCreatedAt, servicesFromPlan, withDraining, withNextRuns, type DaemonStatus, type ServiceStatus } from "./status.ts";
+import { RolloutProgress } from "./rollout-progress.ts";
 
 export interface ReconcilerDeps {
   readonly source: GitSource;
@@ -94,11 +95,16 @@ export class Reconciler {
   /** Where berth deployed what, as last written to the state folder. */
   private record: DeployedRecord | undefined;
   jobsStatus: () => DaemonStatus["jobs"] = () => [];
+  /** The rollout under way or the last one, for the fleet view (reconciler/web/). */
+  private readonly rollout = new RolloutProgress();
+  /** The newest journal entries, for the fleet view: read once at start, then kept as they are written. */
+  private history: JournalEntry[];
 
   constructor(private readonly deps: ReconcilerDeps) {
     const { record, problem } = readRecord(deps.stateDir, deps.owner);
     if (problem) deps.log.warn(problem);
     this.record = record;
+    this.history = readJournal(deps.stateDir, deps.owner).slice(-HISTORY_SHOWN);
     // What the loop must know after a restart (DESIGN §1): the commits it held, and (in pass) the last good one.
     for (const h of record?.held ?? []) this.held.set(h.commit, h.reason);
   }
@@ -135,7 +141,9 @@ export class Reconciler {
       hosts: this.hosts,
       held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
       diagnostics: this.loaded?.diagnostics ?? [],
-      jobs: this.jobsStatus(),
+      jobs: withNextRuns(this.jobsStatus(), this.fleet?.jobs ?? [], this.deps.now()),
+      rollout: this.rollout.snapshot(),
+      history: this.history,
     };
   }
 
@@ -256,17 +264,10 @@ export class Reconciler {
   }
 
   private journal(trigger: string, commit: CommitInfo, rest: Pick<JournalEntry, "result" | "services" | "ms"> & { reason?: string }): void {
+    const entry: JournalEntry = { at: new Date(this.deps.now()).toISOString(), owner: this.deps.owner, commit: commit.sha, author: commit.author, message: commit.message, committedAt: new Date(commit.time).toISOString(), trigger, ...rest };
+    this.history = [...this.history.slice(1 - HISTORY_SHOWN), entry];
     try {
-      appendJournal(this.deps.stateDir, {
-        at: new Date(this.deps.now()).toISOString(),
-        owner: this.deps.owner,
-        commit: commit.sha,
-        author: commit.author,
-        message: commit.message,
-        committedAt: new Date(commit.time).toISOString(),
-        trigger,
-        ...rest,
-      });
+      appendJournal(this.deps.stateDir, entry);
     } catch (err) {
       this.deps.log.warn({ err }, "could not write the deployment journal");
     }
@@ -333,12 +334,12 @@ export class Reconciler {
   }
 
   /** Service status from a fresh plan; forgets verified pods that no longer run. */
-  private statusOf(plan: Plan): ServiceStatus[] {
+  private statusOf({ plan, observations }: PlannedFleet): ServiceStatus[] {
     const running = new Set(plan.services.flatMap((s) => s.changes.flatMap((c) => ("from" in c ? [c.from.pod] : []))));
     this.verified = new Set([...this.verified].filter((pod) => running.has(pod)));
     this.draining = new Set([...this.draining].filter((pod) => running.has(pod)));
     const addresses = new Map([...this.hostMap].map(([name, h]) => [name, h.address]));
-    return servicesFromPlan(plan, this.results, { verified: this.verified, addresses });
+    return servicesFromPlan(plan, this.results, { verified: this.verified, addresses, createdAt: podsCreatedAt(observations) });
   }
 
   /**
@@ -395,7 +396,7 @@ export class Reconciler {
       planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, traffic: this.deps.operator.config.traffic, ...(this.record ? { record: this.record } : {}) });
     p.first = await p.look(p.t0);
     const raw = p.first.plan;
-    this.hosts = raw.hosts.map((h) => ({ name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) }));
+    this.hosts = hostsOf(raw, p.first.observations, target.fleet!.hosts);
     this.deps.metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
     this.deps.metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
     return true;
@@ -421,7 +422,7 @@ export class Reconciler {
     }
     p.plan = plan;
     if (plan.refused) {
-      this.services = this.statusOf(raw);
+      this.services = this.statusOf(first);
       this.hold(target, plan.refused.message, trigger, t0);
       this.saveRecord(target, false, first);
       return false;
@@ -429,7 +430,7 @@ export class Reconciler {
     // A proxy that routes something else than the plan says is work too: the apply pushes its routes.
     const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown")) || !proxiesInSync(plan.traffic);
     if (changing) return true;
-    this.services = this.statusOf(raw);
+    this.services = this.statusOf(first);
     this.saveRecord(target, true, first);
     // With a host not observed, nothing is left to do where berth can see, but the fleet is not known to be in sync.
     const result = p.waited ? "waiting" : "in-sync";
@@ -454,10 +455,12 @@ export class Reconciler {
     // Each apply's router starts from the plan's routes: what an earlier rollout drained is routed again unless this one drains it.
     this.draining.clear();
     // While the rollout runs, status shows the services it changes as progressing.
-    this.services = this.statusOf(first.plan);
+    this.services = this.statusOf(first);
     this.saveRecord(target, false, first, plannedSlots(plan));
     log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
+    this.rollout.begin(plan, now());
     const deps = this.deps.applyDeps(connected.hosts, (e) => {
+      this.rollout.note(e);
       if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
       if (e.phase === "drain" && e.pod) this.draining.add(e.pod);
       // A rollback restarts the old pod and routes it again.
@@ -465,7 +468,7 @@ export class Reconciler {
       if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
       log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
     });
-    p.result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal });
+    p.result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal }).finally(() => this.rollout.end(now()));
     return true;
   }
 
@@ -505,7 +508,10 @@ export class Reconciler {
     // Written once held commits are known: a restart neither retries a held commit nor forgets the last good one.
     if (afterLook) this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
     this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
-    if (afterLook) this.services = this.statusOf(afterLook.plan);
+    if (afterLook) {
+      this.services = this.statusOf(afterLook);
+      this.hosts = hostsOf(afterLook.plan, afterLook.observations, target.fleet!.hosts);
+    }
     this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: outcome };
     return true;
   }
@@ -564,6 +570,8 @@ const PASS_STEPS: readonly { readonly name: string; readonly run: (r: Reconciler
 ];
 
 const WAIT_BASE_MS = 2_000;
+/** Journal entries status carries for the fleet view. */
+const HISTORY_SHOWN = 20;
 /** Looked again this long after a host's backoff opens, so the look is not refused by it. */
 const HOST_GATE_SLACK_MS = 100;
 const WAIT_MAX_MS = 30_000;

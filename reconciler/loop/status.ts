@@ -2,9 +2,13 @@
  * What the daemon serves at `/status` (and `berth status --json` prints):
  * plain JSON, rebuilt from the last pass.
  */
-import type { PublishedPort } from "../docker/types.ts";
+import type { HostObservation, PublishedPort } from "../docker/types.ts";
+import type { HostSpec, JobSpec } from "../model/fleet.ts";
 import type { Plan, PodRef, ProxyPlan, TrafficPlan } from "../plan/types.ts";
+import { nextRuns } from "../plan/next-runs.ts";
 import { backendOf } from "../traffic/routes.ts";
+import type { JournalEntry } from "./journal.ts";
+import type { RolloutStatus } from "./rollout-progress.ts";
 
 /** One port an exposed service answers on, on every host that runs berth's proxy. */
 export interface ExposedStatus {
@@ -41,6 +45,19 @@ export interface BackendStatus {
   readonly addresses: readonly string[];
 }
 
+/** One pod of a service as the latest plan found it: where, the engine's word for it, and since when it runs. */
+export interface ReplicaStatus {
+  readonly host: string;
+  readonly slot: number;
+  readonly pod: string;
+  /** The engine's word for its main container (`running`, `healthy`, `starting`, `exited (1)`…). */
+  readonly status: string;
+  /** Whether it counts in `ready`. */
+  readonly ready: boolean;
+  /** ISO time its main container was created, when the observation saw it. */
+  readonly since?: string;
+}
+
 export interface ServiceStatus {
   readonly name: string;
   /** The commit its running pods came from (the most common one). */
@@ -62,12 +79,38 @@ export interface ServiceStatus {
   readonly expose?: readonly ExposedStatus[];
   /** For a service with `expose`: its replicas and whether the proxies route to them. */
   readonly backends?: readonly BackendStatus[];
+  /** Every pod of it the plan found, by host and slot. */
+  readonly replicas?: readonly ReplicaStatus[];
+}
+
+export interface HostStatus {
+  readonly name: string;
+  readonly reachable: boolean;
+  readonly state: string;
+  readonly error?: string;
+  /** What it offers (its Host document's capacity, else what the engine reports); absent when not observed. */
+  readonly capacity?: { readonly cpu: number; readonly memoryBytes: number };
+  /** What berth's running pods of this owner reserve on it. */
+  readonly used?: { readonly cpu: number; readonly memoryBytes: number };
+  /** How many of berth's pods of this owner run there. */
+  readonly pods?: number;
+}
+
+/** A Job as the runner knows it. */
+export interface JobStatus {
+  readonly name: string;
+  readonly schedule?: string;
+  /** ISO time of its next scheduled run, in its time zone. */
+  readonly nextRun?: string;
+  readonly lastRun?: { readonly at: string; readonly result: string; readonly reason?: string; readonly exitCode?: number; readonly output?: string };
 }
 
 /** What the status needs besides the plan. */
 export interface StatusContext {
   /** Pods that passed berth's own probe in a rollout (see servicesFromPlan). */
   readonly verified?: ReadonlySet<string>;
+  /** When each pod's main container was created (ms since the epoch), from the observation the plan was made from. */
+  readonly createdAt?: ReadonlyMap<string, number>;
   /** Each host's address (DockerHost.address), for the exposed addresses; a host missing here is named by its name. */
   readonly addresses?: ReadonlyMap<string, string>;
 }
@@ -81,12 +124,16 @@ export interface DaemonStatus {
   readonly source: { readonly identity: string; readonly ref?: string; readonly commitSeen?: string; readonly commitApplied?: string; readonly commitConverging?: string; readonly error?: string };
   readonly lastPass?: { readonly at: string; readonly trigger: string; readonly ms: number; readonly result: string };
   readonly services: readonly ServiceStatus[];
-  readonly hosts: readonly { readonly name: string; readonly reachable: boolean; readonly state: string; readonly error?: string }[];
+  readonly hosts: readonly HostStatus[];
   /** Commits whose rollout failed: not retried until a newer commit arrives. */
   readonly held: readonly { readonly commit: string; readonly reason: string }[];
   /** Diagnostics of the newest commit when it does not validate (`file:line:col: error: …`). */
   readonly diagnostics: readonly string[];
-  readonly jobs: readonly { readonly name: string; readonly schedule?: string; readonly lastRun?: { readonly at: string; readonly result: string; readonly reason?: string; readonly exitCode?: number; readonly output?: string } }[];
+  readonly jobs: readonly JobStatus[];
+  /** The rollout under way (no `endedAt`), or the last one. */
+  readonly rollout?: RolloutStatus;
+  /** The newest deployment attempts from the journal, oldest first. */
+  readonly history?: readonly JournalEntry[];
 }
 
 /**
@@ -110,6 +157,12 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
       for (const ref of kept) count.set(ref.commit, (count.get(ref.commit) ?? 0) + 1);
       const commit = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
       const r = results.get(s.name);
+      const found = s.changes.flatMap((c) => ("from" in c ? [c.from] : c.action === "unplaced" && c.left ? [c.left] : []));
+      const replicas = [...new Map(found.map((ref) => [ref.pod, ref])).values()].map((ref): ReplicaStatus => {
+        const created = ctx.createdAt?.get(ref.pod);
+        return { host: ref.host, slot: ref.slot, pod: ref.pod, status: ref.status, ready: isReady(ref), ...(created !== undefined ? { since: new Date(created).toISOString() } : {}) };
+      });
+      replicas.sort((a, b) => a.host.localeCompare(b.host) || a.slot - b.slot || a.pod.localeCompare(b.pod));
       return {
         name: s.name,
         ...(commit ? { commit } : {}),
@@ -120,6 +173,7 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
         health: pending ? "progressing" : ready.length >= s.replicas ? "healthy" : ready.length === 0 ? "down" : "degraded",
         ...(r ? { lastResult: r.result, ...(r.reason ? { reason: r.reason } : {}), ...(r.error ? { error: r.error } : {}) } : {}),
         ...(plan.traffic ? trafficOf(plan.traffic, s, ctx.addresses ?? new Map()) : {}),
+        replicas,
       };
     });
 }
@@ -165,4 +219,54 @@ function trafficOf(traffic: TrafficPlan, s: Plan["services"][number], addresses:
 export function withDraining(services: readonly ServiceStatus[], draining: ReadonlySet<string>): ServiceStatus[] {
   if (draining.size === 0) return [...services];
   return services.map((s) => (s.backends?.some((b) => draining.has(b.pod)) ? { ...s, backends: s.backends.map((b) => (draining.has(b.pod) && b.state === "serving" ? { ...b, state: "draining" as const } : b)) } : s));
+}
+
+/** When each pod's main container was created, from an observation (for ServiceStatus.replicas' `since`). */
+export function podsCreatedAt(observations: readonly HostObservation[]): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const o of observations) if (o.ok) for (const c of o.containers) if (c.container === "main") at.set(c.pod, c.createdAt);
+  return at;
+}
+
+/**
+ * Each host of the plan with what it offers and what this owner's running
+ * pods reserve there: a pod's limits as resized in place when they were,
+ * else its service's in the plan (the scheduler's reading too).
+ */
+export function hostsOf(plan: Plan, observations: readonly HostObservation[], specs: readonly HostSpec[]): HostStatus[] {
+  const byName = new Map(observations.map((o) => [o.host, o]));
+  const specOf = new Map(specs.map((h) => [h.name, h]));
+  const perPod = new Map(plan.services.flatMap((s) => (s.pod ? [[s.name, s.pod.resources] as const] : [])));
+  return plan.hosts.map((h) => {
+    const base: HostStatus = { name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) };
+    const o = byName.get(h.name);
+    if (!o?.ok) return base;
+    const spec = specOf.get(h.name)?.capacity;
+    const used = { cpu: 0, memoryBytes: 0 };
+    let pods = 0;
+    for (const c of o.containers) {
+      if (c.kind !== "service" || c.container !== "main" || c.state !== "running") continue;
+      const r = c.resources ?? perPod.get(c.group);
+      pods++;
+      used.cpu += r?.cpu ?? 0;
+      used.memoryBytes += r?.memoryBytes ?? 0;
+    }
+    return { ...base, capacity: { cpu: spec?.cpu ?? o.capacity.cpu, memoryBytes: spec?.memoryBytes ?? o.capacity.memory }, used, pods };
+  });
+}
+
+/** The jobs with their next scheduled run, read from the fleet's specs (an on-demand job, or one not in the fleet, has none). */
+export function withNextRuns(jobs: readonly JobStatus[], specs: readonly JobSpec[], now: number): JobStatus[] {
+  const specOf = new Map(specs.map((j) => [j.name, j]));
+  return jobs.map((j) => {
+    const spec = specOf.get(j.name);
+    if (!spec?.schedule) return j;
+    try {
+      const [next] = nextRuns(spec.schedule, spec.timezone, now, 1);
+      return next ? { ...j, nextRun: next } : j;
+    } catch {
+      // The loader validated the schedule; one it still cannot read has no next run to show.
+      return j;
+    }
+  });
 }
