@@ -11,9 +11,10 @@ const run = promisify(execFile);
 
 /**
  * openssl makes the certificates of the mutual-TLS test; haproxy is copied,
- * with its libraries, into the bed's proxy image.
+ * with its libraries, into the bed's proxy image; chromium is the browser
+ * the fleet view's tests drive (test/integration/web/).
  */
-export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy"] as const;
+export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy", "chromium"] as const;
 
 export class MissingPackagesError extends Error {
   readonly code = "BED_PACKAGES_MISSING";
