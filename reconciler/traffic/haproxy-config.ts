@@ -9,7 +9,9 @@
  * - `mode tcp`: an exposed port carries whatever the service speaks.
  * - `check inter 1s fall 2`: a replica on a host that died is out of the
  *   pool within about 2 s, before berth has even observed it.
- * - `option redispatch` + `retries`: a connection refused by a replica that
+ * - `option redispatch 1` + `retries`: every retry goes to another replica
+ *   (by default only the last one does, and three went to the same dying
+ *   replica first); a connection refused by a replica that
  *   just went away is retried on another one, so the client never sees it.
  * - master-worker (`-W`) with `expose-fd listeners`: a reload (SIGUSR2)
  *   hands the listening sockets to the new worker, so no connection is
@@ -57,7 +59,7 @@ const GLOBAL = [
   "  timeout connect 2s",
   "  timeout client 30s",
   "  timeout server 30s",
-  "  option redispatch",
+  "  option redispatch 1",
   "  retries 3",
   "  default-server inter 1s fall 2 rise 1",
 ];
