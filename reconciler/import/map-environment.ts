@@ -13,7 +13,12 @@ import { listOrDict, stringOrList } from "./list-or-dict.ts";
 import { ENV_NAME, envName } from "./names.ts";
 import { whereOf } from "./where.ts";
 
-const SECRET_LOOKING = /(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|SECRET_KEY|CREDENTIALS)$/i;
+const SECRET_LOOKING = /(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|SECRET_KEY|SECRET_KEY_BASE|APP_KEY|KEY|CREDENTIALS)$/i;
+
+/** A variable name that looks like it holds a secret: its value is never written into a berth file. */
+export function looksSecret(name: string): boolean {
+  return SECRET_LOOKING.test(name);
+}
 
 /** The prefix the default operator config lets repositories read secrets from. */
 export const SECRET_ENV_PREFIX = "BERTH_SECRET_";

@@ -18,6 +18,10 @@ interface BerthPort {
   protocol?: "udp";
 }
 
+function isLoopback(ip: string): boolean {
+  return /^127\./.test(ip) || ip === "::1" || ip === "[::1]" || ip === "localhost";
+}
+
 export function mapPorts(d: ServiceDraft): void {
   const ports: BerthPort[] = [];
   const expose: { port: number; targetPort: string }[] = [];
@@ -43,6 +47,11 @@ export function mapPorts(d: ServiceDraft): void {
         const port = named(p.target, p.protocol, p.name === undefined ? undefined : dnsLabel(p.name));
         if (p.narrowed !== undefined) d.warn(["ports", i], `the host port range ${p.narrowed} is wider than its container ports: berth keeps only ${p.published}`);
         if (p.published === undefined) continue;
+        if (p.hostIp !== undefined && isLoopback(p.hostIp)) {
+          // Bound to loopback to keep it private (a database, an admin port): exposing it would serve it on every host's address.
+          d.warn(["ports", i], `${p.hostIp}:${p.published} is bound to loopback in Compose, to keep it private: berth does not expose it (that would serve it on every host's address); container port ${p.target} stays declared, on an engine-assigned host port that berth status shows; add expose: yourself if other hosts should reach it`, "compose-port");
+          continue;
+        }
         if (p.hostIp !== undefined) d.warn(["ports", i], `host address ${p.hostIp} is dropped: berth answers on every host's own address`);
         if (p.protocol === "udp" || p.mode === "host") {
           if (port.hostPort !== undefined && port.hostPort !== p.published) {

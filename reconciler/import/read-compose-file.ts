@@ -6,6 +6,7 @@
  * Compose does before it merges files. Syntax errors, an unset required
  * variable and alias bombs are refusals at their position.
  */
+import { looksSecret } from "./map-environment.ts";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { formatPath } from "../load/diagnostic.ts";
 import { MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "../load/limits.ts";
@@ -117,8 +118,25 @@ class NodeReader {
 
   private scalar(value: unknown, range: readonly number[] | undefined, path: (string | number)[]): unknown {
     if (typeof value !== "string") return value;
-    const r = interpolate(value, this.lookup);
+    const used: string[] = [];
+    const r = interpolate(value, (name) => {
+      const v = this.lookup(name);
+      if (v !== undefined) used.push(name);
+      return v;
+    });
     if (r.ok) {
+      const leak = used.find((name) => looksSecret(name) && !becomesSecretRef(path, value));
+      if (leak !== undefined) {
+        // The berth files go into git: a secret's value interpolated into a command, a URL or a health check would be published there.
+        this.failed = true;
+        this.findings.refuse(
+          this.within(range, new RegExp(`\\$\\{?${leak}\\b`)),
+          "secret-in-value",
+          `\${${leak}} looks like a secret, and its value would be written into the berth files, which live in git: give the container ${leak} as a variable of its own (it becomes a secretEnv reference the reconciler resolves, never a value) and build this value inside the container`,
+          formatPath(path),
+        );
+        return "";
+      }
       for (const name of r.unset) {
         this.findings.warn(this.within(range, new RegExp(`\\$\\{?${name}\\b`)), "variable-unset", `variable ${name} is not set: it becomes "" (set it in .env or the environment, or write \${${name}:-default})`, formatPath(path));
       }
@@ -143,6 +161,19 @@ class NodeReader {
     this.findings.refuse(this.at(node.range?.[0]), "yaml-refused", `refused: ${message}`, formatPath(path));
     return null;
   }
+}
+
+/**
+ * True for an `environment` entry whose own name looks secret (`DB_PASSWORD:
+ * ${DB_PASSWORD}`, or `- DB_PASSWORD=${DB_PASSWORD}`): map-environment.ts
+ * turns it into a secretEnv reference and writes no value.
+ */
+function becomesSecretRef(path: readonly (string | number)[], raw: string): boolean {
+  const i = path.indexOf("environment");
+  if (i < 0 || i !== path.length - 2) return false;
+  const key = path[i + 1];
+  const name = typeof key === "string" ? key : raw.split("=")[0]!;
+  return looksSecret(name);
 }
 
 /** Sets `key` as an own property even when it is `__proto__`. */
