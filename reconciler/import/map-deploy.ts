@@ -143,7 +143,12 @@ function mapUpdate(d: ServiceDraft, update: Obj | undefined): void {
     else {
       // Swarm's 0 means "all at once".
       const count = n === 0 ? Math.max(replicas, 1) : n;
-      if (order === "stop-first") {
+      // Compose's own default order is stop-first: parallelism without an order replaces that many at a time, stopping first.
+      if (order === undefined) {
+        rollout["order"] = "stop-first";
+        d.note("spec.rollout.order", "Compose's default update order is stop-first; write order: start-first in update_config (or here) to start each new replica before its old one stops.");
+      }
+      if (order !== "start-first") {
         rollout["maxSurge"] = 0;
         rollout["maxUnavailable"] = count;
       } else rollout["maxSurge"] = count;
