@@ -112,8 +112,10 @@ export class RolloutProgress {
   /** One event of the rollout under way. */
   note(e: RolloutEvent): void {
     let svc = this.services.get(e.service);
+    // A service with nothing to change reports only its `done`: not worth a line.
+    if (!svc && e.phase === "done") return;
     if (!svc) {
-      // A service the plan did not list as changing (berth-proxy routes pushed): shown from its first event.
+      // A service the plan did not list as changing (berth-proxy's routes pushed): shown from its first event.
       svc = { service: e.service, slots: new Map() };
       this.services.set(e.service, svc);
     }

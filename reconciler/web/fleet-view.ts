@@ -1,7 +1,8 @@
 /**
  * The fleet view's routes on `berth run`'s `--listen`: `GET /` (the page,
- * server-rendered), `GET /ui/fleet` (its content again, for the page's
- * poll; 304 while the status is unchanged), and, when BERTH_STATUS_TOKEN is
+ * server-rendered), `GET /ui/fleet?after=<etag>` (its content again, for
+ * the page's poll; 204 while the status is the one `after` names: a 304
+ * to a no-store fetch shows as a failed request in chromium), and, when BERTH_STATUS_TOKEN is
  * set, `POST /ui/login` and `POST /ui/logout` (view-access.ts). Read-only:
  * nothing here changes the fleet.
  */
@@ -59,7 +60,8 @@ export function fleetView(deps: FleetViewDeps): Hono {
     app.use(path, compress());
   }
   app.get("/", (c) => {
-    if (!mayView(c, token)) return c.html(renderSignIn(), 401);
+    // A page that asks for the token, not a failed request: 200, so a browser's console shows no error for it.
+    if (!mayView(c, token)) return c.html(renderSignIn());
     const status = deps.status();
     return c.html(renderPage(status, now(), { etag: etagOf(status), signedIn: token !== undefined }));
   });
@@ -67,7 +69,7 @@ export function fleetView(deps: FleetViewDeps): Hono {
     if (!mayView(c, token)) return c.text("the fleet view needs the status token: sign in at /\n", 401);
     const status = deps.status();
     const etag = etagOf(status);
-    if (c.req.header("if-none-match") === etag) return c.body(null, 304, { etag });
+    if (c.req.query("after") === etag) return c.body(null, 204, { etag });
     return c.html(renderFleet(status, now()), 200, { etag });
   });
   app.post("/ui/login", bodyLimit({ maxSize: 4096, onError: (c) => c.text("the sign-in form is a few bytes, not this\n", 413) }), async (c) => {

@@ -1,7 +1,7 @@
 /**
  * The fleet view's only script, served inline. Every 2 s it asks the daemon
  * for the content again (`ui/fleet`, with the last ETag: an unchanged fleet
- * costs a 304) and swaps it in, keeping which `<details>` are open and
+ * costs a 204) and swaps it in, keeping which `<details>` are open and
  * where the keyboard focus is; between polls it keeps "3 s ago" current
  * with time-text.ts's rules, reckoned from the daemon's clock. Without it
  * the page is the same tables, as of when it was loaded.
@@ -51,15 +51,17 @@ export const PAGE_SCRIPT = `(() => {
   };
   const poll = async () => {
     try {
-      const res = await fetch("ui/fleet", { cache: "no-store", credentials: "same-origin", headers: etag ? { "if-none-match": etag } : {} });
+      const res = await fetch(etag ? "ui/fleet?after=" + encodeURIComponent(etag) : "ui/fleet", { cache: "no-store", credentials: "same-origin" });
+      // Read to its end even when empty: a response left unread shows as an aborted request.
+      const body = await res.text();
       if (res.status === 200) {
-        swap(await res.text());
+        swap(body);
         etag = res.headers.get("etag");
         say("live", false);
       } else if (res.status === 401) {
         say("signed out: reload the page to sign in again", true);
         return;
-      } else if (res.status !== 304) {
+      } else if (res.status !== 204) {
         say("the daemon answered " + res.status + "; trying again", true);
       }
     } catch (err) {

@@ -11,7 +11,7 @@ import { PAGE_STYLE } from "./page-style.ts";
 import { renderFleet } from "./render-fleet.ts";
 
 export interface PageOptions {
-  /** The ETag of this status: the script's first poll sends it, so an unchanged fleet answers 304. */
+  /** The ETag of this status: the script's first poll sends it, so an unchanged fleet answers 204. */
   readonly etag?: string;
   /** True when a token guards the page: a sign-out button is shown. */
   readonly signedIn?: boolean;

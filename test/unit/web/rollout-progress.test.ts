@@ -77,6 +77,13 @@ describe("RolloutProgress", () => {
     assert.deepEqual(p.snapshot()!.services.map((s) => [s.service, s.finished, s.slots.length]), [["berth-proxy", "failed", 0]]);
   });
 
+  it("leaves out a service with nothing to change, which only reports done", () => {
+    const p = new RolloutProgress();
+    p.begin({ ...trafficPlan(), services: [] }, T0);
+    p.note(ev(1, { service: "api", phase: "done", message: "converged" }));
+    assert.deepEqual(p.snapshot()!.services, []);
+  });
+
   it("starts afresh with the next apply", () => {
     const p = new RolloutProgress();
     p.begin(trafficPlan(), T0);
