@@ -104,7 +104,13 @@ export class Reconciler {
     const { record, problem } = readRecord(deps.stateDir, deps.owner);
     if (problem) deps.log.warn(problem);
     this.record = record;
-    this.history = readJournal(deps.stateDir, deps.owner).slice(-HISTORY_SHOWN);
+    this.history = [];
+    try {
+      this.history = readJournal(deps.stateDir, deps.owner).slice(-HISTORY_SHOWN);
+    } catch (err) {
+      // Only people read it: an unreadable journal shows no history, and the loop goes on.
+      deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not read the deployment journal");
+    }
     // What the loop must know after a restart (DESIGN §1): the commits it held, and (in pass) the last good one.
     for (const h of record?.held ?? []) this.held.set(h.commit, h.reason);
   }
