@@ -294,7 +294,7 @@ export class DockerodeHost implements DockerHost {
     let output = "";
     sink.on("data", (c: Buffer) => (output += c.toString()));
     this.docker.modem.demuxStream(stream, sink, sink);
-    await withTimeout(new Promise<void>((resolve) => stream.on("end", () => resolve())), timeoutMs, `exec ${command.join(" ")}`).catch((err) => {
+    await withTimeout(new Promise<void>((resolve) => stream.on("end", () => resolve())), timeoutMs, `running ${command[0] ?? "a command"} in container ${id.slice(0, 12)}`).catch((err) => {
       stream.destroy();
       throw err;
     });

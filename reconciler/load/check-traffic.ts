@@ -11,6 +11,9 @@ import type { Diagnostic } from "./diagnostic.ts";
 import { diagnosticAt } from "./diagnostic-at.ts";
 import type { Located } from "./parse-yaml.ts";
 
+/** Linux's default ip_local_port_range, where engines pick the host ports they assign. */
+const EPHEMERAL = { from: 32768, to: 60999 } as const;
+
 /** One claim on a port every host answers on, with where it was made. */
 export interface PortClaim {
   readonly port: number;
@@ -40,6 +43,9 @@ export function exposedPorts({ doc, at }: Located<ServiceDoc>, pod: PodSpec, cla
     if (earlier) {
       out.push({ ...here, message: `port ${e.port} is exposed by service ${JSON.stringify(name)} here and ${earlier.what} at ${earlier.where}: every host answers on an exposed port, so only one service may claim it` });
       return;
+    }
+    if (e.port >= EPHEMERAL.from && e.port <= EPHEMERAL.to) {
+      out.push({ ...here, severity: "warning", code: "port-ephemeral", message: `port ${e.port} is in the range engines give published ports (${EPHEMERAL.from}–${EPHEMERAL.to} on Linux): a replica's engine-assigned port may take it first on some host, and that host's proxy then cannot answer on it; pick a port below ${EPHEMERAL.from}` });
     }
     claims.set(e.port, { port: e.port, what: `service ${JSON.stringify(name)} exposes it`, where: `${here.file}:${here.line}` });
     list.push({ port: e.port, targetPort: e.targetPort, containerPort: target.containerPort, ...(e.protocol === "http" ? { protocol: "http" as const } : {}) });

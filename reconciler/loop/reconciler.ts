@@ -20,7 +20,7 @@ import type { DockerHost } from "../docker/types.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
 import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
-import { proxiesInSync } from "../traffic/routes.ts";
+import { proxiesToPush } from "../traffic/routes.ts";
 import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
 import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-from-record.ts";
 import { readRecord } from "../record/deployed-record.ts";
@@ -433,8 +433,8 @@ export class Reconciler {
       this.saveRecord(target, false, first);
       return false;
     }
-    // A proxy that routes something else than the plan says is work too: the apply pushes its routes.
-    const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown")) || !proxiesInSync(plan.traffic);
+    // A running proxy that routes something else than the plan says is work too: the apply pushes its routes. (One still starting comes with its pod's own change, or is backed off.)
+    const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown")) || proxiesToPush(plan.traffic) > 0;
     if (changing) return true;
     this.services = this.statusOf(first);
     this.saveRecord(target, true, first);

@@ -8,11 +8,12 @@
  * second pod.
  */
 import type { HostSpec, ServiceSpec } from "../model/fleet.ts";
-import { hostSatisfies } from "../load/check-fleet.ts";
+import { constraintsHold } from "../../scheduler/filters.ts";
 
 /** The hosts a global service runs on. */
 export function globalHosts(service: Pick<ServiceSpec, "placement">, hosts: readonly HostSpec[]): HostSpec[] {
-  return hosts.filter((h) => !h.drain && service.placement.constraints.every((c) => hostSatisfies(h, c)));
+  // The scheduler's own reading of constraints, so the count and the placements agree.
+  return hosts.filter((h) => !h.drain && constraintsHold(h.labels, service.placement.constraints));
 }
 
 /** The services with each global one's replica count set from `hosts` (the hosts in git). */

@@ -148,8 +148,6 @@ class ServiceRollout {
       throw err;
     }
     this.events("ready", `pod ${l.pod} is ready`, l.host, l.slot, l.pod);
-    // A new proxy gets every route before it counts as done: its host answers on the exposed ports from here on.
-    if (this.svc.name === PROXY_SERVICE && this.router) await this.router.proxyUp(l.host, l.containerIds[0]!);
     // The crash window runs alongside the next steps and waves; the rollout ends only once it has passed.
     const monitorMs = rollout.monitorMs ?? 0;
     if (monitorMs > 0) {
@@ -250,6 +248,8 @@ class ServiceRollout {
         case "gate":
           await this.gate(state.launched!, state);
           state.ready = true;
+          // A new proxy gets every route before its track is done (its host answers on the exposed ports from here on); ready first, so a failed push still lets an undo remove it.
+          if (this.svc.name === PROXY_SERVICE) await this.router?.proxyUp(step.host, state.launched!.containerIds[0]!);
           break;
         case "route":
           await this.routeNew(state.launched!);

@@ -1,12 +1,14 @@
 /**
  * The HAProxy configuration of one host's proxy, rendered from the routes:
- * pure text from data. Every exposed port is a TCP frontend bound on the
+ * pure text from data. Every exposed port is a frontend (tcp, or http for
+ * `protocol: http`) bound on the
  * host's own address (clients) and on its engine's bridge gateway (pods on
  * that host, as `host.berth.internal`), balanced over every routed replica
  * of the service on every host, each health-checked by HAProxy itself.
  *
  * Why these settings:
- * - `mode tcp`: an exposed port carries whatever the service speaks.
+ * - `mode tcp` by default: an exposed port carries whatever the service
+ *   speaks; `protocol: http` balances requests and retries them (below).
  * - `check inter 1s fall 2`: a replica on a host that died is out of the
  *   pool within about 2 s, before berth has even observed it.
  * - `option redispatch 1` + `retries`: every retry goes to another replica
@@ -75,8 +77,23 @@ const HTTP_MODE = ["  mode http"];
  */
 const HTTP_RETRY = ["  retry-on conn-failure empty-response response-timeout"];
 
-/** What the proxy starts with, before berth has pushed any route: it listens only on its admin socket. */
-export const BOOT_CONFIG = withSocket([...GLOBAL, "listen berth-boot", `  bind unix@/tmp/berth/boot.sock`], "boot").join("\n") + "\n";
+/**
+ * What the proxy starts with, before berth has pushed any route: it listens
+ * only on unix sockets. Fixed text, not built from the settings above: it is
+ * part of the proxy pod's spec, and a change here replaces every proxy.
+ */
+export const BOOT_CONFIG = [
+  "global",
+  "  stats socket /tmp/berth/admin-boot.sock mode 600 level admin expose-fd listeners",
+  "defaults",
+  "  mode tcp",
+  "  timeout connect 2s",
+  "  timeout client 30s",
+  "  timeout server 30s",
+  "listen berth-boot",
+  "  bind unix@/tmp/berth/boot.sock",
+  "",
+].join("\n");
 
 /** The lines with the admin socket of `digest` as the global section's second line. */
 function withSocket(lines: readonly string[], digest: string): string[] {

@@ -6,10 +6,17 @@
  */
 import pLimit from "p-limit";
 import type { DockerHost, HostObservation, ProxyObservation } from "../docker/types.ts";
-import { CONFIG_FILE, configDigest } from "./haproxy-config.ts";
+import { adminSocket, CONFIG_FILE, configDigest, DIGEST_PREFIX } from "./haproxy-config.ts";
 import { PROXY_SERVICE } from "./proxy-service.ts";
 
 const READ_TIMEOUT_MS = 5_000;
+
+/**
+ * The config's first line, but only when HAProxy has loaded that config (its
+ * admin socket, named after the digest, exists): a config put in place
+ * whose reload failed (a port held by something else) is not in sync.
+ */
+const READ_SCRIPT = `l=$(head -n 1 ${CONFIG_FILE}) && d=\${l#"${DIGEST_PREFIX}"} && [ -S "${adminSocket("$d")}" ] && echo "$l"`;
 
 /** The running proxy main container on an observed host, if any. */
 export function proxyContainer(o: HostObservation): { id: string; pod: string } | undefined {
@@ -29,7 +36,7 @@ export async function observeProxies(hosts: ReadonlyMap<string, DockerHost>, obs
     found.map(({ o, c, host }) =>
       limit(async (): Promise<ProxyObservation> => {
         const [line, gateway] = await Promise.all([
-          host.exec(c.id, ["head", "-n", "1", CONFIG_FILE], READ_TIMEOUT_MS).then(
+          host.exec(c.id, ["/bin/sh", "-c", READ_SCRIPT], READ_TIMEOUT_MS).then(
             (r) => (r.exitCode === 0 ? r.output.trim() : undefined),
             () => undefined,
           ),

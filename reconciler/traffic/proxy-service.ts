@@ -2,7 +2,7 @@
  * The proxy berth runs for exposed services: a global service of its own,
  * `berth-proxy`, one HAProxy pod on every host in git that is not drained.
  * It is planned, placed, rolled out and healed like any other service, so
- * the plan shows it; what it routes is pushed into it by traffic/proxy-sync.ts.
+ * the plan shows it; what it routes is pushed into it by traffic/router.ts.
  *
  * Its pod is the operator's, not the repository's: it runs in the host's
  * network namespace (it answers on the host's address), which no Policy

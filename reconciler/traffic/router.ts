@@ -35,17 +35,32 @@ export class ProxySyncError extends BerthError {
  * in place and reloads the master (PID 1): a config HAProxy would refuse
  * never replaces the one that serves. `mv` keeps a reader from ever seeing
  * half a file. Then it waits until the master has loaded it — the config's
- * own admin socket ($2) exists — sending the signal again each second: a
+ * own admin socket ($1; the config follows in pieces) exists — sending the signal again each second: a
  * SIGUSR2 that arrives while the master is still re-executing itself for
  * the previous push is lost (seen on the bed: two pushes 100–200 ms apart
  * left the older routes live, and the drained pod was stopped while it still
  * got connections). It gives up after 10 s; the old sockets are removed.
  */
 const PUSH_SCRIPT = [
-  `printf '%s' "$1" > ${CONFIG_FILE}.new && haproxy -c -q -f ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} || exit 1`,
-  `i=0; while [ ! -S "$2" ]; do [ $((i % 20)) -eq 0 ] && kill -USR2 1; i=$((i + 1)); [ $i -gt 200 ] && { echo "HAProxy did not load the new config within 10 s: an exposed port may be held on this host by something else (another berth owner's proxy?); its log says which"; exit 2; }; sleep 0.05; done`,
-  `for f in /tmp/berth/admin-*.sock; do [ "$f" = "$2" ] || rm -f "$f"; done`,
-].join("\n");const PUSH_TIMEOUT_MS = 15_000;
+  `sock=$1; shift`,
+  `printf '%s' "$@" > ${CONFIG_FILE}.new && haproxy -c -q -f ${CONFIG_FILE}.new && mv ${CONFIG_FILE}.new ${CONFIG_FILE} || exit 1`,
+  `i=0; while [ ! -S "$sock" ]; do [ $((i % 20)) -eq 0 ] && kill -USR2 1; i=$((i + 1)); [ $i -gt 200 ] && { echo "HAProxy did not load the new config within 10 s: an exposed port may be held on this host by something else (another berth owner's proxy?); its log says which"; exit 2; }; sleep 0.05; done`,
+  `for f in /tmp/berth/admin-*.sock; do [ "$f" = "$sock" ] || rm -f "$f"; done`,
+].join("\n");
+
+/**
+ * Linux caps one argument at 128 KiB (MAX_ARG_STRLEN): a config is passed
+ * in pieces below that, which `printf '%s' "$@"` joins again. All of them
+ * together stay under the engine's ARG_MAX (2 MiB by default), about 4,000
+ * exposed services of 3 replicas.
+ */
+const ARG_CHUNK = 96 * 1024;
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += ARG_CHUNK) out.push(text.slice(i, i + ARG_CHUNK));
+  return out;
+}const PUSH_TIMEOUT_MS = 15_000;
 
 /** What the rollout asks of traffic. */
 export interface TrafficRouter {
@@ -153,17 +168,20 @@ export class ProxyRouter implements TrafficRouter {
       const config = renderProxyConfig(this.current(), { address: host.address, ...(gateway ? { gateway } : {}) });
       const digest = configDigest(config)!;
       if (digest === proxy.last) return;
-      const r = await host.exec(proxy.container, ["/bin/sh", "-c", PUSH_SCRIPT, "sh", config, adminSocket(digest)], PUSH_TIMEOUT_MS);
+      const r = await host.exec(proxy.container, ["/bin/sh", "-c", PUSH_SCRIPT, "sh", adminSocket(digest), ...chunks(config)], PUSH_TIMEOUT_MS);
       if (r.exitCode !== 0) throw new ProxySyncError({ host: hostName, detail: `exit code ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ""}` });
       proxy.last = digest;
     };
     const next = proxy.chain.then(run).catch((err: unknown) => {
-      // A host that stopped answering is down for every client: its proxy is skipped, the others still change.
+      // A host that stopped answering is down for every client: its proxy is left out of the rest of this apply (each push to it would wait for the engine again); the next plan takes it up.
       if (err instanceof HostUnreachableError) {
+        if (this.proxies.get(hostName) === proxy) this.proxies.delete(hostName);
         this.opts.onSkipped?.(hostName, err.message);
         return;
       }
-      throw err;
+      // A proxy that could not take its routes (gone, restarting, too slow) is the world's fault, not the commit's: retried.
+      if (err instanceof BerthError) throw err;
+      throw new ProxySyncError({ host: hostName, detail: err instanceof Error ? err.message : String(err) });
     });
     proxy.chain = next.catch(() => undefined);
     return next;

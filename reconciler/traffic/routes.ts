@@ -101,6 +101,11 @@ export function trafficWarnings(traffic: TrafficPlan | undefined): string[] {
   );
 }
 
+/** How many running proxies route something else than they should (or cannot tell): an apply pushes them first. */
+export function proxiesToPush(traffic: TrafficPlan | undefined): number {
+  return traffic ? traffic.proxies.filter((p) => p.routes === "differs" || p.routes === "unreadable").length : 0;
+}
+
 /** True when every proxy already routes what it should. */
 export function proxiesInSync(traffic: TrafficPlan | undefined): boolean {
   return !traffic || traffic.proxies.every((p) => p.routes === "in-sync");

@@ -208,6 +208,15 @@ describe("load: traffic checks (check-traffic.ts)", () => {
     assert.deepEqual(web?.expose, [{ port: 18080, targetPort: "http", containerPort: 8080 }]);
   });
 
+  it("an exposed port in the engines' ephemeral range loads, with a warning at the port", () => {
+    const text = webExposing("    - port: 40000", "      targetPort: http");
+    const result = loadWith({ [WEB_FILE]: text });
+    assert.ok(result.ok);
+    const line = lineOf(text, "- port: 40000");
+    assert.deepEqual(result.diagnostics.map((d) => [d.file, d.line, d.col, d.severity, d.code]), [[WEB_FILE, line, colOf(text, line, "40000"), "warning", "port-ephemeral"]]);
+    assert.match(result.diagnostics[0]!.message, /^port 40000 is in the range engines give published ports \(32768–60999 on Linux\)/);
+  });
+
   it("a service without expose has no expose field", () => {
     const result = loadWith();
     assert.ok(result.ok);

@@ -17,6 +17,9 @@ import { renderProxyConfig } from "../../../reconciler/traffic/haproxy-config.ts
 import { PROXY_SERVICE, proxyPod } from "../../../reconciler/traffic/proxy-service.ts";
 import { ProxyRouter } from "../../../reconciler/traffic/router.ts";
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
+
+/** The config a push carried: the script's arguments after the admin socket, in pieces joined again. */
+const configOf = (e: { readonly command: readonly string[] }): string => e.command.slice(5).join("");
 import { container, pod, rollout } from "../plan/mock.ts";
 
 const OWNER = "o";
@@ -71,7 +74,7 @@ function world(opts: WorldOptions = {}): World {
   };
   fleet.onCall = (call) => timeline.push(call);
   fleet.onExec = (e) => {
-    const routed = [...(e.command[4] ?? "").matchAll(/^ {2}server \S+-s\d+-(\S+) /gm)].map((m) => m[1]!).sort();
+    const routed = [...configOf(e).matchAll(/^ {2}server \S+-s\d+-(\S+) /gm)].map((m) => m[1]!).sort();
     timeline.push(`push ${e.host} ${e.id} [${routed.join(" ")}]`);
     return undefined;
   };
@@ -157,7 +160,7 @@ describe("rollout: traffic", () => {
       if (/stop web\/0/.test(call)) at["stop"] = clock.now();
     };
     w.fleet.onExec = (e) => {
-      if (!e.command[4]!.includes("-old0 ")) at["drain"] ??= clock.now();
+      if (!configOf(e).includes("-old0 ")) at["drain"] ??= clock.now();
       return undefined;
     };
     let n = 0;
@@ -225,7 +228,7 @@ describe("rollout: traffic", () => {
     const configs: string[] = [];
     const onExec = w.fleet.onExec!;
     w.fleet.onExec = (e) => {
-      configs.push(e.command[4]!);
+      configs.push(configOf(e));
       return onExec(e);
     };
     const onCall2 = w.fleet.onCall;

@@ -9,6 +9,9 @@ import type { Plan, PlanBackend, PlanChange, PodRef, ProxyPlan, ServicePlan } fr
 import { CONFIG_FILE, renderProxyConfig, type ServiceRoutes } from "../../../reconciler/traffic/haproxy-config.ts";
 import { PROXY_SERVICE } from "../../../reconciler/traffic/proxy-service.ts";
 import { ProxyRouter, ProxySyncError } from "../../../reconciler/traffic/router.ts";
+
+/** The config a push carried: the script's arguments after the admin socket, in pieces joined again. */
+const configOf = (e: { readonly command: readonly string[] }): string => e.command.slice(5).join("");
 import { FakeFleet, fakeClock, type FakeExec } from "../../support/fake-host.ts";
 
 const HOSTS = ["h1", "h2", "h3"];
@@ -82,7 +85,7 @@ function configFor(host: string, backends: readonly PlanBackend[]): string {
 }
 
 /** The config each push carried, as `host → config`, in order. */
-const pushes = (execs: readonly FakeExec[]) => execs.map((e) => [e.host, e.command[4]] as const);
+const pushes = (execs: readonly FakeExec[]) => execs.map((e) => [e.host, configOf(e)] as const);
 
 const new1 = { host: "h2", slot: 1, pod: "new1", ports: [{ containerPort: 8080, protocol: "tcp" as const, hostIp: "0.0.0.0", hostPort: 31001 }] };
 const new1Backend: PlanBackend = { host: "h2", slot: 1, pod: "new1", address: "10.0.0.2", ports: { "8080": 31001 } };
@@ -108,7 +111,7 @@ describe("traffic: ProxyRouter", () => {
     const { fleet, router } = setup();
     await router.route("web", new1);
     assert.deepEqual(pushes(fleet.execs), HOSTS.map((h) => [h, configFor(h, [old0, new1Backend])]));
-    for (const e of fleet.execs) assert.ok(e.command[4]!.includes("  server h2-s1-new1 10.0.0.2:31001 check\n"), `${e.host} routes new1`);
+    for (const e of fleet.execs) assert.ok(configOf(e).includes("  server h2-s1-new1 10.0.0.2:31001 check\n"), `${e.host} routes new1`);
   });
 
   it("drain() takes the pod out of every proxy and then waits the drain delay", async () => {
@@ -120,7 +123,7 @@ describe("traffic: ProxyRouter", () => {
     };
     await router.drain("web", "old0", true);
     assert.deepEqual(pushes(fleet.execs), HOSTS.map((h) => [h, configFor(h, [])]));
-    for (const e of fleet.execs) assert.ok(!e.command[4]!.includes("old0"), `${e.host} no longer routes old0`);
+    for (const e of fleet.execs) assert.ok(!configOf(e).includes("old0"), `${e.host} no longer routes old0`);
     assert.equal(pushedAt, 1_000, "pushed before the wait");
     assert.equal(clock.now(), 1_000 + DRAIN_MS);
   });
@@ -161,7 +164,7 @@ describe("traffic: ProxyRouter", () => {
     assert.deepEqual(fleet.execs, []);
   });
 
-  it("a proxy whose host does not answer is skipped (onSkipped), the others still get the push", async () => {
+  it("a proxy whose host does not answer is skipped (onSkipped) for the rest of the apply, the others still get the push", async () => {
     const { fleet, router, skipped } = setup();
     fleet.onExec = (e) => {
       if (e.host === "h2") throw new HostUnreachableError({ host: "h2", endpoint: "unix:///fake/h2.sock", cause: "exec: connect ENOENT" });
@@ -172,10 +175,24 @@ describe("traffic: ProxyRouter", () => {
     assert.equal(skipped.length, 1);
     assert.equal(skipped[0]![0], "h2");
     assert.match(skipped[0]![1], /h2/);
-    // The skipped proxy is pushed again with the next change; the others too.
+    // The skipped proxy is left out of the rest of the apply (each push would wait for its engine again); the next plan takes it up.
     fleet.onExec = undefined;
     await router.drain("web", "new1", false);
-    assert.deepEqual(fleet.execs.slice(3).map((e) => e.host), ["h1", "h2", "h3"]);
+    assert.deepEqual(fleet.execs.slice(3).map((e) => e.host), ["h1", "h3"]);
+  });
+
+  it("an exec that fails in a way berth does not know (a proxy container gone) is a ProxySyncError, the world's fault, not a bug", async () => {
+    const { fleet, router } = setup();
+    fleet.onExec = (e) => {
+      if (e.host === "h2") throw new Error("(HTTP code 409) container is not running");
+      return undefined;
+    };
+    await assert.rejects(router.route("web", new1), (err: unknown) => {
+      assert.ok(err instanceof ProxySyncError);
+      assert.equal(err.reaction, "retry");
+      assert.match(err.message, /h2.*container is not running/);
+      return true;
+    });
   });
 
   it("an exec that exits non-zero is a ProxySyncError naming the host and the output", async () => {
@@ -194,20 +211,32 @@ describe("traffic: ProxyRouter", () => {
     assert.deepEqual(fleet.execs.slice(3).map((e) => e.host), ["h3"]);
   });
 
-  it("the config travels as one argv element after the script, never inside the shell script", async () => {
+  it("the config travels as arguments after the script and the admin socket, never inside the shell script", async () => {
     const { fleet, router } = setup();
     // A config that a shell would expand if it were interpolated.
     await router.route("web", { ...new1, pod: "$(touch /tmp/pwned)'\"`x`" });
     const e = fleet.execs[0]!;
     const config = configFor("h1", [old0, { ...new1Backend, pod: "$(touch /tmp/pwned)'\"`x`" }]);
-    // sh -c SCRIPT sh CONFIG …: the config is $1.
-    assert.deepEqual([e.command[0], e.command[1], e.command[3], e.command[4]], ["/bin/sh", "-c", "sh", config]);
+    // sh -c SCRIPT sh SOCKET CONFIG…: the socket is $1, the config the rest, joined by printf '%s' "$@".
+    assert.deepEqual([e.command[0], e.command[1], e.command[3], configOf(e)], ["/bin/sh", "-c", "sh", config]);
+    assert.match(e.command[4]!, /^\/tmp\/berth\/admin-[0-9a-f]{16}\.sock$/);
     const script = e.command[2]!;
-    assert.ok(script.includes('"$1"'), "the script reads the config from $1");
+    assert.ok(script.includes(`printf '%s' "$@"`), "the script writes its remaining arguments");
     assert.ok(script.includes(CONFIG_FILE));
-    const others = e.command.filter((_, i) => i !== 4);
-    assert.ok(!others.some((a) => a.includes("frontend") || a.includes("pwned")), "no part of the config is in another argument");
+    assert.ok(![script, e.command[4]!].some((a) => a.includes("frontend") || a.includes("pwned")), "no part of the config is in the script or the socket argument");
   });
+
+  it("a config over Linux's 128 KiB limit for one argument is passed in pieces that join to it", async () => {
+    const { fleet, router } = setup();
+    const pad = "x".repeat(80);
+    for (let i = 0; i < 1300; i++) await router.route("web", { host: "h1", slot: 100 + i, pod: `bulk${i}${pad}`, ports: [{ containerPort: 8080, protocol: "tcp", hostIp: "10.0.0.1", hostPort: 40000 + i }] });
+    const e = fleet.execs.at(-1)!;
+    const pieces = e.command.slice(5);
+    assert.ok(configOf(e).length > 128 * 1024, `the config is ${configOf(e).length} bytes`);
+    assert.ok(pieces.length > 1 && pieces.every((p) => p.length < 128 * 1024), pieces.map((p) => p.length).join(","));
+    assert.ok(configOf(e).includes(`  server h1-s1399-bulk1299${pad} 10.0.0.1:41299 check\n`));
+  });
+
 
   it("proxyDown: nothing more is pushed to that host; proxyUp: the new proxy gets every route, alone", async () => {
     const { fleet, router } = setup();
@@ -215,7 +244,7 @@ describe("traffic: ProxyRouter", () => {
     await router.route("web", new1);
     assert.deepEqual(fleet.execs.map((e) => e.host), ["h1", "h3"]);
     await router.proxyUp("h2", "px2-new-main");
-    assert.deepEqual(fleet.execs.slice(2).map((e) => [e.host, e.id, e.command[4]]), [["h2", "px2-new-main", configFor("h2", [old0, new1Backend])]]);
+    assert.deepEqual(fleet.execs.slice(2).map((e) => [e.host, e.id, configOf(e)]), [["h2", "px2-new-main", configFor("h2", [old0, new1Backend])]]);
   });
 
   it("changes made at once: pushes to one proxy run one at a time, and the last carries every change", async () => {
@@ -240,7 +269,7 @@ describe("traffic: ProxyRouter", () => {
     // Only h1 is known to this router's hosts: the other proxies have no DockerHost and are not pushed.
     await Promise.all([router.route("web", { ...new1, host: "h1" }), router.route("web", new2)]);
     assert.equal(most, 1);
-    const last = fleet.execs.at(-1)!.command[4]!;
+    const last = configOf(fleet.execs.at(-1)!);
     assert.ok(last.includes("h1-s1-new1") && last.includes("h1-s2-new2"), "the last push has both new pods");
   });
 });
