@@ -31,8 +31,9 @@ export interface ExposedStatus {
  * One replica of an exposed service as the proxies see it. `serving`: ready
  * when the latest plan was made, so every proxy routes to it; `draining`: the
  * rollout under way took it out of every proxy (it stops after the drain
- * delay); `not-ready`: it runs but the engine does not call it ready
- * (starting, unhealthy) or it has exited: no proxy routes to it.
+ * delay); `not-ready`: it runs but is unhealthy, or it has exited: no
+ * proxy routes to it. (A pod the engine still calls `starting` is routed:
+ * traffic/routes.ts isServing.)
  */
 export interface BackendStatus {
   readonly host: string;
