@@ -16,10 +16,10 @@ import { nodeCron, type Cron } from "./cron.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { placeJobRun } from "./place-job-run.ts";
-import type { DaemonStatus } from "./status.ts";
+import { RECENT_JOB_RUNS, type DaemonStatus, type JobRun } from "./status.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 
-type LastRun = NonNullable<DaemonStatus["jobs"][number]["lastRun"]>;
+type LastRun = JobRun;
 
 const POLL_MS = 500;
 const OUTPUT_LINES = 20;
@@ -54,7 +54,8 @@ interface Active {
 export class JobRunner {
   private readonly tasks = new Map<string, { key: string; task: { stop(): void } }>();
   private readonly active = new Map<string, Active[]>();
-  private readonly last = new Map<string, LastRun>();
+  /** Finished runs per job, newest first. */
+  private readonly last = new Map<string, LastRun[]>();
   private readonly specs = new Map<string, JobSpec>();
   private stopped = false;
 
@@ -67,7 +68,10 @@ export class JobRunner {
   }
 
   status(): DaemonStatus["jobs"] {
-    return [...this.specs.values()].map((j) => ({ name: j.name, ...(j.schedule ? { schedule: j.schedule } : {}), ...(this.last.get(j.name) ? { lastRun: this.last.get(j.name)! } : {}) }));
+    return [...this.specs.values()].map((j) => {
+      const runs = this.last.get(j.name);
+      return { name: j.name, ...(j.schedule ? { schedule: j.schedule } : {}), ...(runs ? { lastRun: runs[0]!, recentRuns: runs } : {}) };
+    });
   }
 
   /** Schedules the jobs of the fleet berth converges to; unschedules the ones gone. */
@@ -183,8 +187,10 @@ export class JobRunner {
     }
   }
 
-  private record(name: string, run: LastRun): void {
-    this.last.set(name, run);
+  private record(name: string, finished: LastRun): void {
+    const started = Date.parse(finished.at);
+    const run: LastRun = Number.isFinite(started) ? { ...finished, durationMs: Math.max(0, this.timers.now() - started) } : finished;
+    this.last.set(name, [run, ...(this.last.get(name) ?? [])].slice(0, RECENT_JOB_RUNS));
     this.deps.metrics.jobRuns.inc({ job: name, result: run.result });
     this.deps.log.info({ job: name, result: run.result, exitCode: run.exitCode, reason: run.reason }, "job run finished");
   }

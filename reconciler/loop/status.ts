@@ -103,8 +103,23 @@ export interface JobStatus {
   readonly schedule?: string;
   /** ISO time of its next scheduled run, in its time zone. */
   readonly nextRun?: string;
-  readonly lastRun?: { readonly at: string; readonly result: string; readonly reason?: string; readonly exitCode?: number; readonly output?: string };
+  readonly lastRun?: JobRun;
+  /** The last runs this berth run saw finish, newest first (at most RECENT_JOB_RUNS). */
+  readonly recentRuns?: readonly JobRun[];
 }
+
+/** One finished run of a job. `durationMs`: from its start until it was seen to end. */
+export interface JobRun {
+  readonly at: string;
+  readonly result: string;
+  readonly reason?: string;
+  readonly exitCode?: number;
+  readonly output?: string;
+  readonly durationMs?: number;
+}
+
+/** How many finished runs of each job the status keeps. */
+export const RECENT_JOB_RUNS = 5;
 
 /** What the status needs besides the plan. */
 export interface StatusContext {

@@ -1,16 +1,24 @@
 /**
- * The jobs: schedule, next run, and the last run with its result and exit
- * code. A run's output is not shown: it is the job's to print, and people
+ * The jobs: schedule, next run, and the last runs with their result, exit
+ * code and duration (the earlier ones folded). A run's output is not shown: it is the job's to print, and people
  * read it with `berth status --json` where they mean to.
  */
-import type { JobStatus } from "../loop/status.ts";
+import type { JobRun, JobStatus } from "../loop/status.ts";
 import { escapeHtml } from "./escape-html.ts";
 import { badge } from "./state-badge.ts";
 import { timeTag } from "./time-text.ts";
 
+/** `3 s ago ✓ succeeded exit 0, took 1.2 s`. */
+function runText(run: JobRun, now: number): string {
+  const took = run.durationMs === undefined ? "" : `, took ${run.durationMs < 1000 ? `${run.durationMs} ms` : `${(run.durationMs / 1000).toFixed(1)} s`}`;
+  return `${timeTag(run.at, now)} ${badge(run.result)}${run.exitCode !== undefined ? ` exit ${run.exitCode}` : ""}${took}${run.reason ? ` <span class="reason">${escapeHtml(run.reason)}</span>` : ""}`;
+}
+
 function jobRow(j: JobStatus, now: number): string {
   const run = j.lastRun;
-  const last = run ? `${timeTag(run.at, now)} ${badge(run.result)}${run.exitCode !== undefined ? ` exit ${run.exitCode}` : ""}${run.reason ? ` <span class="reason">${escapeHtml(run.reason)}</span>` : ""}` : `<span class="none">not run yet</span>`;
+  const earlier = (j.recentRuns ?? []).slice(1);
+  const more = earlier.length > 0 ? `<details><summary>${earlier.length} earlier</summary><ul>${earlier.map((r) => `<li>${runText(r, now)}</li>`).join("")}</ul></details>` : "";
+  const last = run ? `${runText(run, now)}${more}` : `<span class="none">not run yet</span>`;
   return `<tr data-job="${escapeHtml(j.name)}"><th scope="row">${escapeHtml(j.name)}</th><td>${j.schedule ? `<code>${escapeHtml(j.schedule)}</code>` : "on demand"}</td><td>${j.nextRun ? timeTag(j.nextRun, now) : ""}</td><td>${last}</td></tr>`;
 }
 

@@ -171,9 +171,22 @@ describe("JobRunner (fake host, fake time)", function () {
       assert.equal(lastRun(runner), undefined);
       await timers.advance(1);
       assert.equal(run.ended(), true);
-      assert.deepEqual(lastRun(runner), { at: iso(60_000), result: "succeeded", exitCode: 0, output: "dumped 3 tables" });
+      assert.deepEqual(lastRun(runner), { at: iso(60_000), result: "succeeded", exitCode: 0, output: "dumped 3 tables", durationMs: 1500 });
       assert.equal(await runs("succeeded"), 1);
       assert.deepEqual(host.stops, [], "a run that ended is not stopped");
+    });
+
+    it("the status keeps the last 5 finished runs, newest first, each with its duration", async function () {
+      const runner = runnerFor(fleetOf(backup("tool:ok")));
+      for (let i = 0; i < 7; i++) {
+        const run = start(runner);
+        await timers.advance(1_500);
+        await run.done;
+        await timers.advance(10_000);
+      }
+      const recent = runner.status().find((j) => j.name === "backup")?.recentRuns ?? [];
+      assert.deepEqual(recent.map((r) => [r.at, r.result, r.durationMs]), [6, 5, 4, 3, 2].map((i) => [iso(i * 11_500), "succeeded", 1500]));
+      assert.deepEqual(lastRun(runner), recent[0]);
     });
 
     it("that exits non-zero is failed, with its exit code and output", async function () {
@@ -181,7 +194,7 @@ describe("JobRunner (fake host, fake time)", function () {
       const run = start(runner);
       await timers.advance(1_000);
       assert.equal(run.ended(), true);
-      assert.deepEqual(lastRun(runner), { at: iso(0), result: "failed", exitCode: 2, output: "pg_dump: connection refused" });
+      assert.deepEqual(lastRun(runner), { at: iso(0), result: "failed", exitCode: 2, output: "pg_dump: connection refused", durationMs: 1000 });
       assert.equal(await runs("failed"), 1);
     });
 
@@ -196,7 +209,7 @@ describe("JobRunner (fake host, fake time)", function () {
       assert.deepEqual(host.stops, [{ pod, at: 1_200 }]);
       assert.equal(fakes.graces.get(pod!), 2_000);
       assert.equal(run.ended(), true);
-      assert.deepEqual(lastRun(runner), { at: iso(0), result: "failed", reason: "timed out after 1200 ms and was stopped", output: "still waiting for the lock" });
+      assert.deepEqual(lastRun(runner), { at: iso(0), result: "failed", reason: "timed out after 1200 ms and was stopped", output: "still waiting for the lock", durationMs: 1200 });
     });
 
     it("without a timeout is watched for as long as it goes on", async function () {
@@ -205,7 +218,7 @@ describe("JobRunner (fake host, fake time)", function () {
       await timers.advance(119_999);
       assert.equal(run.ended(), false);
       await timers.advance(1);
-      assert.deepEqual(lastRun(runner), { at: iso(0), result: "succeeded", exitCode: 0, output: "reindexed" });
+      assert.deepEqual(lastRun(runner), { at: iso(0), result: "succeeded", exitCode: 0, output: "reindexed", durationMs: 120000 });
       assert.deepEqual(host.stops, []);
     });
   });

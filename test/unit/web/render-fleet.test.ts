@@ -54,8 +54,8 @@ describe("renderFleet (the fleet view's content)", () => {
     assert.match(text(html), /held bbbbbbbb : web: health check failed: GET \/healthz answered 500/);
   });
 
-  it("shows jobs' next and last run, and never a run's output", () => {
-    assert.match(text(row(html, "data-job", "nightly-report")), /0 3 \* \* \* in 15 h 9 h ago succeeded exit 0/);
+  it("shows jobs' next and last runs with exit code and duration, and never a run's output", () => {
+    assert.match(text(row(html, "data-job", "nightly-report")), /0 3 \* \* \* in 15 h 9 h ago succeeded exit 0, took 1\.2 s 1 earlier .*failed exit 2, took 45\.0 s/);
     assert.ok(!html.includes("hunter2"), "a job's output is not on the page");
   });
 

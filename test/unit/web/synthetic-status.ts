@@ -37,7 +37,7 @@ export function smallStatus(): DaemonStatus {
     ],
     held: [{ commit: "b".repeat(40), reason: "web: health check failed: GET /healthz answered 500" }],
     diagnostics: ["services/web.yaml:14:12: error: spec.replicas must be integer (got \"three\")"],
-    jobs: [{ name: "nightly-report", schedule: "0 3 * * *", nextRun: new Date(NOW + 15 * 3600_000).toISOString(), lastRun: { at: iso(9 * 3600_000), result: "succeeded", exitCode: 0, output: "token=hunter2-secret-output" } }],
+    jobs: [{ name: "nightly-report", schedule: "0 3 * * *", nextRun: new Date(NOW + 15 * 3600_000).toISOString(), lastRun: { at: iso(9 * 3600_000), result: "succeeded", exitCode: 0, output: "token=hunter2-secret-output", durationMs: 1200 }, recentRuns: [{ at: iso(9 * 3600_000), result: "succeeded", exitCode: 0, output: "token=hunter2-secret-output", durationMs: 1200 }, { at: iso(33 * 3600_000), result: "failed", exitCode: 2, output: "hunter2 again", durationMs: 45_000 }] }],
     rollout: {
       commit: "c".repeat(40),
       startedAt: iso(20_000),
