@@ -6,7 +6,7 @@ import type { HostObservation, PublishedPort } from "../docker/types.ts";
 import type { HostSpec, JobSpec } from "../model/fleet.ts";
 import type { Plan, PodRef, ProxyPlan, TrafficPlan } from "../plan/types.ts";
 import { nextRuns } from "../plan/next-runs.ts";
-import { backendOf } from "../traffic/routes.ts";
+import { backendOf, byBackendOrder } from "../traffic/routes.ts";
 import type { JournalEntry } from "./journal.ts";
 import type { RolloutStatus } from "./rollout-progress.ts";
 
@@ -223,7 +223,7 @@ function trafficOf(traffic: TrafficPlan, s: Plan["services"][number], addresses:
     const at = b ? [...new Set(containerPorts.flatMap((p) => (b.ports[p] !== undefined ? [`${b.address}:${b.ports[p]}`] : [])))] : [];
     backends.push({ host: ref.host, slot: ref.slot, pod: ref.pod, state: serving.has(ref.pod) ? "serving" : "not-ready", status: ref.status, addresses: at });
   }
-  backends.sort((a, b) => a.host.localeCompare(b.host) || a.slot - b.slot || a.pod.localeCompare(b.pod));
+  backends.sort(byBackendOrder);
   return { expose, backends };
 }
 

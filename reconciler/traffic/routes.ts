@@ -39,7 +39,8 @@ export function backendOf(ref: Pick<PodRef, "host" | "slot" | "pod" | "ports">, 
   return { host: ref.host, slot: ref.slot, pod: ref.pod, address: publishedAddress(ref.ports, hostAddress), ports };
 }
 
-export function byBackendOrder(a: PlanBackend, b: PlanBackend): number {
+/** Host, then slot, then pod: the order backends are listed in everywhere. */
+export function byBackendOrder(a: Pick<PlanBackend, "host" | "slot" | "pod">, b: Pick<PlanBackend, "host" | "slot" | "pod">): number {
   return a.host.localeCompare(b.host) || a.slot - b.slot || a.pod.localeCompare(b.pod);
 }
 
