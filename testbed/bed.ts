@@ -1,6 +1,6 @@
 /**
- * The test bed as a whole: 3 Docker engines, a registry, a git HTTP server and
- * the test images. `bedUp` is idempotent and quick when everything already
+ * The test bed as a whole: 3 Docker engines, a registry, a git HTTP server,
+ * etcd and the test images. `bedUp` is idempotent and quick when everything already
  * answers; `bedDown` leaves no daemon, bridge or mount behind.
  */
 import { mkdirSync, rmSync } from "node:fs";
@@ -13,6 +13,7 @@ import { pingRegistry, startRegistry, stopRegistry } from "./registry.ts";
 import { pingGitServer, startGitHttp, stopGitHttp } from "./git-http.ts";
 import { ensureImages } from "./images.ts";
 import { isAlive, readPid } from "./daemon.ts";
+import { pingEtcd, startEtcd, stopEtcd } from "./etcd.ts";
 
 const run = promisify(execFile);
 
@@ -43,6 +44,8 @@ export async function bedUp(opts: { log?: (line: string) => void; layout?: BedLa
   const engines = await Promise.all(layout.hosts.map((h) => startEngine(h)));
   engines.forEach((state, i) => note(`engine ${layout.hosts[i]!.name} (${layout.hosts[i]!.ip})`, state));
   note(`git server ${layout.git.url}`, await startGitHttp(layout.git));
+  // After the engines: etcd listens on their bridges' gateways, which must exist first.
+  note(`etcd ${layout.etcd.url} (and ${layout.etcd.listenHosts.map((h) => `${h}:${layout.etcd.clientPort}`).join(", ")})`, (await startEtcd(layout.etcd)).state);
   const imagesBuilt = await ensureImages(layout, engineClient(layout.hosts[0]!), log);
   return { layout, started, imagesBuilt, ms: Math.round(performance.now() - t0) };
 }
@@ -69,6 +72,8 @@ async function bridgesLeft(layout: BedLayout): Promise<string[]> {
 export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}): Promise<BedDownResult> {
   const layout = opts.layout ?? bedLayout();
   const stopped: string[] = [];
+  // Before the engines: their bridges carry etcd's listening addresses.
+  if (await stopEtcd(layout.etcd.pidFile)) stopped.push("etcd");
   if (await stopGitHttp(layout.git)) stopped.push("git server");
   if (await stopRegistry(layout.registry)) stopped.push("registry");
   const engines = await Promise.all(layout.hosts.map((h) => stopEngine(h)));
@@ -76,7 +81,7 @@ export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}
   const leftovers = [
     ...mountsLeft(layout.stateDir).map((m) => `mount ${m}`),
     ...(await bridgesLeft(layout)),
-    ...[layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
+    ...[layout.etcd.pidFile, layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
       .map((f) => readPid(f))
       .filter((pid): pid is number => pid !== undefined && isAlive(pid))
       .map((pid) => `process ${pid}`),
@@ -98,6 +103,7 @@ export async function bedStatus(layout: BedLayout = bedLayout()): Promise<BedSta
       layout.hosts.map(async (h) => ({ name: `engine ${h.name}`, address: `${h.socket} | ${h.tcp} | ports on ${h.ip}`, up: await pingEngine(h) })),
     )),
     { name: "git server", address: layout.git.url, up: await pingGitServer(layout.git) },
+    { name: "etcd", address: [layout.etcd.url, ...layout.etcd.listenHosts.map((h) => `${h}:${layout.etcd.clientPort}`)].join(" | "), up: await pingEtcd(layout.etcd.url) },
   ];
   return { up: components.every((c) => c.up), packagesMissing: await missingPackages(), components };
 }

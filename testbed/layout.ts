@@ -40,11 +40,25 @@ export interface BedLayout {
     readonly logFile: string;
   };
   readonly images: { readonly manifestFile: string; readonly buildDir: string };
+  readonly etcd: {
+    readonly url: string;
+    readonly clientPort: number;
+    readonly peerPort: number;
+    /** Every engine's bridge gateway: pods reach etcd there as `host.berth.internal:2379`. */
+    readonly listenHosts: readonly string[];
+    readonly dataDir: string;
+    readonly pidFile: string;
+    readonly logFile: string;
+  };
 }
 
 export const REGISTRY_ADDR = "127.0.0.1:5000";
 export const GIT_PORT = 8470;
 export const IMAGE_PREFIX = `${REGISTRY_ADDR}/berth`;
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+/** The bed's etcd, from this machine. Pods on engine hN reach it at 198.18.N.1:2379 (`host.berth.internal:2379`). */
+export const ETCD_URL = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
 
 /** Zones match `examples-repo/`: h1 and h2 in zone a, h3 in zone b. */
 const HOST_ZONES = ["a", "a", "b"] as const;
@@ -82,6 +96,7 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
   }
   const gitDir = path.join(stateDir, "git");
   const registryDir = path.join(stateDir, "registry");
+  const etcdDir = path.join(stateDir, "etcd");
   return {
     stateDir,
     hosts,
@@ -101,5 +116,14 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
       logFile: path.join(gitDir, "server.log"),
     },
     images: { manifestFile: path.join(stateDir, "images.json"), buildDir: path.join(stateDir, "build") },
+    etcd: {
+      url: ETCD_URL,
+      clientPort: ETCD_CLIENT_PORT,
+      peerPort: ETCD_PEER_PORT,
+      listenHosts: hosts.map((h) => h.bridgeCidr.split("/")[0]!),
+      dataDir: path.join(etcdDir, "data"),
+      pidFile: path.join(etcdDir, "etcd.pid"),
+      logFile: path.join(etcdDir, "etcd.log"),
+    },
   };
 }

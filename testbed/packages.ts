@@ -12,9 +12,11 @@ const run = promisify(execFile);
 /**
  * openssl makes the certificates of the mutual-TLS test; haproxy is copied,
  * with its libraries, into the bed's proxy image; chromium is the browser
- * the fleet view's tests drive (test/integration/web/).
+ * the fleet view's tests drive (test/integration/web/); etcd-server is the
+ * bed's etcd (testbed/etcd.ts) and etcd-client's etcdctl is copied, with its
+ * libraries, into the leader-elector image.
  */
-export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy", "chromium"] as const;
+export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy", "chromium", "etcd-server", "etcd-client"] as const;
 
 export class MissingPackagesError extends Error {
   readonly code = "BED_PACKAGES_MISSING";

@@ -2,7 +2,8 @@
  * Proves the test bed is made of real parts: each of the 3 engines pulls the
  * test image from the bed's registry and serves it on its own loopback
  * address, and the git HTTP server serves a private repository to
- * isomorphic-git only with the right credentials.
+ * isomorphic-git only with the right credentials; etcd answers on loopback
+ * and, from inside a pod, at `host.berth.internal:2379` on every engine.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -17,7 +18,9 @@ import type Docker from "dockerode";
 import { useBed } from "../support/bed.ts";
 import { engineClient } from "../../testbed/engines.ts";
 import { gitCredentials } from "../../testbed/git-http.ts";
-import { IMAGE_PREFIX, type BedLayout } from "../../testbed/layout.ts";
+import { ETCD_URL, IMAGE_PREFIX, type BedLayout } from "../../testbed/layout.ts";
+import { isAlive } from "../../testbed/daemon.ts";
+import { pingEtcd, startEtcd, stopEtcd } from "../../testbed/etcd.ts";
 
 const IMAGE = `${IMAGE_PREFIX}/app:v1`;
 const TEST_LABEL = "berth.test";
@@ -110,6 +113,61 @@ describe("test bed", function () {
           assert.equal(left.length, 0);
         }),
       );
+    });
+  });
+
+  describe("etcd", function () {
+    this.timeout(120_000);
+
+    it("answers /health on 127.0.0.1:2379", async function () {
+      assert.equal(bed.etcd.url, ETCD_URL);
+      assert.equal(await pingEtcd(ETCD_URL), true);
+    });
+
+    it("is reached from a container on every engine at host.berth.internal:2379 (the engine's bridge gateway)", async function () {
+      await Promise.all(
+        bed.hosts.map(async (host) => {
+          const docker = engineClient(host);
+          await pull(docker, `${IMAGE_PREFIX}/toolbox:v1`);
+          const container = await docker.createContainer({
+            Image: `${IMAGE_PREFIX}/toolbox:v1`,
+            name: `bedcheck-etcd-${host.name}`,
+            Labels: { [TEST_LABEL]: "bed" },
+            // `timeout`, not `wget -T`: Debian 12's busybox-static wget segfaults (exit 139) with -T.
+            Cmd: ["sh", "-c", "grep host.berth.internal /etc/hosts; timeout 5 wget -q -O - http://host.berth.internal:2379/health"],
+            HostConfig: { ExtraHosts: ["host.berth.internal:host-gateway"] },
+          });
+          try {
+            await container.start();
+            const { StatusCode } = (await container.wait()) as { StatusCode: number };
+            const out = (await container.logs({ stdout: true, stderr: true })).toString("utf8");
+            assert.equal(StatusCode, 0, `container on ${host.name} could not reach etcd: ${out}`);
+            assert.ok(out.includes(`${host.bridgeCidr.split("/")[0]}\thost.berth.internal`), `host-gateway is not ${host.name}'s bridge gateway: ${out}`);
+            assert.match(out, /"health":"true"/);
+          } finally {
+            await container.remove({ force: true });
+          }
+        }),
+      );
+    });
+
+    it("starts a private etcd on other ports, idempotently, and stops it until its process is gone", async function () {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "berth-bedcheck-etcd-"));
+      const opts = { dataDir: path.join(dir, "data"), clientPort: 23795, peerPort: 23796, logFile: path.join(dir, "etcd.log"), pidFile: path.join(dir, "etcd.pid"), name: "bedcheck" };
+      try {
+        const first = await startEtcd(opts);
+        assert.equal(first.state, "started");
+        assert.equal(first.url, "http://127.0.0.1:23795");
+        const again = await startEtcd(opts);
+        assert.deepEqual(again, { ...first, state: "running" });
+        assert.equal(await stopEtcd(opts.pidFile), true);
+        assert.equal(isAlive(first.pid), false);
+        assert.equal(await pingEtcd(first.url), false);
+        assert.equal(await stopEtcd(opts.pidFile), false);
+      } finally {
+        await stopEtcd(opts.pidFile);
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
