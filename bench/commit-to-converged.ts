@@ -27,6 +27,8 @@ import type { GitSource } from "../reconciler/source/types.ts";
 import { hostsYaml, serviceYaml } from "../test/support/fleet-dir.ts";
 import { removeOwnerContainers } from "../test/support/bed.ts";
 import { gitCredentials } from "../testbed/git-http.ts";
+import { fileStateStore } from "../reconciler/record/state-store.ts";
+import { soleLeadership } from "../reconciler/lease/leadership.ts";
 
 const commits = Number(process.argv[2] ?? 10);
 const { layout: bed } = await bedUp();
@@ -80,7 +82,7 @@ async function measure(mode: string, source: (dir: string) => GitSource, publish
   };
   const owner = `bench-c2c-${mode}-${randomBytes(3).toString("hex")}`;
   let sha = commit("v1");
-  const daemon = new Daemon({ source: source(dir), owner, stateDir: path.join(work, `state-${mode}`), intervalMs: 600_000, resyncMs: 600_000, listen: "127.0.0.1:0", webhookSecret: SECRET, seed: 1, operator: TEST_OPERATOR, log: pino({ level: "warn" }), metrics: createMetrics() });
+  const daemon = new Daemon({ source: source(dir), owner, store: fileStateStore(path.join(work, `state-${mode}`), owner), leadership: soleLeadership(owner, new Date()), intervalMs: 600_000, resyncMs: 600_000, listen: "127.0.0.1:0", webhookSecret: SECRET, seed: 1, operator: TEST_OPERATOR, log: pino({ level: "warn" }), metrics: createMetrics() });
   const converged = async (want: string) => {
     for (;;) {
       const s = daemon.reconciler.status();

@@ -11,7 +11,7 @@ import type { DaemonStatus } from "../reconciler/loop/status.ts";
 
 const secret = process.env.BENCH_WEBHOOK_SECRET;
 if (!secret) throw new Error("bench/webhook-flood-server.ts needs BENCH_WEBHOOK_SECRET");
-const status: DaemonStatus = { owner: "bench", source: { identity: "fake://fleet" }, services: [], hosts: [], held: [], diagnostics: [], jobs: [] };
+const status: DaemonStatus = { owner: "bench", leader: true, source: { identity: "fake://fleet" }, services: [], hosts: [], held: [], diagnostics: [], jobs: [] };
 const server = await startHttp(httpApp({ status: () => status, registry: createMetrics().registry, webhookSecret: secret, onWebhook: () => undefined }), "127.0.0.1:0");
 process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
 process.once("SIGTERM", () => server.close(() => process.exit(0)));

@@ -9,7 +9,9 @@ import { liveApplyDeps } from "../rollout/live-deps.ts";
 import { plannedSlots, planFromRecord, saveRecord } from "../pipeline/plan-from-record.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
-import { stateDir } from "./state-dir.ts";
+import { openForWriting, type SharedState } from "./shared-state.ts";
+import { fencedHost } from "../lease/fenced-host.ts";
+import { createLogger } from "../loop/logger.ts";
 import { renderPlan, useColor } from "./render-plan.ts";
 import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
 
@@ -29,17 +31,32 @@ export function stalePlanReason(saved: Plan, fresh: Plan): string | undefined {
 export async function runApply(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const desired = await loadDesired(dir, opts, "apply");
   if (!desired) return 1;
-  const state = stateDir(opts);
-  const seed = seedFor(desired.owner);
   const warn = (m: string) => process.stderr.write(`berth apply: ${m}\n`);
-  const { plan: fresh, connected, record, ...firstLook } = await planFromRecord({ ...desired, stateDir: state, now: Date.now(), seed, warn });
+  let shared: SharedState;
+  try {
+    shared = await openForWriting(opts, desired.owner, "apply", createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "warn" }));
+  } catch (err) {
+    warn((err as Error).message);
+    return 1;
+  }
+  try {
+    return await applyWith(desired, shared, opts, warn);
+  } finally {
+    await shared.close();
+  }
+}
+
+async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesired>>>, shared: SharedState, opts: Record<string, unknown>, warn: (m: string) => void): Promise<number> {
+  const { store, leadership } = shared;
+  const seed = seedFor(desired.owner);
+  const { plan: fresh, connected, record, ...firstLook } = await planFromRecord({ ...desired, store, now: Date.now(), seed, warn });
   let plan = fresh;
   const json = Boolean(opts["json"]);
   /** Writes the deployment record from a fresh look at the engines (or `look` when nothing changed since). */
   const recordAfter = async (applied: boolean, look?: Awaited<ReturnType<typeof planFleet>>) => {
     try {
       const after = look ?? (await planFleet({ ...desired, connected, now: Date.now(), seed, hostLostAfterMs: desired.operator.config.hostLostAfterMs, traffic: desired.operator.config.traffic, ...(record ? { record } : {}) }));
-      saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied, ...(record ? { previous: record } : {}), connected }, after);
+      await saveRecord({ store, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied, ...(record ? { previous: record } : {}), connected }, after);
     } catch (err) {
       warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -83,11 +100,13 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
       : lineProgress(process.stdout);
   // Before anything starts: a crash in the middle leaves no pod the record does not know of.
   try {
-    saveRecord({ stateDir: state, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied: false, ...(record ? { previous: record } : {}), connected, planned: plannedSlots(plan) }, { plan: fresh, ...firstLook });
+    await saveRecord({ store, owner: desired.owner, now: Date.now(), fleet: desired.fleet, commit: desired.commit, applied: false, ...(record ? { previous: record } : {}), connected, planned: plannedSlots(plan) }, { plan: fresh, ...firstLook });
   } catch (err) {
     warn(`could not write the deployment record: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const result = await applyPlan(plan, liveApplyDeps(connected.hosts, desired.operator.config.secrets, { onEvent: (e) => progress.event(e), drainDelayMs: desired.operator.config.traffic.drainDelayMs }));
+  // With --lock every write asks etcd first: an apply whose lease is lost stops before its next write.
+  const hosts = new Map([...connected.hosts].map(([name, h]) => [name, fencedHost(h, leadership)]));
+  const result = await applyPlan(plan, liveApplyDeps(hosts, desired.operator.config.secrets, { onEvent: (e) => progress.event(e), drainDelayMs: desired.operator.config.traffic.drainDelayMs }));
   await recordAfter(result.services.every((s) => s.result === "converged"));
   if (json) {
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);

@@ -1,19 +1,39 @@
 /**
  * `berth history [SERVICE]`: what was deployed when, from which commit, and
- * how it ended — from the deployment journal in the state folder.
+ * how it ended — from the deployment journal in the state folder, or in
+ * etcd with `--lock` (where instances that elect a leader keep it).
  */
-import { readJournal } from "../loop/journal.ts";
+import type { JournalEntry } from "../model/journal.ts";
+import { readJournal } from "../record/journal-file.ts";
+import { openForReading } from "./shared-state.ts";
 import { stateDir } from "./state-dir.ts";
 
 export async function runHistory(service: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const owner = typeof opts["owner"] === "string" ? opts["owner"] : undefined;
-  const entries = readJournal(stateDir(opts), owner).filter((e) => !service || e.services.some((s) => s.name === service) || e.result === "invalid" || e.result === "in-sync" || (e.result === "waiting" && e.services.length === 0));
+  let all: JournalEntry[];
+  if (typeof opts["lock"] === "string") {
+    if (!owner) {
+      process.stderr.write("berth history: with --lock, say whose history with --owner (the source's identity, as `berth status` shows it)\n");
+      return 1;
+    }
+    let shared: ReturnType<typeof openForReading> | undefined;
+    try {
+      shared = openForReading(opts, owner);
+      all = await shared.store.readJournal();
+    } catch (err) {
+      process.stderr.write(`berth history: cannot read the journal from ${String(opts["lock"])}: ${(err as Error).message}\n`);
+      return 1;
+    } finally {
+      shared?.close();
+    }
+  } else all = readJournal(stateDir(opts), owner);
+  const entries = all.filter((e) => !service || e.services.some((s) => s.name === service) || e.result === "invalid" || e.result === "in-sync" || (e.result === "waiting" && e.services.length === 0));
   if (opts["json"]) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;
   }
   if (entries.length === 0) {
-    process.stdout.write(`no deployments recorded in ${stateDir(opts)}/journal${owner ? ` for ${owner}` : ""}\n`);
+    process.stdout.write(`no deployments recorded in ${typeof opts["lock"] === "string" ? String(opts["lock"]) : `${stateDir(opts)}/journal`}${owner ? ` for ${owner}` : ""}\n`);
     return 0;
   }
   for (const e of entries) {

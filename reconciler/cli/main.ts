@@ -17,6 +17,21 @@ const program = new Command("berth")
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ sortSubcommands: false });
 
+/**
+ * The shared-state options (DESIGN §8): with `--lock`, instances of one
+ * owner elect a leader on etcd and keep the record and the journal there.
+ * `writes`: run and apply also take the lease (and a TTL, a name).
+ */
+function withLock(cmd: Command, writes: boolean): Command {
+  cmd.option("--lock <etcd://host:port,…>", writes ? "elect one leader per owner on this etcd and keep the record and journal there; only the leader writes" : "read the record and journal from this etcd, where instances run with --lock keep them");
+  if (writes) cmd.option("--lock-ttl <duration>", "the leader's etcd lease: another instance takes over this long after the leader dies", "10s").option("--instance <name>", "this instance's name in status and in etcd (default: hostname:pid)");
+  return cmd
+    .option("--etcd-cacert <file>", "CA bundle to verify etcd's certificate (speaks TLS to etcd)")
+    .option("--etcd-cert <file>", "client certificate for etcd (with --etcd-key)")
+    .option("--etcd-key <file>", "client key for etcd")
+    .option("--etcd-user <name>", "etcd user (default $BERTH_ETCD_USER); the password comes from BERTH_ETCD_PASSWORD, never a flag");
+}
+
 /** Options every command that reads the desired state accepts. */
 function withSource(cmd: Command): Command {
   return cmd
@@ -52,7 +67,7 @@ withSource(
   process.exitCode = await runRender(service, dir, opts);
 });
 
-withSource(
+withLock(withSource(
   program
     .command("plan")
     .argument("[dir]", "a folder read as files on disk instead of a commit")
@@ -62,12 +77,12 @@ withSource(
     .option("--out <file>", "save the plan as JSON for a later `berth apply --plan FILE`")
     .option("--detailed-exitcode", "exit 0 when in sync, 2 when changes are pending, 1 on error")
     .addHelpText("after", "\nExit status: 0 ok, 1 error (with --detailed-exitcode: 0 in sync, 2 changes pending)."),
-).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+), false).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
   const { runPlan } = await import("./plan.ts");
   process.exitCode = await runPlan(dir, opts);
 });
 
-withSource(
+withLock(withSource(
   program
     .command("apply")
     .argument("[dir]", "a folder read as files on disk instead of a commit")
@@ -79,14 +94,16 @@ withSource(
       "after",
       "\nExit status: 0 converged, 1 failed (and rolled back where the policy says).\n\n" +
         "With --json, each line is an object: rollout events {type: \"event\", at, service, host?, slot?, pod?, phase, message},\n" +
-        "then {type: \"result\", ok, services: [{service, result, reason?}], failedHosts, ms}.",
+        "then {type: \"result\", ok, services: [{service, result, reason?}], failedHosts, ms}.\n\n" +
+        "Only one apply or run per owner and state folder at a time: a second is refused, naming the\n" +
+        "first one's pid. With --lock, apply also takes the etcd lease, and is refused while a daemon leads.",
     ),
-).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+), true).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
   const { runApply } = await import("./apply.ts");
   process.exitCode = await runApply(dir, opts);
 });
 
-withSource(
+withLock(withSource(
   program
     .command("run")
     .description("Run the reconciler daemon: fetch, reconcile, self-heal, run jobs, serve status and metrics.")
@@ -108,9 +125,17 @@ withSource(
         "stays open. Webhook bodies are hashed as they stream in, never held: at most 25 MB each\n" +
         "(413 past it) and 8 at once (503 with Retry-After beyond). Request headers must arrive\n" +
         "within 10 s and a whole request within 30 s.\n\n" +
-        "Example:\n  BERTH_GIT_TOKEN=… berth run --repo https://git.example.com/fleet.git --interval 30s",
+        "High availability: run two or more instances with the same --repo (and --owner) and\n" +
+        "--lock etcd://HOST:PORT[,HOST:PORT…]. They elect one leader on an etcd lease (--lock-ttl,\n" +
+        "default 10s); only the leader writes to engines, runs jobs and heals drift, and every write\n" +
+        "checks the lease first. Followers keep their source fresh and serve /status with leader: false,\n" +
+        "who leads and since when. When the leader dies, another takes over within the TTL and finishes\n" +
+        "its rollout from what the engines show. The record and the journal then live in etcd.\n" +
+        "Without --lock a second run for the same owner and state folder is refused.\n\n" +
+        "Examples:\n  BERTH_GIT_TOKEN=… berth run --repo https://git.example.com/fleet.git --interval 30s\n" +
+        "  berth run --repo https://git.example.com/fleet.git --lock etcd://10.0.0.5:2379,10.0.0.6:2379",
     ),
-).action(async (opts: Record<string, unknown>) => {
+), true).action(async (opts: Record<string, unknown>) => {
   const { runDaemon } = await import("./run.ts");
   process.exitCode = await runDaemon(opts);
 });
@@ -129,14 +154,14 @@ withSource(
   process.exitCode = await runStatus(dir, opts);
 });
 
-program
+withLock(program
   .command("history")
   .argument("[service]", "only this service")
   .description("What was deployed when, from which commit, and how it ended.")
   .option("--json", "print JSON")
   .option("--owner <id>", "only this source (default: every source in the state folder)")
   .option("--state-dir <dir>", "berth's state folder (default: $BERTH_STATE_DIR or ~/.local/state/berth)")
-  .addHelpText("after", "\nRead from the deployment journal that `berth run` keeps. Roll back with `git revert`.")
+  .addHelpText("after", "\nRead from the deployment journal that `berth run` keeps (in etcd with --lock, which needs --owner). Roll back with `git revert`."), false)
   .action(async (service: string | undefined, opts: Record<string, unknown>) => {
     const { runHistory } = await import("./history.ts");
     process.exitCode = await runHistory(service, opts);

@@ -9,13 +9,20 @@ import type { Plan } from "../plan/types.ts";
 import { planFromRecord } from "../pipeline/plan-from-record.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
 import { renderPlan } from "./render-plan.ts";
-import { stateDir } from "./state-dir.ts";
+import { openForReading } from "./shared-state.ts";
 
 export async function runPlan(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const desired = await loadDesired(dir, opts, "plan");
   if (!desired) return 1;
   const warn = (m: string) => process.stderr.write(`berth plan: ${m}\n`);
-  const { plan } = await planFromRecord({ ...desired, stateDir: stateDir(opts), now: Date.now(), seed: seedFor(desired.owner), warn });
+  let shared: ReturnType<typeof openForReading>;
+  try {
+    shared = openForReading(opts, desired.owner);
+  } catch (err) {
+    warn((err as Error).message);
+    return 1;
+  }
+  const { plan } = await planFromRecord({ ...desired, store: shared.store, now: Date.now(), seed: seedFor(desired.owner), warn }).finally(() => shared.close());
   process.stdout.write(renderPlan(plan, opts["format"], typeof opts["out"] === "string" ? { planFile: opts["out"] } : {}));
   if (typeof opts["out"] === "string") {
     writeFileSync(opts["out"], `${JSON.stringify(plan, null, 2)}\n`);

@@ -11,6 +11,7 @@ import { seedFor } from "./desired-state.ts";
 import { durationOption } from "./duration.ts";
 import { operatorRules } from "./operator.ts";
 import { stateDir } from "./state-dir.ts";
+import { openForWriting, type SharedState } from "./shared-state.ts";
 
 export async function runDaemon(opts: Record<string, unknown>): Promise<number> {
   let intervalMs: number;
@@ -32,13 +33,16 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
   if (!operator) return 1;
   const log = createLogger();
   let daemon: Daemon | undefined;
+  let shared: SharedState | undefined;
   // Signals are taken from the start: a SIGTERM during the first rollout
   // lets its step finish, then exits 0.
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const stop = (signal: string) => {
     log.info({ signal }, "stopping after the step in progress");
-    void (daemon ? daemon.stop() : Promise.resolve()).then(stopped);
+    void (daemon ? daemon.stop() : Promise.resolve())
+      .then(() => shared?.close())
+      .then(stopped);
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
@@ -51,10 +55,13 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
       stateDir: stateDir(opts),
     });
     const owner = typeof opts["owner"] === "string" ? opts["owner"] : source.identity;
+    shared = await openForWriting(opts, owner, "run", log);
     daemon = new Daemon({
       source,
       owner,
-      stateDir: stateDir(opts),
+      store: shared.store,
+      leadership: shared.leadership,
+      ...(shared.claimRun ? { claimRun: shared.claimRun } : {}),
       ...(subPath ? { subPath } : {}),
       intervalMs,
       resyncMs,
@@ -70,6 +77,7 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
     await daemon.start();
   } catch (err) {
     log.fatal(err instanceof GitSourceError ? { code: err.code } : { err }, `berth run could not start: ${(err as Error).message}`);
+    await shared?.close().catch(() => undefined);
     return 1;
   }
   await done;

@@ -7,6 +7,8 @@
  */
 import type { ServerType } from "@hono/node-server";
 import type { OperatorRules } from "../load/check-operator.ts";
+import type { Leadership } from "../lease/leadership.ts";
+import type { StateStore } from "../record/state-store.ts";
 import type { GitSource } from "../source/types.ts";
 import { liveApplyDeps } from "../rollout/live-deps.ts";
 import { EngineEvents } from "./engine-events.ts";
@@ -21,7 +23,12 @@ import { systemTimers } from "./timers.ts";
 export interface DaemonOptions {
   readonly source: GitSource;
   readonly owner: string;
-  readonly stateDir: string;
+  /** The record and the journal: the state folder, or etcd with `--lock`. */
+  readonly store: StateStore;
+  /** Who may write: this instance alone, or the leader elected on etcd. Followers serve status and write nothing. */
+  readonly leadership: Leadership;
+  /** With `--lock`: claims a job's schedule tick, so that it runs once across instances. */
+  readonly claimRun?: (job: string, tickMs: number) => Promise<boolean>;
   readonly subPath?: string;
   readonly intervalMs: number;
   readonly resyncMs: number;
@@ -55,6 +62,8 @@ export class Daemon {
       opts.owner,
       {
         drift: (e) => {
+          // A follower's view is refreshed by its own passes; drift is the leader's to heal.
+          if (!opts.leadership.state().leader) return;
           opts.log.info({ host: e.host, service: e.group, action: e.action }, "drift: a pod changed behind berth's back");
           void this.pass("event");
         },
@@ -70,7 +79,8 @@ export class Daemon {
     this.reconciler = new Reconciler({
       source: opts.source,
       owner: opts.owner,
-      stateDir: opts.stateDir,
+      store: opts.store,
+      leadership: opts.leadership,
       ...(opts.subPath ? { subPath: opts.subPath } : {}),
       log: opts.log,
       metrics: opts.metrics,
@@ -81,8 +91,17 @@ export class Daemon {
       onHosts: (hosts) => this.events.follow(hosts),
       loader: this.loader,
     });
-    this.jobs = new JobRunner({ owner: opts.owner, secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
+    this.jobs = new JobRunner({ owner: opts.owner, leads: () => opts.leadership.state().leader, ...(opts.claimRun ? { claimRun: opts.claimRun } : {}), secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
+    opts.leadership.onChange((s) => {
+      opts.metrics.leader.set(s.leader ? 1 : 0);
+      if (this.stopped) return;
+      if (s.leader) {
+        // Elected: what the old leader knew comes from the store, and its unfinished rollout from the engines.
+        this.reconciler.tookOver();
+        void this.pass("elected");
+      } else this.reconciler.leadershipLost();
+    });
   }
 
   /** The address `--listen` actually listens on (useful with port 0). */
@@ -113,7 +132,8 @@ export class Daemon {
         throw err;
       }
     }
-    opts.log.info({ listen: this.address, ...(this.webhookServer ? { webhookListen: this.webhookAddress } : {}), statusToken: Boolean(opts.statusToken), source: opts.source.identity, owner: opts.owner }, "berth run: started");
+    opts.metrics.leader.set(opts.leadership.state().leader ? 1 : 0);
+    opts.log.info({ listen: this.address, leader: opts.leadership.state().leader, lock: opts.leadership.state().lock, ...(this.webhookServer ? { webhookListen: this.webhookAddress } : {}), statusToken: Boolean(opts.statusToken), source: opts.source.identity, owner: opts.owner }, "berth run: started");
     // The first pass may be a long rollout: serve status and take signals meanwhile.
     void this.pass("start");
     this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));

@@ -33,6 +33,10 @@ export interface JobFleet {
 
 export interface JobRunnerDeps {
   readonly owner: string;
+  /** Whether this instance leads (default: always): a follower's cron ticks run nothing. */
+  readonly leads?: () => boolean;
+  /** With `--lock`: claims a schedule tick (ms since the epoch) across instances; false when another already ran it. */
+  readonly claimRun?: (job: string, tickMs: number) => Promise<boolean>;
   /** Where secrets may be read from (the operator config). */
   readonly secretRules: SecretRules;
   readonly reconciler: JobFleet;
@@ -92,10 +96,31 @@ export class JobRunner {
       const key = `${job.schedule}\u0000${job.timezone}\u0000${job.pod.specHash}`;
       if (this.tasks.get(job.name)?.key === key) continue;
       this.tasks.get(job.name)?.task.stop();
-      const task = this.cron.schedule(job.schedule, () => void this.run(job.name), { timezone: job.timezone, name: `berth-job-${job.name}` });
+      const task = this.cron.schedule(job.schedule, () => void this.scheduled(job.name), { timezone: job.timezone, name: `berth-job-${job.name}` });
       this.tasks.set(job.name, { key, task });
       this.deps.log.info({ job: job.name, schedule: job.schedule, timezone: job.timezone }, "job scheduled");
     }
+  }
+
+  /**
+   * A schedule tick: run by the leader alone, and with `--lock` only once
+   * claimed in etcd, so a tick runs once across instances even when two
+   * both believe they lead for a moment around a change of leader.
+   */
+  private async scheduled(name: string): Promise<void> {
+    if (this.deps.leads && !this.deps.leads()) return;
+    // Ticks fire on whole seconds; the claim names the second, whatever the instance's jitter.
+    const tick = Math.floor(this.timers.now() / 1000) * 1000;
+    try {
+      if (this.deps.claimRun && !(await this.deps.claimRun(name, tick))) {
+        this.deps.log.info({ job: name, tick: new Date(tick).toISOString() }, "job run skipped: another instance ran this tick");
+        return;
+      }
+    } catch (err) {
+      this.deps.log.warn({ job: name, err: err instanceof Error ? err.message : String(err) }, "job run skipped: its tick could not be claimed");
+      return;
+    }
+    await this.run(name);
   }
 
   /**

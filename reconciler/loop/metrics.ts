@@ -13,6 +13,8 @@ export interface Metrics {
   readonly hostsDown: Gauge;
   readonly jobRuns: Counter<"job" | "result">;
   readonly invalidCommits: Counter;
+  /** 1 while this instance leads (always without `--lock`), 0 while it follows. */
+  readonly leader: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -28,5 +30,6 @@ export function createMetrics(): Metrics {
     hostsDown: new Gauge({ name: "berth_hosts_down", help: "Hosts that could not be observed at the last pass.", registers: [registry] }),
     jobRuns: new Counter({ name: "berth_job_runs_total", help: "Job runs by job and result.", labelNames: ["job", "result"], registers: [registry] }),
     invalidCommits: new Counter({ name: "berth_invalid_commits_total", help: "Commits that did not validate.", registers: [registry] }),
+    leader: new Gauge({ name: "berth_leader", help: "1 while this instance leads its owner and may write (always without --lock), 0 while it follows.", registers: [registry] }),
   };
 }

@@ -23,13 +23,15 @@ import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts"
 import { proxiesToPush } from "../traffic/routes.ts";
 import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
 import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-from-record.ts";
-import { readRecord } from "../record/deployed-record.ts";
+import type { StateStore } from "../record/state-store.ts";
+import type { Leadership } from "../lease/leadership.ts";
+import { fencedHost } from "../lease/fenced-host.ts";
 import type { Plan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "../rollout/events.ts";
 import type { GitSource, CommitInfo } from "../source/types.ts";
 import { GitSourceError } from "../source/errors.ts";
-import { appendJournal, readJournal, type JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "../model/journal.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { CrashBackoff } from "./crash-backoff.ts";
@@ -40,7 +42,10 @@ import { RolloutProgress } from "./rollout-progress.ts";
 export interface ReconcilerDeps {
   readonly source: GitSource;
   readonly owner: string;
-  readonly stateDir: string;
+  /** The record and the journal: the state folder, or etcd with `--lock`. */
+  readonly store: StateStore;
+  /** Who may write (absent: this instance alone, always). A follower observes and plans for its status, and writes nothing. */
+  readonly leadership?: Leadership;
   readonly subPath?: string;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -80,6 +85,10 @@ export class Reconciler {
   private readonly crashes = new CrashBackoff();
   /** Aborted by stop(): the apply under way finishes its steps in progress and starts no new one. */
   private readonly stopSignal = new AbortController();
+  /** Aborted when leadership is lost during an apply: as a stop, and its writes are fenced besides. */
+  private leaseSignal = new AbortController();
+  /** False until the record and journal are read from the store, and again after this instance takes over as leader. */
+  private restored = false;
   private readonly results = new Map<string, { result: string; reason?: string; error?: { code: string; reaction: string } }>();
   /** Pods berth itself is stopping or removing, until when: their engine events are not drift. */
   private readonly changing = new Map<string, number>();
@@ -101,18 +110,49 @@ export class Reconciler {
   private history: JournalEntry[];
 
   constructor(private readonly deps: ReconcilerDeps) {
-    const { record, problem } = readRecord(deps.stateDir, deps.owner);
-    if (problem) deps.log.warn(problem);
-    this.record = record;
     this.history = [];
+  }
+
+  /**
+   * What the loop must know after a restart or a change of leader (DESIGN
+   * §1): the record (where berth deployed, the commits it held, the last
+   * good one, restored in pass) and the newest journal entries. A record
+   * that cannot be read is treated as absent; a store that cannot be asked
+   * ends the pass, and the next one asks again.
+   */
+  private async restore(): Promise<void> {
+    const { store, log } = this.deps;
+    const { record, problem } = await store.readRecord();
+    if (problem) log.warn(problem);
     try {
-      this.history = readJournal(deps.stateDir, deps.owner).slice(-HISTORY_SHOWN);
+      this.history = (await store.readJournal()).slice(-HISTORY_SHOWN);
     } catch (err) {
       // Only people read it: an unreadable journal shows no history, and the loop goes on.
-      deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not read the deployment journal");
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not read the deployment journal");
     }
-    // What the loop must know after a restart (DESIGN §1): the commits it held, and (in pass) the last good one.
+    this.record = record;
+    this.held.clear();
     for (const h of record?.held ?? []) this.held.set(h.commit, h.reason);
+    // Taken up again from the record: the last good commit (restoreGood), and whether every host converged.
+    this.good = undefined;
+    this.applied = undefined;
+    this.restored = true;
+  }
+
+  /** True while this instance may write to the engines and the store. */
+  private leads(): boolean {
+    return this.deps.leadership?.state().leader ?? true;
+  }
+
+  /** This instance was elected: the next pass starts from what the store says, as a new leader must. */
+  tookOver(): void {
+    this.restored = false;
+    this.leaseSignal = new AbortController();
+  }
+
+  /** This instance lost its lease: the apply under way starts no new step (and its writes are fenced besides). */
+  leadershipLost(): void {
+    this.leaseSignal.abort();
   }
 
   /** The fleet berth converges to now (for the job runner). */
@@ -125,13 +165,26 @@ export class Reconciler {
     return this.desired()?.commit.sha;
   }
 
+  /** The connected hosts, their writes fenced by the leadership (jobs write through these). */
   get hostMap(): ReadonlyMap<string, DockerHost> {
-    return this.connected?.hosts.hosts ?? new Map();
+    const hosts = this.connected?.hosts.hosts ?? new Map<string, DockerHost>();
+    return this.fenced(hosts);
+  }
+
+  private fencedFor: { hosts: ReadonlyMap<string, DockerHost>; fenced: ReadonlyMap<string, DockerHost> } | undefined;
+
+  private fenced(hosts: ReadonlyMap<string, DockerHost>): ReadonlyMap<string, DockerHost> {
+    const leadership = this.deps.leadership;
+    if (!leadership) return hosts;
+    if (this.fencedFor?.hosts !== hosts) this.fencedFor = { hosts, fenced: new Map([...hosts].map(([n, h]) => [n, fencedHost(h, leadership)])) };
+    return this.fencedFor.fenced;
   }
 
   status(): DaemonStatus {
     return {
       owner: this.deps.owner,
+      leader: this.leads(),
+      ...(this.deps.leadership ? { leadership: this.deps.leadership.state() } : {}),
       source: {
         identity: this.deps.source.identity,
         ...(this.loaded ? { commitSeen: this.loaded.commit.sha } : {}),
@@ -265,17 +318,19 @@ export class Reconciler {
       this.loaded = { commit: snap.commit, diagnostics };
       metrics.invalidCommits.inc();
       log.error({ commit, diagnostics }, "commit does not validate; the fleet stays at the last good commit");
-      this.journal(trigger, snap.commit, { result: "invalid", services: [], reason: diagnostics.slice(0, 5).join("\n"), ms: 0 });
+      await this.journal(trigger, snap.commit, { result: "invalid", services: [], reason: diagnostics.slice(0, 5).join("\n"), ms: 0 });
     }
   }
 
-  private journal(trigger: string, commit: CommitInfo, rest: Pick<JournalEntry, "result" | "services" | "ms"> & { reason?: string }): void {
+  /** Appends to the journal; only the leader keeps it (a follower's pass decided nothing). */
+  private async journal(trigger: string, commit: CommitInfo, rest: Pick<JournalEntry, "result" | "services" | "ms"> & { reason?: string }): Promise<void> {
+    if (!this.leads()) return;
     const entry: JournalEntry = { at: new Date(this.deps.now()).toISOString(), owner: this.deps.owner, commit: commit.sha, author: commit.author, message: commit.message, committedAt: new Date(commit.time).toISOString(), trigger, ...rest };
     this.history = [...this.history.slice(1 - HISTORY_SHOWN), entry];
     try {
-      appendJournal(this.deps.stateDir, entry);
+      await this.deps.store.appendJournal(entry);
     } catch (err) {
-      this.deps.log.warn({ err }, "could not write the deployment journal");
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not write the deployment journal");
     }
   }
 
@@ -297,14 +352,14 @@ export class Reconciler {
     }
   }
 
-  /** Writes the deployment record from an observation; a failure to write is logged, not fatal. */
-  private saveRecord(target: Loaded, applied: boolean, look: PlannedFleet, planned?: readonly SlotRecord[]): void {
+  /** Writes the deployment record from an observation, when this instance leads; a failure to write is logged, not fatal. */
+  private async saveRecord(target: Loaded, applied: boolean, look: PlannedFleet, planned?: readonly SlotRecord[]): Promise<void> {
     const connected = this.connected?.hosts;
-    if (!target.fleet || !connected) return;
+    if (!target.fleet || !connected || !this.leads()) return;
     try {
-      this.record = saveRecord(
+      this.record = await saveRecord(
         {
-          stateDir: this.deps.stateDir,
+          store: this.deps.store,
           owner: this.deps.owner,
           now: this.deps.now(),
           fleet: target.fleet,
@@ -323,13 +378,13 @@ export class Reconciler {
   }
 
   /** Holds a commit that must not be applied as it stands (a refused plan): the fleet stays as it is until a newer commit. */
-  private hold(target: Loaded, reason: string, trigger: string, t0: number): void {
+  private async hold(target: Loaded, reason: string, trigger: string, t0: number): Promise<void> {
     const { log, metrics, now } = this.deps;
     if (!this.held.has(target.commit.sha)) {
       this.held.set(target.commit.sha, reason);
       log.error({ commit: target.commit.sha, reason }, "commit refused; the fleet stays as it is until a newer commit arrives");
       metrics.applies.inc({ result: "refused" });
-      this.journal(trigger, target.commit, { result: "refused", services: [], reason, ms: now() - t0 });
+      await this.journal(trigger, target.commit, { result: "refused", services: [], reason, ms: now() - t0 });
     }
     this.lastPass = { at: new Date(t0).toISOString(), trigger, ms: now() - t0, result: "refused" };
   }
@@ -378,6 +433,7 @@ export class Reconciler {
 
   /** Step "refresh source": the ref resolved, a new commit loaded; after a restart, the record's last good commit too. */
   async refreshSource(p: Pass): Promise<boolean> {
+    if (!this.restored) await this.restore();
     await this.refresh(p.trigger);
     await this.restoreGood();
     return true;
@@ -429,20 +485,20 @@ export class Reconciler {
     p.plan = plan;
     if (plan.refused) {
       this.services = this.statusOf(first);
-      this.hold(target, plan.refused.message, trigger, t0);
-      this.saveRecord(target, false, first);
+      await this.hold(target, plan.refused.message, trigger, t0);
+      await this.saveRecord(target, false, first);
       return false;
     }
     // A running proxy that routes something else than the plan says is work too: the apply pushes its routes. (One still starting comes with its pod's own change, or is backed off.)
     const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown")) || proxiesToPush(plan.traffic) > 0;
     if (changing) return true;
     this.services = this.statusOf(first);
-    this.saveRecord(target, true, first);
+    await this.saveRecord(target, true, first);
     // With a host not observed, nothing is left to do where berth can see, but the fleet is not known to be in sync.
     const result = p.waited ? "waiting" : "in-sync";
     if (this.good?.commit.sha !== target.commit.sha) {
       this.good = target;
-      this.journal(trigger, target.commit, { result, services: [], ms: now() - t0 });
+      await this.journal(trigger, target.commit, { result, services: [], ms: now() - t0 });
     }
     if (p.waited) this.applied = undefined;
     else {
@@ -457,15 +513,21 @@ export class Reconciler {
   async apply(p: Pass): Promise<boolean> {
     const { log, now } = this.deps;
     const { target, first, plan, connected, trigger } = p as Required<Pick<Pass, "target" | "first" | "plan" | "connected">> & Pass;
+    if (!this.leads()) {
+      // A follower's pass ends at the plan: its status shows what the leader is to do.
+      this.services = this.statusOf(first);
+      this.lastPass = { at: new Date(p.t0).toISOString(), trigger, ms: now() - p.t0, result: "following" };
+      return false;
+    }
     if (this.good?.commit.sha === target.commit.sha) this.countHeals(plan);
     // Each apply's router starts from the plan's routes: what an earlier rollout drained is routed again unless this one drains it.
     this.draining.clear();
     // While the rollout runs, status shows the services it changes as progressing.
     this.services = this.statusOf(first);
-    this.saveRecord(target, false, first, plannedSlots(plan));
+    await this.saveRecord(target, false, first, plannedSlots(plan));
     log.info({ commit: target.commit.sha, trigger, summary: plan.summary }, "applying");
     this.rollout.begin(plan, now());
-    const deps = this.deps.applyDeps(connected.hosts, (e) => {
+    const deps = this.deps.applyDeps(this.fenced(connected.hosts), (e) => {
       this.rollout.note(e);
       if (e.phase === "ready" && e.pod) this.verified.add(e.pod);
       if (e.phase === "drain" && e.pod) this.draining.add(e.pod);
@@ -474,7 +536,7 @@ export class Reconciler {
       if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
       log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
     });
-    p.result = await applyPlan(plan, { ...deps, signal: this.stopSignal.signal }).finally(() => this.rollout.end(now()));
+    p.result = await applyPlan(plan, { ...deps, signal: AbortSignal.any([this.stopSignal.signal, this.leaseSignal.signal]) }).finally(() => this.rollout.end(now()));
     return true;
   }
 
@@ -512,8 +574,8 @@ export class Reconciler {
       log.error({ commit: target.commit.sha, reason, codes: failed.map((s) => s.error?.code ?? "internal-error") }, "rollout failed; the commit is held until a newer one arrives");
     }
     // Written once held commits are known: a restart neither retries a held commit nor forgets the last good one.
-    if (afterLook) this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
-    this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
+    if (afterLook) await this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
+    await this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
     if (afterLook) {
       this.services = this.statusOf(afterLook);
       this.hosts = hostsOf(afterLook.plan, afterLook.observations, target.fleet!.hosts);

@@ -7,7 +7,8 @@ import type { HostSpec, JobSpec } from "../model/fleet.ts";
 import type { Plan, PodRef, ProxyPlan, TrafficPlan } from "../plan/types.ts";
 import { nextRuns } from "../plan/next-runs.ts";
 import { backendOf, byBackendOrder } from "../traffic/routes.ts";
-import type { JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "../model/journal.ts";
+import type { LeaderState } from "../lease/leadership.ts";
 import type { RolloutStatus } from "./rollout-progress.ts";
 
 /** One port an exposed service answers on, on every host that runs berth's proxy. */
@@ -133,6 +134,10 @@ export interface StatusContext {
 
 export interface DaemonStatus {
   readonly owner: string;
+  /** True when this instance may write (always, without `--lock`); a follower observes and plans, and writes nothing. */
+  readonly leader: boolean;
+  /** With `--lock`: this instance, who leads and since when, or why this one does not. */
+  readonly leadership?: LeaderState;
   /**
    * `commitApplied`: every host was last seen converged to it. `commitConverging`: the commit
    * berth converges to while it waits for a host or the registry (not held: not its fault).

@@ -10,7 +10,7 @@ import type { Plan } from "../plan/types.ts";
 import { plainTcpAllowed, tcpHost } from "../config/engine-rules.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { Fleet, HostSpec } from "../model/fleet.ts";
-import { readRecord, writeRecord } from "../record/deployed-record.ts";
+import type { StateStore } from "../record/state-store.ts";
 import { nextRecord, recordFromCommit } from "../record/next-record.ts";
 import { connectHosts, departedHosts, type ConnectedHosts } from "./connect-hosts.ts";
 import { observeHosts, planObserved, type PlannedFleet } from "./plan-fleet.ts";
@@ -22,7 +22,8 @@ export interface RecordedPlanInput {
   readonly operator: OperatorRules;
   readonly owner: string;
   readonly commit: string;
-  readonly stateDir: string;
+  /** Where the record is read from: the state folder, or etcd with `--lock`. */
+  readonly store: StateStore;
   readonly now: number;
   readonly seed: number;
   /** Told when the record cannot be read (it is then treated as absent). */
@@ -53,7 +54,7 @@ export function reachableDeparted(input: { inGit: readonly HostSpec[]; operator:
 
 /** Reads the record, connects the hosts in git and those that left it, and plans. */
 export async function planFromRecord(input: RecordedPlanInput, connect: typeof connectHosts = connectHosts): Promise<RecordedPlan> {
-  const read = readRecord(input.stateDir, input.owner);
+  const read = await input.store.readRecord();
   if (read.problem) input.warn?.(read.problem);
   let record = read.record;
   // Without a record the hosts in git are looked at first, for the commit their pods carry; that look is the plan's too.
@@ -95,10 +96,10 @@ async function recordFromDeployedCommit(input: RecordedPlanInput, seen: readonly
  * Writes the record from an observation: after an apply (or an in-sync
  * plan), and before one, with the slots it is about to start (`planned`).
  */
-export function saveRecord(
-  input: { stateDir: string; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[]; held?: DeployedRecord["held"] },
+export async function saveRecord(
+  input: { store: StateStore; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[]; held?: DeployedRecord["held"] },
   after: PlannedFleet,
-): DeployedRecord {
+): Promise<DeployedRecord> {
   const record = nextRecord({
     owner: input.owner,
     now: input.now,
@@ -111,6 +112,6 @@ export function saveRecord(
     ...(input.planned ? { planned: input.planned } : {}),
     ...(input.held ? { held: input.held } : {}),
   });
-  writeRecord(input.stateDir, record);
+  await input.store.writeRecord(record);
   return record;
 }

@@ -24,15 +24,20 @@ export function readRecord(stateDir: string, owner: string): { record?: Deployed
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
     return { problem: `cannot read the deployment record ${file}: ${(err as Error).message}` };
   }
+  return parseRecord(text, owner, `the deployment record ${file}`);
+}
+
+/** A record read back as text (from the state folder or etcd), checked to be one berth wrote for `owner`; `where` names it in the problem. */
+export function parseRecord(text: string, owner: string, where: string): { record?: DeployedRecord; problem?: string } {
   try {
     const data = JSON.parse(text) as Partial<DeployedRecord>;
     if (data.kind !== "DeployedRecord" || data.owner !== owner || !Array.isArray(data.hosts) || !Array.isArray(data.slots) || !Array.isArray(data.observed) || !Array.isArray(data.jobs)) {
-      return { problem: `the deployment record ${file} is not one berth wrote for ${owner}; it is ignored` };
+      return { problem: `${where} is not one berth wrote for ${owner}; it is ignored` };
     }
     return { record: data as DeployedRecord };
   } catch {
-    // JSON.parse's message would quote the file; say only where it is.
-    return { problem: `the deployment record ${file} is not valid JSON; it is ignored` };
+    // JSON.parse's message would quote the text; say only where it is.
+    return { problem: `${where} is not valid JSON; it is ignored` };
   }
 }
 

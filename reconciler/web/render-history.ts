@@ -2,7 +2,7 @@
  * The recent deployment attempts from the journal, newest first: what
  * `berth history` prints, for the last few.
  */
-import type { JournalEntry } from "../loop/journal.ts";
+import type { JournalEntry } from "../model/journal.ts";
 import { commitTag } from "./commit-tag.ts";
 import { escapeHtml } from "./escape-html.ts";
 import { badge } from "./state-badge.ts";

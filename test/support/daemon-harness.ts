@@ -16,7 +16,7 @@ import { engineClient } from "../../testbed/engines.ts";
 import { gitCredentials } from "../../testbed/git-http.ts";
 import { repoRoot, type BedHost, type BedLayout } from "../../testbed/layout.ts";
 import type { DaemonStatus } from "../../reconciler/loop/status.ts";
-import { readJournal } from "../../reconciler/loop/journal.ts";
+import { readJournal } from "../../reconciler/record/journal-file.ts";
 
 const berthMain = path.join(repoRoot, "reconciler/cli/main.ts");
 

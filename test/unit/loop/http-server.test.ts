@@ -7,7 +7,7 @@ import { Registry } from "prom-client";
 import { HTTP_TIMEOUTS, httpApp, parseListen, startHttp, WEBHOOK_MAX_BYTES, type HttpDeps } from "../../../reconciler/loop/http-server.ts";
 import type { DaemonStatus } from "../../../reconciler/loop/status.ts";
 
-const STATUS: DaemonStatus = { owner: "o", source: { identity: "fake://fleet" }, services: [], hosts: [], held: [], diagnostics: [], jobs: [] };
+const STATUS: DaemonStatus = { owner: "o", leader: true, source: { identity: "fake://fleet" }, services: [], hosts: [], held: [], diagnostics: [], jobs: [] };
 const SECRET = "s3cret";
 const sign = (body: string | Uint8Array, secret = SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 /** A well-formed signature that matches no body. */

@@ -12,12 +12,13 @@ import path from "node:path";
 import pino from "pino";
 import type { DockerHost, PodLaunch } from "../../../reconciler/docker/types.ts";
 import { createMetrics } from "../../../reconciler/loop/metrics.ts";
-import { readJournal } from "../../../reconciler/loop/journal.ts";
+import { readJournal } from "../../../reconciler/record/journal-file.ts";
 import { Reconciler } from "../../../reconciler/loop/reconciler.ts";
 import { RemoteUnreachableError } from "../../../reconciler/source/errors.ts";
 import type { CommitSnapshot, GitSource, ResolvedRef } from "../../../reconciler/source/types.ts";
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
 import { TEST_OPERATOR } from "../../support/operator.ts";
+import { fileStateStore } from "../../../reconciler/record/state-store.ts";
 
 const HOSTS = ["h1", "h2", "h3"].map((h) => `apiVersion: berth/v1\nkind: Host\nmetadata:\n  name: ${h}\nspec:\n  endpoint: unix:///fake/${h}.sock\n`).join("---\n");
 const web = (image: string) => `apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: ${image}\n  replicas: 3\n`;
@@ -89,7 +90,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
   const reconciler = new Reconciler({
     source,
     owner: "test",
-    stateDir,
+    store: fileStateStore(stateDir, "test"),
     log: pino({ level: "silent" }),
     metrics: createMetrics(),
     // Real time, which a test may move forward (skip) to get past a backoff without sleeping.

@@ -12,6 +12,7 @@ const GiB = 1024 ** 3;
 export function smallStatus(): DaemonStatus {
   return {
     owner: "demo",
+    leader: true,
     source: { identity: "http://127.0.0.1:8418/demo/fleet.git", commitSeen: "c".repeat(40), commitApplied: "a".repeat(40) },
     lastPass: { at: iso(3_000), trigger: "poll", ms: 412, result: "converged" },
     services: [

@@ -7,25 +7,7 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-
-export interface JournalEntry {
-  /** ISO time the attempt ended. */
-  readonly at: string;
-  readonly owner: string;
-  readonly commit: string;
-  readonly author?: string;
-  readonly message?: string;
-  /** ISO time of the commit. */
-  readonly committedAt?: string;
-  /** What started it: `poll`, `watch`, `webhook`, `event`, `resync`, `start`, `retry` (a look again berth asked for). */
-  readonly trigger: string;
-  /** `waiting`: not the commit's fault (a host lost, the registry down); not held, looked at again with backoff. */
-  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid" | "interrupted" | "refused" | "waiting";
-  /** Each service's result; `code` is its error's (model/berth-error.ts) when it did not converge. */
-  readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string; readonly code?: string }[];
-  readonly reason?: string;
-  readonly ms: number;
-}
+import type { JournalEntry } from "../model/journal.ts";
 
 export function journalFile(stateDir: string, owner: string): string {
   return path.join(stateDir, "journal", `${createHash("sha256").update(owner).digest("hex").slice(0, 16)}.jsonl`);

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { appendJournal, journalFile, readJournal, type JournalEntry } from "../../../reconciler/loop/journal.ts";
+import { appendJournal, journalFile, readJournal } from "../../../reconciler/record/journal-file.ts";
+import type { JournalEntry } from "../../../reconciler/model/journal.ts";
 
 const entry = (i: number, owner = "o"): JournalEntry => ({ at: new Date(Date.UTC(2026, 10, 23, 0, 0, i)).toISOString(), owner, commit: `c${i}`, trigger: "poll", result: "converged", services: [], ms: 1 });
 
