@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import pino from "pino";
 import type { ContainerStatus, ObservedContainer, PodLaunch } from "../../../reconciler/docker/types.ts";
 import type { Cron } from "../../../reconciler/loop/cron.ts";
-import { JobRunner } from "../../../reconciler/loop/jobs.ts";
+import { JobRunner, type JobRunnerDeps } from "../../../reconciler/loop/jobs.ts";
 import { createMetrics, type Metrics } from "../../../reconciler/loop/metrics.ts";
 import type { Fleet, JobSpec } from "../../../reconciler/model/fleet.ts";
 import { FakeFleet, FakeHost } from "../../support/fake-host.ts";
@@ -133,8 +133,8 @@ describe("JobRunner (fake host, fake time)", function () {
 
   const fleetOf = (...jobs: JobSpec[]): Fleet => ({ hosts: [], services: [], jobs, templates: [], policy: { allowPrivileged: false, allowHostNetwork: false, allowedHostPaths: [], allowEmpty: false } });
   /** A runner (a berth process) over `h1`; several share the host, as after a restart. */
-  const runnerFor = (fleet: Fleet): JobRunner => {
-    const r = new JobRunner({ secretRules: TEST_OPERATOR.config.secrets, owner: "o", reconciler: { fleet, commit: "c1", hostMap: new Map([["h1", host]]) }, log: pino({ level: "silent" }), metrics, seed: 1, cron, timers });
+  const runnerFor = (fleet: Fleet, across: Pick<JobRunnerDeps, "leads" | "claimRun"> = {}): JobRunner => {
+    const r = new JobRunner({ secretRules: TEST_OPERATOR.config.secrets, owner: "o", reconciler: { fleet, commit: "c1", hostMap: new Map([["h1", host]]) }, log: pino({ level: "silent" }), metrics, seed: 1, cron, timers, ...across });
     r.sync();
     runners.push(r);
     return r;
@@ -335,6 +335,52 @@ describe("JobRunner (fake host, fake time)", function () {
       runner.stop();
       assert.deepEqual(cron.live, []);
       assert.equal(cron.entries.length, 3);
+    });
+  });
+
+  describe("across instances (--lock)", function () {
+    // `allow`: only the claim keeps two instances from running one tick (forbid would also see the other run on the engine).
+    const every = (over: Partial<JobSpec> = {}) => backup("tool:brief", { schedule: "* * * * *", concurrency: "allow", ...over });
+    /** Fires every live cron entry (each runner's) at once, as one tick reaches every instance, and lets the runs end. */
+    const tick = async () => {
+      for (const e of cron.entries.filter((x) => !x.stopped)) e.fire();
+      await timers.advance(1_000);
+    };
+
+    it("a follower's tick runs nothing", async function () {
+      let leads = false;
+      runnerFor(fleetOf(every()), { leads: () => leads });
+      await tick();
+      assert.deepEqual(host.launched, []);
+      leads = true;
+      await tick();
+      assert.equal(host.launched.length, 1, "once it leads, its ticks run");
+    });
+
+    it("a tick claimed by another instance is not run again, while a new tick is", async function () {
+      const claimed = new Set<string>();
+      const claimRun = async (job: string, tickMs: number) => {
+        const key = `${job}@${tickMs}`;
+        if (claimed.has(key)) return false;
+        claimed.add(key);
+        return true;
+      };
+      // Two instances that both believe they lead, for a moment around a change of leader.
+      runnerFor(fleetOf(every()), { leads: () => true, claimRun });
+      runnerFor(fleetOf(every()), { leads: () => true, claimRun });
+      await timers.advance(60_000);
+      await tick();
+      assert.equal(host.launched.length, 1, "one run for the tick, not two");
+      assert.deepEqual([...claimed], [`backup@${T0 + 60_000}`], "claimed by its whole second");
+      await timers.advance(59_000);
+      await tick();
+      assert.equal(host.launched.length, 2, "the next tick runs once too");
+    });
+
+    it("a tick that cannot be claimed (etcd down) is skipped, not run unclaimed", async function () {
+      runnerFor(fleetOf(every()), { leads: () => true, claimRun: () => Promise.reject(new Error("no answer within 2000 ms")) });
+      await tick();
+      assert.deepEqual(host.launched, []);
     });
   });
 });

@@ -19,6 +19,8 @@ import type { CommitSnapshot, GitSource, ResolvedRef } from "../../../reconciler
 import { FakeFleet, fakeClock } from "../../support/fake-host.ts";
 import { TEST_OPERATOR } from "../../support/operator.ts";
 import { fileStateStore } from "../../../reconciler/record/state-store.ts";
+import type { LeaderState, Leadership } from "../../../reconciler/lease/leadership.ts";
+import { LeaseLostError } from "../../../reconciler/lease/lease-lost-error.ts";
 
 const HOSTS = ["h1", "h2", "h3"].map((h) => `apiVersion: berth/v1\nkind: Host\nmetadata:\n  name: ${h}\nspec:\n  endpoint: unix:///fake/${h}.sock\n`).join("---\n");
 const web = (image: string) => `apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: ${image}\n  replicas: 3\n`;
@@ -71,7 +73,7 @@ class Gate {
 }
 
 /** A reconciler on fake hosts; `restart` gives a new one (a new process) on the same engines, source and state folder. */
-function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: string }) {
+function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: string }, leadership?: Leadership) {
   const fleet = shared?.fleet ?? new FakeFleet();
   const source = shared?.source ?? new ScriptedSource();
   const gate = new Gate();
@@ -91,6 +93,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     source,
     owner: "test",
     store: fileStateStore(stateDir, "test"),
+    ...(leadership ? { leadership } : {}),
     log: pino({ level: "silent" }),
     metrics: createMetrics(),
     // Real time, which a test may move forward (skip) to get past a backoff without sleeping.
@@ -383,5 +386,114 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     const pods = [...h.fleet.pods.values()];
     assert.deepEqual(pods.filter((p) => p.host === "h3"), [], "nothing of this owner is left on h3");
     assert.equal(pods.filter((p) => p.state === "running").length, 2);
+  });
+});
+
+/** Leadership the test hands out and takes back, as an etcd lease would; `fence` refuses once it is taken back. */
+class ScriptedLeadership implements Leadership {
+  private listeners: ((s: LeaderState) => void)[] = [];
+  fences = 0;
+  constructor(
+    readonly instance: string,
+    private leading: boolean,
+  ) {}
+  state(): LeaderState {
+    return { leader: this.leading, instance: this.instance, lock: "etcd://fake:2379", ...(this.leading ? { holder: this.instance } : { reason: "another instance leads" }) };
+  }
+  onChange(l: (s: LeaderState) => void): void {
+    this.listeners.push(l);
+  }
+  async fence(): Promise<void> {
+    this.fences++;
+    if (!this.leading) throw new LeaseLostError({ lock: "etcd://fake:2379", instance: this.instance, cause: "its lease expired" });
+  }
+  set(leading: boolean): void {
+    this.leading = leading;
+    for (const l of this.listeners) l(this.state());
+  }
+  close = async () => undefined;
+}
+
+describe("Reconciler with --lock (leader and followers, on fake hosts)", function () {
+  const runningByImage = (fleet: FakeFleet, image: string) => [...fleet.pods.values()].filter((p) => p.state === "running" && p.image === image).length;
+
+  it("a follower observes and plans, and writes nothing: no pod, no record, no journal; its status shows the services and who leads", async function () {
+    const follower = harness(undefined, new ScriptedLeadership("b", false));
+    try {
+      follower.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await follower.reconciler.trigger("start");
+      assert.deepEqual(follower.images(), []);
+      assert.equal(follower.fleet.calls.filter((c) => / (launch|stop|remove|start) /.test(c)).length, 0);
+      assert.deepEqual(readJournal(follower.stateDir, "test"), []);
+      const s = follower.reconciler.status();
+      assert.equal(s.leader, false);
+      assert.equal(s.leadership?.reason, "another instance leads");
+      assert.deepEqual(s.services.map((x) => [x.name, x.desired, x.ready]), [["web", 3, 0]]);
+      assert.equal(s.lastPass?.result, "following");
+    } finally {
+      follower.cleanup();
+    }
+  });
+
+  it("a new leader knows what the old one held, from the shared store, and does not roll the held commit out again", async function () {
+    const la = new ScriptedLeadership("a", true);
+    const a = harness(undefined, la);
+    const lb = new ScriptedLeadership("b", false);
+    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    try {
+      const v1 = a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await a.reconciler.trigger("start");
+      await b.reconciler.trigger("start");
+      a.fleet.brokenImages.add("app:broken");
+      const bad = a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:broken") }, "web broken");
+      await a.reconciler.trigger("poll");
+      await b.reconciler.trigger("poll");
+      assert.deepEqual(a.reconciler.status().held.map((x) => x.commit), [bad]);
+      const launches = a.fleet.calls.filter((c) => c.includes(" launch ")).length;
+      // a loses its lease; b is elected.
+      la.set(false);
+      a.reconciler.leadershipLost();
+      lb.set(true);
+      b.reconciler.tookOver();
+      await b.reconciler.trigger("elected");
+      assert.equal(a.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "no pod of the held commit");
+      const s = b.reconciler.status();
+      assert.deepEqual(s.held.map((x) => x.commit), [bad]);
+      assert.equal(s.source.commitApplied, v1);
+      assert.equal(runningByImage(a.fleet, "app:v1"), 3);
+    } finally {
+      a.cleanup();
+    }
+  });
+
+  it("a leader that loses its lease mid-rollout makes no further write (the launch already under way completes), and the new leader finishes the rollout", async function () {
+    const la = new ScriptedLeadership("a", true);
+    const a = harness(undefined, la);
+    const lb = new ScriptedLeadership("b", false);
+    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    try {
+      a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await a.reconciler.trigger("start");
+      a.gate.close();
+      const v2 = a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+      const pass = a.reconciler.trigger("poll");
+      await until("the first v2 launch", () => (a.gate.held > 0 ? true : undefined));
+      const writes = () => a.fleet.calls.filter((c) => / (launch|stop|remove|start) /.test(c)).length;
+      la.set(false);
+      a.reconciler.leadershipLost();
+      const before = writes();
+      a.gate.release();
+      await pass;
+      // The gated launch was past its fence: it is the one write that lands after the loss.
+      assert.equal(writes(), before + 1, `writes after the loss: ${a.fleet.calls.slice(-3).join("; ")}`);
+      assert.deepEqual(a.reconciler.status().held, [], "a lost lease is not the commit's fault");
+      lb.set(true);
+      b.reconciler.tookOver();
+      await b.reconciler.trigger("elected");
+      assert.equal(b.reconciler.status().source.commitApplied, v2);
+      assert.deepEqual(b.images(), ["app:v2", "app:v2", "app:v2"]);
+    } finally {
+      a.cleanup();
+    }
   });
 });
