@@ -7,7 +7,9 @@
  *
  * `${{ services.NAME.address }}` resolves everywhere a pod's strings are
  * written (template containers, and the service's own env, command, args
- * and `with:` values); a pod that uses one gets the host alias it points at.
+ * and `with:` values); a pod that uses one gets the host alias it points at,
+ * and so does a pod whose env values, command or args name the alias itself
+ * (an etcd on the pod's own host, `http://host.berth.internal:2379`).
  */
 import type { PodFieldsDoc, SecretEnvDoc, TemplateContainerDoc, TemplateDoc, UsesDoc } from "../model/documents.ts";
 import type { ContainerSpec, HealthCheck, PodPort, PodSpec, PodVolume, Resources, SecretRef, VolumeMount } from "../model/pod.ts";
@@ -18,7 +20,7 @@ import type { Located, ParsedDocument, PathSegment } from "../load/parse-yaml.ts
 import { diagnosticAt } from "../load/diagnostic-at.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveParams } from "./params.ts";
-import { addressProblem, addressTarget, addressValues, HOST_ALIAS_ENTRY, type ServiceAddresses } from "./service-addresses.ts";
+import { addressProblem, addressTarget, addressValues, HOST_ALIAS, HOST_ALIAS_ENTRY, type ServiceAddresses } from "./service-addresses.ts";
 import { podSpecHash } from "./spec-hash.ts";
 import { mapStrings } from "./walk-strings.ts";
 
@@ -232,6 +234,9 @@ export function expandPod(source: PodSource, templates: TemplateCatalog, options
     if (key.startsWith("berth.")) report(["spec", "labels", key], "reserved-label", `label ${JSON.stringify(key)} is reserved: berth.* labels are set by berth itself`, true);
   }
 
+  // A name written out reaches the same gateway as one from an address, so it needs the same alias.
+  if (containers.some(namesHostAlias)) usesAddress = true;
+
   const podPorts = ports.map((p) => p.port);
   const health = normaliseHealth(spec, podPorts, at, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
@@ -297,6 +302,14 @@ function interpolateOwnFields(
       : { uses: spec.uses.map((u, i): UsesDoc => (u.with === undefined ? u : { ...u, with: values(u.with, ["spec", "uses", i, "with"]) })) }),
   };
   return { spec: resolved, usesAddress };
+}
+
+/** `host.berth.internal` as a whole host name: not `myhost.berth.internal`, not `host.berth.internal.example`. */
+const HOST_ALIAS_NAME = new RegExp(`(?<![A-Za-z0-9.-])${HOST_ALIAS.replaceAll(".", "\\.")}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`);
+
+/** Whether a container's env values, command or args (already interpolated) name the host alias. */
+function namesHostAlias(c: ContainerSpec): boolean {
+  return [...Object.values(c.env), ...(c.command ?? []), ...(c.args ?? [])].some((text) => HOST_ALIAS_NAME.test(text));
 }
 
 /** Port names, container ports and fixed host ports are each unique in a pod (its containers share one network namespace). */

@@ -103,3 +103,46 @@ describe("template expansion", () => {
     assert.deepEqual(pod.containers[1]?.env, { SOURCE: "report:8080" });
   });
 });
+
+describe("the host alias for a name written out", () => {
+  /** A sidecar template whose etcd URL comes from `with:` (line 8: env, line 9: args). */
+  const ELECTOR = lines(
+    "apiVersion: berth/v1",
+    "kind: Template",
+    "metadata:",
+    "  name: elector",
+    "spec:",
+    "  pattern: sidecar",
+    "  params: { endpoints: { type: string, default: http://etcd.example:2379 } }",
+    "  containers:",
+    "    - name: elector",
+    "      image: toolbox:v1",
+    '      env: { ETCD: "${{ params.endpoints }}" }',
+  );
+  /** web with `extra` lines added to its spec, and the elector used with `endpoints`. */
+  const web = (extra: readonly string[], endpoints?: string): string =>
+    lines(
+      ...WEB.trimEnd().split("\n").slice(0, 6),
+      ...extra,
+      ...WEB.trimEnd().split("\n").slice(6),
+      "    - template: elector",
+      ...(endpoints === undefined ? [] : [`      with: { endpoints: "${endpoints}" }`]),
+    );
+  const cases: { name: string; extra?: readonly string[]; endpoints?: string; alias: boolean }[] = [
+    { name: "a template's env value after substitution (from `with:`)", endpoints: "http://host.berth.internal:2379", alias: true },
+    { name: "one of several comma-separated endpoints", endpoints: "http://etcd.example:2379,http://host.berth.internal:2379", alias: true },
+    { name: "the service's own env value", extra: ['  env: { ETCD: "host.berth.internal:2379" }'], alias: true },
+    { name: "the service's own command", extra: ['  command: ["app", "--etcd=http://host.berth.internal:2379"]'], alias: true },
+    { name: "the service's own args", extra: ['  args: ["host.berth.internal"]'], alias: true },
+    { name: "no mention: the template's default names another host", alias: false },
+    { name: "a longer name that ends the same is another host", endpoints: "http://myhost.berth.internal:2379", alias: false },
+    { name: "a longer name that starts the same is another host", endpoints: "http://host.berth.internal.example:2379", alias: false },
+    { name: "a label value is not something the containers resolve", extra: ["  labels: { note: host.berth.internal }"], alias: false },
+  ];
+  for (const c of cases) {
+    it(`${c.alias ? "is added" : "is not added"} for ${c.name}`, () => {
+      const pod = podOf(loadWith({ "templates/elector.yaml": ELECTOR, "services/web.yaml": web(c.extra ?? [], c.endpoints) }));
+      assert.deepEqual(pod.extraHosts, c.alias ? ["host.berth.internal:host-gateway"] : undefined);
+    });
+  }
+});

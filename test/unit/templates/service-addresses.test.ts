@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { LoadResult } from "../../../reconciler/load/load-fleet.ts";
 import type { PodSpec } from "../../../reconciler/model/pod.ts";
 import { addressProblem, addressTarget, addressValues } from "../../../reconciler/templates/service-addresses.ts";
+import { podSpecHash } from "../../../reconciler/templates/spec-hash.ts";
 import { lines, loadWith } from "../load/fleet-files.ts";
 
 const CACHE = lines(
@@ -148,11 +149,16 @@ describe("service addresses", () => {
     });
 
     it("changes the hash of the pod that gains it", () => {
-      const before = podOf(loadWith({ "services/cache.yaml": CACHE, "services/api.yaml": api("host.berth.internal:16379").replace(/\$\{\{ services\.cache\.address \}\}/g, "host.berth.internal:16379") }), "api");
-      const after = podOf(loadWith({ "services/cache.yaml": CACHE, "services/api.yaml": api("${{ services.cache.address }}") }), "api");
-      assert.deepEqual(after.containers, before.containers);
-      assert.equal(before.extraHosts, undefined);
-      assert.notEqual(after.specHash, before.specHash);
+      const pod = podOf(loadWith({ "services/cache.yaml": CACHE, "services/api.yaml": api("${{ services.cache.address }}") }), "api");
+      const { specHash, extraHosts, ...withoutAlias } = pod;
+      assert.deepEqual(extraHosts, ["host.berth.internal:host-gateway"]);
+      assert.notEqual(podSpecHash(withoutAlias), specHash);
+    });
+
+    it("is the same pod whether the address is an expression or written out", () => {
+      const written = podOf(loadWith({ "services/cache.yaml": CACHE, "services/api.yaml": api("host.berth.internal:16379").replace(/\$\{\{ services\.cache\.address \}\}/g, "host.berth.internal:16379") }), "api");
+      const expression = podOf(loadWith({ "services/cache.yaml": CACHE, "services/api.yaml": api("${{ services.cache.address }}") }), "api");
+      assert.deepEqual(written, expression);
     });
   });
 
