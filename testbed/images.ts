@@ -7,6 +7,7 @@
  *   berth/app:late-crash  serves and is healthy for 3 s, then exits 1
  *   berth/toolbox:v1    every busybox applet, `sh` by default: sidecars, ambassadors, adapters, jobs
  *   berth/haproxy:2.6   the host's Debian haproxy with the libraries it links, over the busybox base
+ *   berth/leader-elector:v1  the host's Debian etcdctl (and its libraries) and leader-elector.sh, over the busybox base
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,6 +20,7 @@ import { hasTag } from "./registry.ts";
 
 const BUSYBOX = "/bin/busybox";
 const HAPROXY = "/usr/sbin/haproxy";
+const ETCDCTL = "/usr/bin/etcdctl";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A host file copied into an image's build context. */
@@ -91,6 +93,14 @@ const proxyImage: BedImage = {
   files: () => [BUSYBOX_FILE, ...withLibraries(HAPROXY)],
 };
 
+/** The leader-elector sidecar (examples-repo/templates/leader-elector.yaml, docs/leader-elector.md). */
+const leaderElectorImage: BedImage = {
+  repo: "berth/leader-elector",
+  tag: "v1",
+  dockerfile: [...BUSYBOX_BASE, "COPY rootfs/ /", "COPY leader-elector.sh /leader-elector.sh", `ENTRYPOINT ["/bin/sh", "/leader-elector.sh"]`, ""].join("\n"),
+  files: () => [BUSYBOX_FILE, { from: path.join(here, "images", "leader-elector.sh"), to: "leader-elector.sh" }, ...withLibraries(ETCDCTL)],
+};
+
 export const BED_IMAGES: readonly BedImage[] = [
   appImage("v1", "ok"),
   appImage("v2", "ok"),
@@ -99,6 +109,7 @@ export const BED_IMAGES: readonly BedImage[] = [
   appImage("late-crash", "late-crash"),
   { repo: "berth/toolbox", tag: "v1", dockerfile: [...BUSYBOX_BASE, `CMD ["sh"]`, ""].join("\n"), files: () => [BUSYBOX_FILE] },
   proxyImage,
+  leaderElectorImage,
 ];
 
 export function imageRef(repo: string, tag: string): string {
@@ -106,6 +117,7 @@ export function imageRef(repo: string, tag: string): string {
 }
 
 export const PROXY_IMAGE = imageRef(proxyImage.repo, proxyImage.tag);
+export const LEADER_ELECTOR_IMAGE = imageRef(leaderElectorImage.repo, leaderElectorImage.tag);
 
 /** Changes whenever the Dockerfile, a file's place in the context or a file's content does. */
 function contextDigest(img: BedImage, files: readonly ContextFile[]): string {
