@@ -70,6 +70,17 @@ function printServices(services: readonly ServiceStatus[]): void {
   if (exposed.length) process.stdout.write(`\n${exposed.join("\n")}\n`);
 }
 
+/**
+ * Who leads, with `--lock`: this instance since when, or whom it follows.
+ * @example leadershipLine(status) // "follower b (etcd://10.0.0.5:2379): a leads since 2026-12-02T10:00:00.000Z; this instance writes nothing"
+ */
+export function leadershipLine(s: Pick<DaemonStatus, "leadership">): string | undefined {
+  const l = s.leadership;
+  if (!l || l.lock === "local") return undefined;
+  if (l.leader) return `leader ${l.instance} (${l.lock}) since ${l.since ?? "-"}`;
+  return `follower ${l.instance} (${l.lock}): ${l.holder ? `${l.holder} leads${l.since ? ` since ${l.since}` : ""}` : (l.reason ?? "nobody leads")}; this instance writes nothing`;
+}
+
 export async function runStatus(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const daemon = dir === undefined && typeof opts["repo"] !== "string" ? await fromDaemon(String(opts["listen"])) : undefined;
   if (daemon === "refused") return 1;
@@ -79,6 +90,8 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
       return 0;
     }
     process.stdout.write(`source ${daemon.source.identity}: applied ${daemon.source.commitApplied?.slice(0, 12) ?? "-"}${daemon.source.commitConverging ? `, converging ${daemon.source.commitConverging.slice(0, 12)} (waiting for a host or the registry)` : ""}, seen ${daemon.source.commitSeen?.slice(0, 12) ?? "-"}${daemon.source.error ? ` (${daemon.source.error})` : ""}\n`);
+    const leadership = leadershipLine(daemon);
+    if (leadership) process.stdout.write(`${leadership}\n`);
     if (daemon.lastPass) process.stdout.write(`last pass ${daemon.lastPass.at} (${daemon.lastPass.trigger}): ${daemon.lastPass.result} in ${daemon.lastPass.ms} ms\n`);
     process.stdout.write("\n");
     printServices(daemon.services);

@@ -15,10 +15,21 @@ export function renderSource(status: DaemonStatus, now: number): string {
     ["Applied", commitTag(source.commitApplied)],
     ["Seen", commitTag(source.commitSeen)],
     ...(source.commitConverging ? [["Converging to", `${commitTag(source.commitConverging)} (waiting for a host or the registry)`]] : []),
+    ...leadershipRow(status, now),
     ["Last pass", lastPass ? `${timeTag(lastPass.at, now)}, ${escapeHtml(lastPass.trigger)}, took ${escapeHtml(lastPass.ms)} ms: ${badge(lastPass.result)}` : `<span class="none">none yet</span>`],
     ...(source.error ? [["Source error", `${badge("failed")} ${escapeHtml(source.error)}`]] : []),
   ];
   return `<section aria-labelledby="h-source"><h2 id="h-source">Source</h2><dl class="source">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl></section>`;
+}
+
+/** With `--lock`: whether this instance leads, or whom it follows (a follower's page shows what the leader is to do). */
+function leadershipRow(status: DaemonStatus, now: number): string[][] {
+  const l = status.leadership;
+  if (!l || l.lock === "local") return [];
+  const who = l.leader
+    ? `${badge("leader")} <code>${escapeHtml(l.instance)}</code>${l.since ? ` since ${timeTag(l.since, now)}` : ""}`
+    : `${badge("follower")} <code>${escapeHtml(l.instance)}</code>: ${l.holder ? `<code>${escapeHtml(l.holder)}</code> leads` : escapeHtml(l.reason ?? "nobody leads")}; this instance writes nothing`;
+  return [["Leadership", `${who} (<code>${escapeHtml(l.lock)}</code>)`]];
 }
 
 /** One line of counts: how many services are healthy, hosts up, commits held. */

@@ -14,6 +14,8 @@ const TONES: Readonly<Record<string, Tone>> = {
   up: "ok",
   ready: "ok",
   running: "ok",
+  leader: "ok",
+  follower: "idle",
   serving: "ok",
   routed: "ok",
   done: "ok",

@@ -17,6 +17,15 @@ const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " "
 describe("renderFleet (the fleet view's content)", () => {
   const html = renderFleet(smallStatus(), NOW);
 
+  it("with --lock, says whether this instance leads or whom it follows; without, says nothing of it", () => {
+    const since = new Date(NOW - 90_000).toISOString();
+    const follower = text(renderFleet({ ...smallStatus(), leader: false, leadership: { leader: false, instance: "b", lock: "etcd://10.0.0.5:2379", holder: "a", since, reason: "a leads" } }, NOW));
+    assert.match(follower, /Leadership follower b : a leads; this instance writes nothing \( etcd:\/\/10\.0\.0\.5:2379 \)/);
+    const leader = text(renderFleet({ ...smallStatus(), leader: true, leadership: { leader: true, instance: "a", lock: "etcd://10.0.0.5:2379", holder: "a", since } }, NOW));
+    assert.match(leader, /Leadership leader a since 1 m ago/);
+    assert.doesNotMatch(text(html), /Leadership/);
+  });
+
   it("gives each service its ready/desired and health in words", () => {
     assert.match(text(row(html, "data-service", "web")), /web .* 3\/3 .*healthy/);
     assert.match(row(html, "data-service", "api"), /class="num warn" data-ready>1\/2</);
