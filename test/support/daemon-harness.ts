@@ -4,13 +4,20 @@
  * it, and the reads a test needs — `/status`, the deployment journal, and the
  * containers of one service on the bed's engines. `DaemonProcess` alone is
  * the process, for a test that follows a repository of its own.
+ *
+ * For leader election (issue 14) the harness starts further instances on
+ * the same repository and owner (`instance`), each with a state folder of
+ * its own, runs one-shot commands (`berth`), and reads and removes the
+ * owner's keys in etcd (`etcdJournal`, `etcdKeys`, `removeEtcdKeys`).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
+import { Etcd3 } from "etcd3";
 import { removeOwnerContainers } from "./bed.ts";
 import { engineClient } from "../../testbed/engines.ts";
 import { gitCredentials } from "../../testbed/git-http.ts";
@@ -86,12 +93,15 @@ export class DaemonProcess {
   listen = "";
   /** Resolves with the address once the daemon has logged it; rejects if it exits first. */
   readonly listening: Promise<string>;
+  /** Resolves with its exit code (null when killed by a signal) once it has exited. */
+  readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
   /** Spawns `berth run <args>` with `env` over this process's environment. */
   constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
     const child = spawn(process.execPath, ["--import", "tsx", berthMain, "run", ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     this.listening = new Promise<string>((resolve, reject) => {
       child.stderr!.on("data", (c: Buffer) => {
         this.log += c.toString();
@@ -103,6 +113,22 @@ export class DaemonProcess {
       });
       child.once("exit", (code) => reject(new Error(`daemon exited (${code}) before listening:\n${this.log}`)));
     });
+    // A run that is meant to be refused is awaited through `exited`: its `listening` rejecting is not unhandled.
+    this.listening.catch(() => undefined);
+  }
+
+  /** Its process id (the lock file and refusals name it). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Whether it still runs. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async status(): Promise<DaemonStatus> {
+    return JSON.parse(await get(`http://${this.listen}/status`)) as DaemonStatus;
   }
 
   /** Stops the daemon with `signal`; resolves with its exit code (null when killed). */
@@ -125,6 +151,23 @@ export interface DaemonHarnessOptions {
   readonly resync?: string;
   /** More environment for the daemon (and `history`), over the git credentials and state folder. */
   readonly env?: Readonly<Record<string, string>>;
+  /** More `berth run` flags (e.g. `--lock etcd://…`), for `start` and every `instance`. */
+  readonly args?: readonly string[];
+}
+
+/** A further `berth run` of the harness's repository and owner. */
+export interface InstanceOptions {
+  /** More `berth run` flags, after the harness's own and `--instance`. */
+  readonly args?: readonly string[];
+  /** Its state folder: `<work>/state-<name>` unless given (another instance's folder, for a run that must be refused). */
+  readonly stateDir?: string;
+}
+
+/** What a one-shot `berth` command did. */
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
 export interface ConvergedOptions extends UntilOptions {
@@ -132,6 +175,13 @@ export interface ConvergedOptions extends UntilOptions {
   readonly service: string;
   readonly replicas: number;
   readonly timeoutMs: number;
+  /** The instance whose `/status` is asked: the harness's own daemon unless given. */
+  readonly daemon?: { status(): Promise<DaemonStatus> };
+}
+
+/** `etcd://host:port[,…]` (as `--lock` takes it) as the etcd client's endpoints. */
+function etcdHosts(lock: string): string[] {
+  return lock.replace(/^etcd:\/\//, "").split(",").map((hp) => `http://${hp.trim()}`);
 }
 
 export class DaemonHarness {
@@ -140,6 +190,8 @@ export class DaemonHarness {
   readonly stateDir: string;
   url = "";
   private daemon: DaemonProcess | undefined;
+  /** Instances started with `instance`, killed by `cleanup`. */
+  private readonly instances: DaemonProcess[] = [];
   /** The logs of the daemons stopped before the one running now. */
   private earlierLogs = "";
   private bare = "";
@@ -162,6 +214,11 @@ export class DaemonHarness {
   /** The stderr (JSON log lines) of every daemon this harness started, for a failing test to show. */
   get log(): string {
     return this.earlierLogs + (this.daemon?.log ?? "");
+  }
+
+  /** `berth run`'s flags for this repository and owner. */
+  private runArgs(): string[] {
+    return ["--repo", this.url, "--owner", this.owner, "--listen", "127.0.0.1:0", "--interval", this.opts.interval ?? "1s", "--resync", this.opts.resync ?? "5m", ...(this.opts.args ?? [])];
   }
 
   private get src(): string {
@@ -211,10 +268,65 @@ export class DaemonHarness {
 
   /** Starts `berth run` and resolves once it listens; after `stop`, starts it again on the same state. */
   async start(): Promise<void> {
-    const args = ["--repo", this.url, "--owner", this.owner, "--listen", "127.0.0.1:0", "--interval", this.opts.interval ?? "1s", "--resync", this.opts.resync ?? "5m"];
     this.earlierLogs = this.log;
-    this.daemon = new DaemonProcess(args, this.env);
+    this.daemon = new DaemonProcess(this.runArgs(), this.env);
     await this.daemon.listening;
+  }
+
+  /**
+   * Starts another `berth run` of this repository and owner, named `name`
+   * (`--instance name`), with a state folder of its own unless told; does
+   * not wait for it to listen (await `listening`). `cleanup` kills it.
+   */
+  instance(name: string, opts: InstanceOptions = {}): DaemonProcess {
+    const d = new DaemonProcess([...this.runArgs(), "--instance", name, ...(opts.args ?? [])], { ...this.env, BERTH_STATE_DIR: opts.stateDir ?? path.join(this.work, `state-${name}`) });
+    this.instances.push(d);
+    return d;
+  }
+
+  /** Runs `berth <args>` with the daemon's environment (`stateDir` over its state folder); resolves with its exit code and output. */
+  berth(args: readonly string[], opts: { stateDir?: string } = {}): Promise<CommandResult> {
+    const env = { ...process.env, ...this.env, ...(opts.stateDir ? { BERTH_STATE_DIR: opts.stateDir } : {}) };
+    return new Promise((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", berthMain, ...args], { cwd: repoRoot, env, encoding: "utf8" }, (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Where this owner's keys live in etcd: `/berth/v1/<sha256(owner)[:16]>/`, as DESIGN §8 lays them out. */
+  get etcdPrefix(): string {
+    return `/berth/v1/${createHash("sha256").update(this.owner).digest("hex").slice(0, 16)}/`;
+  }
+
+  /** The journal the owner's instances keep in etcd with `--lock` (keys under `<prefix>journal/`), oldest first; `commit` narrows it. */
+  async etcdJournal(lock: string, commit?: string): Promise<JournalLine[]> {
+    const values = await this.etcdKeys(lock, "journal/");
+    const lines = Object.values(values)
+      .map((v) => JSON.parse(v) as JournalLine)
+      .sort((a, b) => a.at.localeCompare(b.at));
+    return commit ? lines.filter((l) => l.commit === commit) : lines;
+  }
+
+  /** This owner's keys in etcd (leader, record, journal, job runs; `under` narrows them), with their values. */
+  async etcdKeys(lock: string, under = ""): Promise<Record<string, string>> {
+    const client = new Etcd3({ hosts: etcdHosts(lock) });
+    try {
+      return await client.getAll().prefix(`${this.etcdPrefix}${under}`).strings();
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Deletes every key of this owner in etcd (test clean-up). */
+  async removeEtcdKeys(lock: string): Promise<void> {
+    const client = new Etcd3({ hosts: etcdHosts(lock) });
+    try {
+      await client.delete().prefix(this.etcdPrefix);
+    } finally {
+      client.close();
+    }
   }
 
   /** Stops the daemon with `signal`; resolves with its exit code (null when killed). */
@@ -229,10 +341,11 @@ export class DaemonHarness {
   /** Resolves with the first `/status` in which `sha` is applied and `service` has all its replicas ready and healthy. */
   converged(sha: string, opts: ConvergedOptions): Promise<DaemonStatus> {
     const { service, replicas } = opts;
+    const daemon = opts.daemon ?? this;
     return until(
       `commit ${sha.slice(0, 8)} applied and ${service} ${replicas}/${replicas} ready`,
       async () => {
-        const s = await this.status();
+        const s = await daemon.status();
         const svc = s.services.find((x) => x.name === service);
         return s.source.commitApplied === sha && svc?.ready === replicas && svc.health === "healthy" ? s : undefined;
       },
@@ -278,15 +391,15 @@ export class DaemonHarness {
   }
 
   /**
-   * Kills the daemon, removes its containers (each engine on its own: one
+   * Kills the daemon and every instance, removes its containers (each engine on its own: one
    * that is down does not keep the others'), the repository and the work
    * folder. With BERTH_TEST_DAEMON_LOG set to a file, the daemon's log is
    * appended to it first, for reading a slow or failed run afterwards.
    */
   async cleanup(): Promise<void> {
-    await this.stop("SIGKILL");
+    await Promise.all([this.stop("SIGKILL"), ...this.instances.map((d) => d.stop("SIGKILL"))]);
     const keep = process.env.BERTH_TEST_DAEMON_LOG;
-    if (keep) appendFileSync(keep, `=== ${this.owner}\n${this.log}`);
+    if (keep) appendFileSync(keep, `=== ${this.owner}\n${this.log}${this.instances.map((d) => d.log).join("")}`);
     await Promise.allSettled(this.bed.hosts.map((h) => removeOwnerContainers({ ...this.bed, hosts: [h] }, this.owner)));
     if (this.bare) rmSync(this.bare, { recursive: true, force: true });
     rmSync(this.work, { recursive: true, force: true });
