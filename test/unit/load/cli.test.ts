@@ -68,7 +68,7 @@ describe("berth validate", () => {
   it("exits 0 on the example fleet", async () => {
     const r = await capture(() => runValidate("examples-repo", { format: "text" }));
     assert.equal(r.code, 0, r.out + r.err);
-    assert.equal(r.out, "examples-repo: valid (3 hosts, 3 services, 1 job, 3 templates, a policy)\n");
+    assert.equal(r.out, "examples-repo: valid (3 hosts, 4 services, 1 job, 5 templates, a policy)\n");
   });
 
   it("reads only --path under the folder", async () => {
@@ -127,7 +127,7 @@ describe("berth render", () => {
   it("exits 1 naming the known services for an unknown one", async () => {
     const r = await capture(() => runRender("nope", "examples-repo", {}));
     assert.equal(r.code, 1);
-    assert.equal(r.err, 'berth render: no Service or Job named "nope" in examples-repo; known: api, cache, nightly-report, web\n');
+    assert.equal(r.err, 'berth render: no Service or Job named "nope" in examples-repo; known: api, cache, nightly-report, reporter, web\n');
   });
 
   it("exits 1 with the diagnostics when the repository is invalid", async () => {

@@ -53,7 +53,7 @@ describe("examples-repo", () => {
     assert.equal(any({ apiVersion: "berth/v1", kind: "Policy", metadata: { name: "x" }, spec: {} }), true);
   });
 
-  it("matches the test bed: three hosts in two zones, web, api, cache, a nightly job, registry policy", async () => {
+  it("matches the test bed: three hosts in two zones, web, api, cache, reporter, a nightly job, registry policy", async () => {
     const result = loadFleet(await readRepoDir(EXAMPLES));
     assert.ok(result.ok);
     const { hosts, services, jobs, templates, policy } = result.fleet;
@@ -74,12 +74,21 @@ describe("examples-repo", () => {
     assert.equal(api?.replicas, 2);
     assert.deepEqual(api?.pod.containers.map((c) => c.pattern ?? "main"), ["main", "ambassador"]);
     assert.ok(services.some((s) => s.name === "cache"));
-    assert.deepEqual(templates.map((t) => t.doc.spec.pattern).sort(), ["adapter", "ambassador", "sidecar"]);
+    const reporter = services.find((s) => s.name === "reporter");
+    assert.equal(reporter?.replicas, 2);
+    assert.deepEqual(reporter?.pod.containers.map((c) => [c.name, c.pattern ?? "main"]), [["main", "main"], ["leader-elector", "sidecar"]]);
+    assert.deepEqual(templates.map((t) => [t.doc.metadata.name, t.doc.spec.pattern]).sort(), [
+      ["cache-ambassador", "ambassador"],
+      ["leader-elector", "sidecar"],
+      ["leader-elector-auth", "sidecar"],
+      ["log-shipper", "sidecar"],
+      ["metrics-adapter", "adapter"],
+    ]);
     assert.equal(jobs.length, 1);
     assert.equal(jobs[0]?.schedule, "0 3 * * *");
     assert.deepEqual(policy.allowedRegistries, ["127.0.0.1:5000"]);
     for (const w of [...services, ...jobs]) {
-      for (const c of w.pod.containers) assert.match(c.image, /^127\.0\.0\.1:5000\/berth\/(app|toolbox):/);
+      for (const c of w.pod.containers) assert.match(c.image, /^127\.0\.0\.1:5000\/berth\/(app|toolbox|leader-elector):/);
     }
   });
 
