@@ -518,7 +518,13 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const roll = (svc: ServicePlan) =>
     deps.signal?.aborted
       ? Promise.resolve<ServiceResult>({ service: svc.name, result: "interrupted", reason: "berth was stopping: not started" })
-      : new ServiceRollout(plan, svc, deps, watch, router).run().catch((err: unknown): ServiceResult => ({ service: svc.name, result: "failed", reason: errorText(err), error: errorInfo(err) }));
+      : new ServiceRollout(plan, svc, deps, watch, router)
+          .run()
+          .catch((err: unknown): ServiceResult => {
+            // Escaped from a step of the bookkeeping (a removal, an undo): a `retry` is still not the commit's fault (a lease lost, say).
+            const error = errorInfo(err);
+            return { service: svc.name, result: error.reaction === "retry" ? "waiting" : "failed", reason: errorText(err), error };
+          });
   // Proxies that route something else than the plan says are set right first; a failure there is the world's, and the drains will say so.
   await router?.start().catch((err: unknown) => deps.onEvent?.({ at: deps.clock.now(), service: PROXY_SERVICE, phase: "failed", message: errorText(err) }));
   // The proxies come first: a service's new pods are routed by every proxy that runs once they count.

@@ -487,6 +487,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
       // The gated launch was past its fence: it is the one write that lands after the loss.
       assert.equal(writes(), before + 1, `writes after the loss: ${a.fleet.calls.slice(-3).join("; ")}`);
       assert.deepEqual(a.reconciler.status().held, [], "a lost lease is not the commit's fault");
+      assert.ok(["waiting", "interrupted"].includes(a.reconciler.status().services[0]!.lastResult!), `result ${a.reconciler.status().services[0]!.lastResult}`);
       lb.set(true);
       b.reconciler.tookOver();
       await b.reconciler.trigger("elected");

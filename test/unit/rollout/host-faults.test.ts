@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import type { FakeFleet } from "../../support/fake-host.ts";
 import { roll } from "../../support/roll.ts";
+import { fencedHost } from "../../../reconciler/lease/fenced-host.ts";
+import { LeaseLostError } from "../../../reconciler/lease/lease-lost-error.ts";
 
 const V2 = "app:v2";
 const running = (f: FakeFleet) => [...f.pods.values()].filter((p) => p.state === "running").map((p) => `${p.host}:${p.image}`).sort();
@@ -74,5 +76,28 @@ describe("rollout: faults that are not the commit's (fake hosts)", function () {
     assert.deepEqual([s.error?.code, s.error?.reaction, s.error?.data.image], ["image-not-found", "stalled", "app:nope"]);
     assert.match(s.reason ?? "", /image app:nope does not exist .*; nothing was changed$/);
     assert.deepEqual(running(fleet), ["h1:app:v1", "h2:app:v1", "h3:app:v1"]);
+  });
+
+  it("a lease lost mid-rollout (--lock): no write after it, and the result waits — not the commit's fault, nothing held", async function () {
+    let lost = false;
+    const fence = {
+      fence: async () => {
+        if (lost) throw new LeaseLostError({ lock: "etcd://e:2379", instance: "a", cause: "its lease expired" });
+      },
+    };
+    const { fleet, result } = await roll({
+      image: V2,
+      setup: (f) => {
+        f.onCall = (c) => {
+          if (c === `h2 launch web/1 ${V2}`) lost = true;
+        };
+      },
+      wrap: (_name, h) => fencedHost(h, fence),
+    });
+    const s = result.services[0]!;
+    assert.equal(s.result, "waiting", JSON.stringify(s));
+    assert.deepEqual([s.error?.code, s.error?.reaction], ["lease-lost", "retry"]);
+    const after = fleet.calls.slice(fleet.calls.indexOf(`h2 launch web/1 ${V2}`) + 1);
+    assert.deepEqual(after.filter((c) => / (launch|stop|remove|start) /.test(c)), [], `writes after the loss: ${after.join("; ")}`);
   });
 });
