@@ -139,9 +139,17 @@ export class Reconciler {
     this.restored = true;
   }
 
-  /** True while this instance may write to the engines and the store. */
+  /** True while this instance leads. */
   private leads(): boolean {
     return this.deps.leadership?.state().leader ?? true;
+  }
+
+  /** Set by a pass that began as leader, from the store's state: one elected mid-pass writes from the next pass on, not with a follower's stale view. */
+  private writable = false;
+
+  /** True while this pass may write to the engines and the store. */
+  private mayWrite(): boolean {
+    return this.writable && this.leads();
   }
 
   /** This instance was elected: the next pass starts from what the store says, as a new leader must. */
@@ -152,6 +160,7 @@ export class Reconciler {
 
   /** This instance lost its lease: the apply under way starts no new step (and its writes are fenced besides). */
   leadershipLost(): void {
+    this.writable = false;
     this.leaseSignal.abort();
   }
 
@@ -324,7 +333,7 @@ export class Reconciler {
 
   /** Appends to the journal; only the leader keeps it (a follower's pass decided nothing). */
   private async journal(trigger: string, commit: CommitInfo, rest: Pick<JournalEntry, "result" | "services" | "ms"> & { reason?: string }): Promise<void> {
-    if (!this.leads()) return;
+    if (!this.mayWrite()) return;
     const entry: JournalEntry = { at: new Date(this.deps.now()).toISOString(), owner: this.deps.owner, commit: commit.sha, author: commit.author, message: commit.message, committedAt: new Date(commit.time).toISOString(), trigger, ...rest };
     this.history = [...this.history.slice(1 - HISTORY_SHOWN), entry];
     try {
@@ -355,7 +364,7 @@ export class Reconciler {
   /** Writes the deployment record from an observation, when this instance leads; a failure to write is logged, not fatal. */
   private async saveRecord(target: Loaded, applied: boolean, look: PlannedFleet, planned?: readonly SlotRecord[]): Promise<void> {
     const connected = this.connected?.hosts;
-    if (!target.fleet || !connected || !this.leads()) return;
+    if (!target.fleet || !connected || !this.mayWrite()) return;
     try {
       this.record = await saveRecord(
         {
@@ -434,6 +443,7 @@ export class Reconciler {
   /** Step "refresh source": the ref resolved, a new commit loaded; after a restart, the record's last good commit too. */
   async refreshSource(p: Pass): Promise<boolean> {
     if (!this.restored) await this.restore();
+    this.writable = this.leads();
     await this.refresh(p.trigger);
     await this.restoreGood();
     return true;
@@ -513,7 +523,7 @@ export class Reconciler {
   async apply(p: Pass): Promise<boolean> {
     const { log, now } = this.deps;
     const { target, first, plan, connected, trigger } = p as Required<Pick<Pass, "target" | "first" | "plan" | "connected">> & Pass;
-    if (!this.leads()) {
+    if (!this.mayWrite()) {
       // A follower's pass ends at the plan: its status shows what the leader is to do.
       this.services = this.statusOf(first);
       this.lastPass = { at: new Date(p.t0).toISOString(), trigger, ms: now() - p.t0, result: "following" };

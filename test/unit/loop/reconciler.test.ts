@@ -32,6 +32,8 @@ class ScriptedSource implements GitSource {
   private head: string | undefined;
   private cached: string | undefined;
   down = false;
+  /** Called as a commit is checked out: a test acts between a pass's first step and its apply. */
+  onCheckout: ((commit: string) => void) | undefined;
 
   push(files: Record<string, string>, message: string): string {
     const sha = (this.commits.size + 1).toString(16).padStart(40, "0");
@@ -46,6 +48,7 @@ class ScriptedSource implements GitSource {
   async checkout(commit: string): Promise<CommitSnapshot> {
     if (this.down && commit !== this.cached) throw new RemoteUnreachableError({ url: this.identity, cause: "connect ECONNREFUSED" });
     this.cached = commit;
+    this.onCheckout?.(commit);
     return this.commits.get(commit)!;
   }
   async lastGood(): Promise<ResolvedRef | undefined> {
@@ -493,6 +496,40 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
       await b.reconciler.trigger("elected");
       assert.equal(b.reconciler.status().source.commitApplied, v2);
       assert.deepEqual(b.images(), ["app:v2", "app:v2", "app:v2"]);
+    } finally {
+      a.cleanup();
+    }
+  });
+
+  // Guards against a follower elected in the middle of its pass applying with its own stale view (it had not read what the old leader held).
+  it("an instance elected mid-pass writes nothing in that pass; the next one starts from the shared store", async function () {
+    const la = new ScriptedLeadership("a", true);
+    const a = harness(undefined, la);
+    const lb = new ScriptedLeadership("b", false);
+    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    try {
+      a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await a.reconciler.trigger("start");
+      await b.reconciler.trigger("start");
+      a.fleet.brokenImages.add("app:broken");
+      const bad = a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:broken") }, "web broken");
+      await a.reconciler.trigger("poll");
+      assert.deepEqual(a.reconciler.status().held.map((x) => x.commit), [bad]);
+      const launches = a.fleet.calls.filter((c) => c.includes(" launch ")).length;
+      // b is elected while its pass loads the commit a held.
+      a.source.onCheckout = (commit) => {
+        if (commit !== bad || lb.state().leader) return;
+        la.set(false);
+        a.reconciler.leadershipLost();
+        lb.set(true);
+        b.reconciler.tookOver();
+      };
+      await b.reconciler.trigger("poll");
+      assert.equal(a.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "no pod of the held commit in the pass it was elected in");
+      // The daemon runs a pass on election: it reads what a held.
+      await b.reconciler.trigger("elected");
+      assert.equal(a.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "nor in the next");
+      assert.deepEqual(b.reconciler.status().held.map((x) => x.commit), [bad]);
     } finally {
       a.cleanup();
     }
