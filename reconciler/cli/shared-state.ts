@@ -64,7 +64,11 @@ export async function openForWriting(opts: Record<string, unknown>, owner: strin
     if (command === "apply" && !election.state().leader) {
       const s = election.state();
       await election.close();
-      throw new Error(`${s.holder ? `${s.holder} leads ${owner}${s.since ? ` since ${s.since}` : ""}` : (s.reason ?? "this instance could not be elected")} (${s.lock}); berth apply changes nothing while another instance leads — the daemon converges the commit itself`);
+      throw new Error(
+        s.holder
+          ? `${s.holder} leads ${owner}${s.since ? ` since ${s.since}` : ""} (${s.lock}); berth apply changes nothing while another instance leads — the leading daemon converges the commit itself`
+          : `could not take the lease for ${owner} at ${s.lock}: ${s.reason ?? "not elected"}; nothing was changed`,
+      );
     }
     const store = new EtcdStateStore(etcd, owner, election);
     return {
