@@ -63,6 +63,10 @@ function printServices(services: readonly ServiceStatus[]): void {
   const rows = [["SERVICE", "READY", "HEALTH", "COMMIT", "HOSTS", "LAST RESULT"], ...services.map((s) => [s.name, `${s.ready}/${s.desired}`, s.health, s.commit?.slice(0, 12) ?? "-", s.hosts.join(",") || "-", s.lastResult ? `${s.lastResult}${s.reason ? `: ${s.reason}` : ""}` : "-"])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")}\n`);
+  for (const s of services) {
+    const a = s.autoscale;
+    if (a) process.stdout.write(`${s.name}: replicas ${s.desired} (autoscaled; git: ${a.min}–${a.max}, ${a.reason ?? `replicas ${a.gitReplicas} until the first decision`})${a.latest && a.latest.reason !== a.reason ? `; now: ${a.latest.reason}` : ""}\n`);
+  }
   for (const s of services) for (const b of s.backoff ?? []) process.stdout.write(`${s.name}[${b.slot}] keeps dying (${b.failures} times): next try in ${Math.ceil(b.retryInMs / 1000)} s\n`);
   const endpoints = services.flatMap((s) => s.endpoints.map((e) => `  ${s.name}[${e.slot}] on ${e.host}: ${e.ports.map((p) => `${p.hostIp && p.hostIp !== "0.0.0.0" ? p.hostIp : e.host}:${p.hostPort} → ${p.containerPort}/${p.protocol}`).join(", ")}`));
   if (endpoints.length) process.stdout.write(`\nendpoints:\n${endpoints.join("\n")}\n`);

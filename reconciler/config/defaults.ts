@@ -7,7 +7,7 @@
  * bed works unchanged.
  */
 import path from "node:path";
-import { DEFAULT_DRAIN_DELAY_MS, DEFAULT_HOST_LOST_AFTER_MS, DEFAULT_PROXY_IMAGE, type OperatorConfig } from "../model/operator-config.ts";
+import { DEFAULT_AUTOSCALE_INTERVAL_MS, DEFAULT_DRAIN_DELAY_MS, DEFAULT_HOST_LOST_AFTER_MS, DEFAULT_PROXY_IMAGE, type OperatorConfig } from "../model/operator-config.ts";
 
 export const DEFAULT_SECRET_ENV = ["BERTH_SECRET_*"] as const;
 export const DEFAULT_PLAIN_TCP = ["127.0.0.0/8", "::1", "localhost"] as const;
@@ -19,5 +19,7 @@ export function defaultOperatorConfig(stateDir: string): OperatorConfig {
     plainTcp: [...DEFAULT_PLAIN_TCP],
     hostLostAfterMs: DEFAULT_HOST_LOST_AFTER_MS,
     traffic: { proxyImage: DEFAULT_PROXY_IMAGE, drainDelayMs: DEFAULT_DRAIN_DELAY_MS },
+    // A repository queries no Prometheus the operator has not named: berth would fetch from wherever a committer points it.
+    autoscale: { prometheusUrls: [], intervalMs: DEFAULT_AUTOSCALE_INTERVAL_MS },
   };
 }

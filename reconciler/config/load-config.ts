@@ -21,6 +21,7 @@ interface ConfigDoc {
   readonly engines?: { readonly plainTcp?: readonly string[] };
   readonly timings?: { readonly hostLostAfter?: string };
   readonly traffic?: { readonly proxyImage?: string; readonly drainDelay?: string };
+  readonly autoscale?: { readonly prometheusUrls?: readonly string[]; readonly interval?: string };
   readonly credentials?: { readonly registries?: readonly string[] };
 }
 
@@ -77,6 +78,10 @@ export function loadOperatorConfig(file: string | undefined, stateDir: string): 
       traffic: {
         proxyImage: c.traffic?.proxyImage ?? defaults.traffic.proxyImage,
         drainDelayMs: c.traffic?.drainDelay ? parseDuration(c.traffic.drainDelay) : defaults.traffic.drainDelayMs,
+      },
+      autoscale: {
+        prometheusUrls: (c.autoscale?.prometheusUrls ?? []).map((u) => u.replace(/\/+$/, "")),
+        intervalMs: c.autoscale?.interval ? parseDuration(c.autoscale.interval) : defaults.autoscale.intervalMs,
       },
       ...(c.credentials?.registries ? { credentialRegistries: [...c.credentials.registries] } : {}),
     },

@@ -328,6 +328,16 @@ export class DockerodeHost implements DockerHost {
     return Buffer.concat(parts).toString("utf8");
   }
 
+  async cpuCores(id: string): Promise<number | undefined> {
+    // One-shot off: the engine samples twice about a second apart, so precpu_stats is filled.
+    const s = (await this.call("reading cpu stats", () => this.docker.getContainer(id).stats({ stream: false }))) as unknown as Docker.ContainerStats;
+    const used = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+    const system = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus || s.cpu_stats.cpu_usage.percpu_usage?.length || 1;
+    if (!(system > 0) || !(used >= 0)) return undefined;
+    return (used / system) * cpus;
+  }
+
   events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void, onOpen?: () => void): { close(): void } {
     let closed = false;
     let stream: NodeJS.ReadableStream & { destroy?: () => void } | undefined;

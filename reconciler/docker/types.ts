@@ -151,6 +151,13 @@ export interface DockerHost {
    */
   bridgeGateway(): Promise<string | undefined>;
   logsTail(id: string, lines: number): Promise<string>;
+  /**
+   * A running container's cpu over the engine's last sampling interval
+   * (the stats API, about a second), in cores: 0.5 is half of one core.
+   * Undefined when the engine has no sample (the container just started
+   * or stopped).
+   */
+  cpuCores(id: string): Promise<number | undefined>;
   /** Subscribes to this owner's container events; `onEnd` is called when the stream ends. */
   /** Follows this owner's container events; `onOpen` once the engine has accepted the stream (a refusal may only come later, as `onEnd`). */
   events(owner: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void, onOpen?: () => void): { close(): void };

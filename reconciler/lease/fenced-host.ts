@@ -36,6 +36,7 @@ export function fencedHost(inner: DockerHost, leadership: Pick<Leadership, "fenc
     status: (id) => inner.status(id),
     bridgeGateway: () => inner.bridgeGateway(),
     logsTail: (id, lines) => inner.logsTail(id, lines),
+    cpuCores: (id) => inner.cpuCores(id),
     events: (owner, onEvent, onEnd, onOpen) => inner.events(owner, onEvent, onEnd, onOpen),
   };
 }

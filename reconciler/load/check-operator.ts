@@ -23,7 +23,7 @@ export interface OperatorRules {
   readonly realpath: (p: string) => string;
 }
 
-function configName(config: OperatorConfig): string {
+export function configName(config: OperatorConfig): string {
   return config.file ? `the operator config ${config.file}` : "the default operator config, as no --config was given";
 }
 

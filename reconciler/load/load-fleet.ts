@@ -20,6 +20,7 @@ import type { ServiceAddresses } from "../templates/service-addresses.ts";
 import { checkDuplicateNames, checkPlacement, type NamedDocument } from "./check-fleet.ts";
 import { checkHostPortsAgainstExposed, checkWorkloadMode, exposedPorts, type PortClaim } from "./check-traffic.ts";
 import { checkHostEndpoint, checkPodSecrets, checkPolicyCeiling, type OperatorRules } from "./check-operator.ts";
+import { normaliseAutoscale } from "./normalise-autoscale.ts";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { MAX_FILE_BYTES } from "./limits.ts";
 import { normaliseHost } from "./normalise-host.ts";
@@ -139,7 +140,8 @@ function loadParsed(snapshot: RepoSnapshot, parsedFiles: readonly ParsedFile[], 
     checkPodAgainstPolicy(pod, s.doc.spec, s.at, policy, out);
     if (operator) checkPodSecrets(pod, s.doc.spec, s.at, operator, out);
     const expose = exposedPorts(s, pod, claims, out);
-    const service = { ...normaliseService(s, pod, out), ...(uses && Object.keys(uses).length > 0 ? { uses } : {}), ...(expose.length > 0 ? { expose } : {}) };
+    const autoscale = normaliseAutoscale(s, operator, out);
+    const service = { ...normaliseService(s, pod, out), ...(uses && Object.keys(uses).length > 0 ? { uses } : {}), ...(expose.length > 0 ? { expose } : {}), ...(autoscale ? { autoscale } : {}) };
     checkPlacement("Service", service.name, service.placement, pod, service.replicas, hosts, s.at, out);
     services.push(service);
     pods.push(["Service", s, pod]);

@@ -14,6 +14,7 @@ import { liveApplyDeps } from "../rollout/live-deps.ts";
 import { EngineEvents } from "./engine-events.ts";
 import { httpApp, startHttp } from "./http-server.ts";
 import { JobRunner } from "./jobs.ts";
+import { Autoscaler } from "../autoscale/autoscaler.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { LoadThread } from "../load/load-thread.ts";
@@ -52,6 +53,7 @@ export class Daemon {
   private readonly loader = new LoadThread();
   private readonly events: EngineEvents;
   private readonly jobs: JobRunner;
+  private readonly autoscaler: Autoscaler;
   private timers: NodeJS.Timeout[] = [];
   private watcher: { close(): Promise<void> } | undefined;
   private server: ServerType | undefined;
@@ -93,12 +95,15 @@ export class Daemon {
     });
     this.jobs = new JobRunner({ owner: opts.owner, leads: () => opts.leadership.state().leader, ...(opts.claimRun ? { claimRun: opts.claimRun } : {}), secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
+    this.autoscaler = new Autoscaler({ target: this.reconciler, log: opts.log, metrics: opts.metrics, now: Date.now, onScaled: () => void this.pass("autoscale") });
+    this.reconciler.autoscaleLatest = (service) => this.autoscaler.latestOf(service);
     opts.leadership.onChange((s) => {
       opts.metrics.leader.set(s.leader ? 1 : 0);
       if (this.stopped) return;
       if (s.leader) {
         // Elected: what the old leader knew comes from the store, and its unfinished rollout from the engines.
         this.reconciler.tookOver();
+        this.autoscaler.reset();
         void this.pass("elected");
       } else this.reconciler.leadershipLost();
     });
@@ -138,6 +143,7 @@ export class Daemon {
     void this.pass("start");
     this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));
     this.timers.push(setInterval(() => void this.pass("resync"), opts.resyncMs));
+    this.timers.push(setInterval(() => void this.autoscaler.tick(), opts.operator.config.autoscale.intervalMs));
     this.watcher = opts.source.watch?.(() => void this.pass("watch"));
   }
 

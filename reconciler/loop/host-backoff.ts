@@ -75,5 +75,6 @@ export class BackedOffHost implements DockerHost {
   exec: DockerHost["exec"] = (id, command, timeoutMs) => this.inner.exec(id, command, timeoutMs);
   bridgeGateway: DockerHost["bridgeGateway"] = () => this.inner.bridgeGateway();
   logsTail: DockerHost["logsTail"] = (id, lines) => this.inner.logsTail(id, lines);
+  cpuCores: DockerHost["cpuCores"] = (id) => this.inner.cpuCores(id);
   events: DockerHost["events"] = (owner, onEvent, onEnd, onOpen) => this.inner.events(owner, onEvent, onEnd, onOpen);
 }

@@ -15,6 +15,9 @@ export interface Metrics {
   readonly invalidCommits: Counter;
   /** 1 while this instance leads (always without `--lock`), 0 while it follows. */
   readonly leader: Gauge;
+  readonly autoscaleDesired: Gauge<"service">;
+  readonly autoscaleCurrent: Gauge<"service">;
+  readonly autoscaleMetric: Gauge<"service" | "metric">;
 }
 
 export function createMetrics(): Metrics {
@@ -30,6 +33,9 @@ export function createMetrics(): Metrics {
     hostsDown: new Gauge({ name: "berth_hosts_down", help: "Hosts that could not be observed at the last pass.", registers: [registry] }),
     jobRuns: new Counter({ name: "berth_job_runs_total", help: "Job runs by job and result.", labelNames: ["job", "result"], registers: [registry] }),
     invalidCommits: new Counter({ name: "berth_invalid_commits_total", help: "Commits that did not validate.", registers: [registry] }),
+    autoscaleDesired: new Gauge({ name: "berth_autoscale_replicas_desired", help: "Replicas the last autoscaling decision asked for, per autoscaled service.", labelNames: ["service"], registers: [registry] }),
+    autoscaleCurrent: new Gauge({ name: "berth_autoscale_replicas_current", help: "Running replicas of each autoscaled service at the last decision.", labelNames: ["service"], registers: [registry] }),
+    autoscaleMetric: new Gauge({ name: "berth_autoscale_metric_value", help: "The metric an autoscaled service follows, at the last decision (cpu in percent; prometheus as queried).", labelNames: ["service", "metric"], registers: [registry] }),
     leader: new Gauge({ name: "berth_leader", help: "1 while this instance leads its owner and may write (always without --lock), 0 while it follows.", registers: [registry] }),
   };
 }

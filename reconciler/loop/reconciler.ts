@@ -18,7 +18,10 @@ import { formatDiagnostic } from "../load/diagnostic.ts";
 import { loadOnThisThread, type FleetLoader } from "../load/fleet-loader.ts";
 import type { DockerHost } from "../docker/types.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
-import type { DeployedRecord, SlotRecord } from "../model/deployed.ts";
+import type { AutoscaledCount, DeployedRecord, SlotRecord } from "../model/deployed.ts";
+import { autoscaledReplicas } from "../autoscale/autoscaled-fleet.ts";
+import type { ObservedContainer } from "../docker/types.ts";
+import type { ServiceSpec } from "../model/fleet.ts";
 import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
 import { proxiesToPush } from "../traffic/routes.ts";
 import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
@@ -103,6 +106,14 @@ export class Reconciler {
   private readonly warned = new Set<string>();
   /** Where berth deployed what, as last written to the state folder. */
   private record: DeployedRecord | undefined;
+  /** Autoscaled services' counts: the controller's, kept in the record (autoscale/). */
+  private autoscaled: Record<string, AutoscaledCount> = {};
+  /** This owner's containers as the last observation saw them (the autoscaler measures these). */
+  observed: readonly ObservedContainer[] = [];
+  /** True while an apply runs: autoscaling waits for it. */
+  applying = false;
+  /** The autoscaler's latest look at a service's metrics, for status. */
+  autoscaleLatest: (service: string) => { at: string; reason: string } | undefined = () => undefined;
   jobsStatus: () => DaemonStatus["jobs"] = () => [];
   /** The rollout under way or the last one, for the fleet view (reconciler/web/). */
   private readonly rollout = new RolloutProgress();
@@ -131,6 +142,7 @@ export class Reconciler {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not read the deployment journal");
     }
     this.record = record;
+    this.autoscaled = { ...(record?.autoscaled ?? {}) };
     this.held.clear();
     for (const h of record?.held ?? []) this.held.set(h.commit, h.reason);
     // Taken up again from the record: the last good commit (restoreGood), and whether every host converged.
@@ -150,6 +162,28 @@ export class Reconciler {
   /** True while this pass may write to the engines and the store. */
   private mayWrite(): boolean {
     return this.writable && this.leads();
+  }
+
+  /** True while this instance may write: the autoscaler decides only then. */
+  mayScale(): boolean {
+    return this.mayWrite();
+  }
+
+  /** The count an autoscaled service runs at now: the last decision within git's bounds, else git's `replicas`. */
+  replicasOf(svc: ServiceSpec): number {
+    return svc.autoscale ? autoscaledReplicas(svc.autoscale, svc.replicas, this.autoscaled[svc.name]) : svc.replicas;
+  }
+
+  /**
+   * An autoscaling decision (autoscale/): journalled and kept for the
+   * record's next write; the pass the caller runs next carries it out like
+   * any change of `replicas`.
+   */
+  async scale(service: string, from: number, to: number, reason: string): Promise<void> {
+    const target = this.desired();
+    if (!this.mayWrite() || !target) return;
+    this.autoscaled = { ...this.autoscaled, [service]: { replicas: to, at: new Date(this.deps.now()).toISOString(), reason } };
+    await this.journal("autoscale", target.commit, { result: "scaled", services: [{ name: service, result: "scaled", reason: `${from} → ${to}: ${reason}` }], reason: `${service} ${from} → ${to}: ${reason}`, ms: 0 });
   }
 
   /** This instance was elected: the next pass starts from what the store says, as a new leader must. */
@@ -204,7 +238,8 @@ export class Reconciler {
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
       services: withDraining(this.services, this.draining).map((s) => {
         const backoff = this.crashes.waiting(s.name, this.deps.now());
-        return backoff.length ? { ...s, backoff } : s;
+        const latest = s.autoscale ? this.autoscaleLatest(s.name) : undefined;
+        return { ...s, ...(backoff.length ? { backoff } : {}), ...(latest && s.autoscale ? { autoscale: { ...s.autoscale, latest } } : {}) };
       }),
       hosts: this.hosts,
       held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
@@ -378,6 +413,7 @@ export class Reconciler {
           connected,
           ...(planned ? { planned } : {}),
           held: [...this.held].map(([commit, reason]) => ({ commit, reason })),
+          autoscaled: this.autoscaled,
         },
         look,
       );
@@ -465,8 +501,9 @@ export class Reconciler {
     const connected = this.hostsFor(target.fleet!.hosts);
     p.connected = connected;
     p.look = (at: number) =>
-      planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, traffic: this.deps.operator.config.traffic, ...(this.record ? { record: this.record } : {}) });
+      planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, traffic: this.deps.operator.config.traffic, ...(this.record ? { record: { ...this.record, autoscaled: this.autoscaled } } : {}) });
     p.first = await p.look(p.t0);
+    this.observed = p.first.observations.flatMap((o) => (o.ok ? o.containers : []));
     const raw = p.first.plan;
     this.hosts = hostsOf(raw, p.first.observations, target.fleet!.hosts);
     this.deps.metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
@@ -546,7 +583,11 @@ export class Reconciler {
       if ((e.phase === "stop" || e.phase === "remove" || e.phase === "failed") && e.pod) this.changing.set(e.pod, now() + OWN_EVENT_MS);
       log.info({ service: e.service, host: e.host, slot: e.slot, phase: e.phase }, e.message);
     });
-    p.result = await applyPlan(plan, { ...deps, signal: AbortSignal.any([this.stopSignal.signal, this.leaseSignal.signal]) }).finally(() => this.rollout.end(now()));
+    this.applying = true;
+    p.result = await applyPlan(plan, { ...deps, signal: AbortSignal.any([this.stopSignal.signal, this.leaseSignal.signal]) }).finally(() => {
+      this.applying = false;
+      this.rollout.end(now());
+    });
     return true;
   }
 
@@ -587,6 +628,7 @@ export class Reconciler {
     if (afterLook) await this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
     await this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
     if (afterLook) {
+      this.observed = afterLook.observations.flatMap((o) => (o.ok ? o.containers : []));
       this.services = this.statusOf(afterLook);
       this.hosts = hostsOf(afterLook.plan, afterLook.observations, target.fleet!.hosts);
     }

@@ -83,6 +83,20 @@ export interface ServiceStatus {
   readonly backends?: readonly BackendStatus[];
   /** Every pod of it the plan found, by host and slot. */
   readonly replicas?: readonly ReplicaStatus[];
+  /** For an autoscaled service: git's bounds, and the last decision or why none could be taken. */
+  readonly autoscale?: AutoscaleStatus;
+}
+
+export interface AutoscaleStatus {
+  readonly min: number;
+  readonly max: number;
+  /** `replicas` in git, the count until the first decision. */
+  readonly gitReplicas: number;
+  /** The metrics against their targets at the last decision that set the count. */
+  readonly reason?: string;
+  readonly at?: string;
+  /** The latest look at the metrics, when it differs (a metric unavailable: the count holds; waiting for a rollout). */
+  readonly latest?: { readonly at: string; readonly reason: string };
 }
 
 export interface HostStatus {
@@ -194,6 +208,7 @@ export function servicesFromPlan(plan: Plan, results: ReadonlyMap<string, { resu
         health: pending ? "progressing" : ready.length >= s.replicas ? "healthy" : ready.length === 0 ? "down" : "degraded",
         ...(r ? { lastResult: r.result, ...(r.reason ? { reason: r.reason } : {}), ...(r.error ? { error: r.error } : {}) } : {}),
         ...(plan.traffic ? trafficOf(plan.traffic, s, ctx.addresses ?? new Map()) : {}),
+        ...(s.autoscale ? { autoscale: { ...s.autoscale } } : {}),
         replicas,
       };
     });

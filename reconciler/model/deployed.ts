@@ -17,6 +17,15 @@ export interface SlotRecord {
   readonly host: string;
 }
 
+/** An autoscaled service's count as the last decision set it (autoscale/). */
+export interface AutoscaledCount {
+  readonly replicas: number;
+  /** ISO time of the decision. */
+  readonly at: string;
+  /** The metrics against their targets then: `cpu 83 % vs target 60 %`. */
+  readonly reason: string;
+}
+
 export interface DeployedRecord {
   readonly apiVersion: "berth/v1";
   readonly kind: "DeployedRecord";
@@ -36,6 +45,8 @@ export interface DeployedRecord {
   readonly jobs: readonly JobRecord[];
   /** Commits whose rollout failed or that were refused: not retried, after a restart too, until a newer commit arrives. */
   readonly held?: readonly { readonly commit: string; readonly reason: string }[];
+  /** The count of each autoscaled service, by name: it belongs to the controller, not to git, and survives restarts and a change of leader. */
+  readonly autoscaled?: Readonly<Record<string, AutoscaledCount>>;
   /**
    * True for a record made up from the commit the observed pods carry
    * (`berth.commit`), on a machine that never applied: it knows that

@@ -121,10 +121,20 @@ export interface ExposeDoc {
   readonly protocol?: "tcp" | "http";
 }
 
+export interface AutoscaleDoc {
+  readonly min: number;
+  readonly max: number;
+  readonly cpu?: { readonly targetPercent: number };
+  readonly prometheus?: { readonly url: string; readonly query: string; readonly target: number };
+  readonly stabilization?: { readonly scaleIn?: string; readonly scaleOut?: string };
+  readonly maxStep?: number;
+}
+
 export interface ServiceSpecDoc extends PodFieldsDoc {
   readonly replicas?: number;
   readonly expose?: readonly ExposeDoc[];
   readonly rollout?: RolloutDoc;
+  readonly autoscale?: AutoscaleDoc;
 }
 
 export interface JobSpecDoc extends PodFieldsDoc {

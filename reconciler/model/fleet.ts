@@ -81,6 +81,25 @@ export interface ExposedPort {
   readonly protocol?: "http";
 }
 
+/**
+ * `spec.autoscale`: replicas follow a metric within bounds set in git
+ * (reconciler/autoscale/); the current count belongs to the controller.
+ */
+export interface AutoscaleSpec {
+  readonly min: number;
+  readonly max: number;
+  /** Target average cpu of the service's pods, in percent of each pod's cpu limit (of one core without a limit). */
+  readonly cpuPercent?: number;
+  /** A Prometheus instant query whose value is the average per replica, and its target. */
+  readonly prometheus?: { readonly url: string; readonly query: string; readonly target: number };
+  /** A lower count is taken only once every recommendation in this window was at most that low (default 5 m). */
+  readonly scaleInWindowMs: number;
+  /** A higher count is taken only once every recommendation in this window was at least that high (default 0). */
+  readonly scaleOutWindowMs: number;
+  /** At most this many replicas added or removed per decision (default 4). */
+  readonly maxStep: number;
+}
+
 export interface ServiceSpec {
   readonly name: string;
   /** For a global service, the hosts it runs on now: set when the fleet is planned (pipeline/global-replicas.ts); 0 from the loader. */
@@ -92,6 +111,8 @@ export interface ServiceSpec {
   readonly uses?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly placement: Placement;
   readonly rollout: RolloutPolicy;
+  /** Absent: `replicas` from git. Present: `replicas` is the count until the first decision. */
+  readonly autoscale?: AutoscaleSpec;
   /** `metadata.labels`: for people and tools. Container labels are `pod.labels`. */
   readonly labels: Readonly<Record<string, string>>;
   readonly source: SourceRef;

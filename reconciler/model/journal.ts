@@ -15,7 +15,7 @@ export interface JournalEntry {
   /** What started it: `poll`, `watch`, `webhook`, `event`, `resync`, `start`, `retry` (a look again berth asked for). */
   readonly trigger: string;
   /** `waiting`: not the commit's fault (a host lost, the registry down); not held, looked at again with backoff. */
-  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid" | "interrupted" | "refused" | "waiting";
+  readonly result: "converged" | "in-sync" | "failed" | "rolled-back" | "paused" | "invalid" | "interrupted" | "refused" | "waiting" | "scaled";
   /** Each service's result; `code` is its error's (model/berth-error.ts) when it did not converge. */
   readonly services: readonly { readonly name: string; readonly result: string; readonly reason?: string; readonly code?: string }[];
   readonly reason?: string;

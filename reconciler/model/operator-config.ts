@@ -18,6 +18,16 @@ export interface TrafficSettings {
   readonly drainDelayMs: number;
 }
 
+/** How often the daemon takes an autoscaling decision, unless the operator says otherwise (HPA's sync period). */
+export const DEFAULT_AUTOSCALE_INTERVAL_MS = 15_000;
+
+/** Autoscaling (autoscale/): which Prometheus servers a repository may query, and how often. */
+export interface AutoscaleSettings {
+  /** Prometheus servers (`scheme://host:port`) a Service's `autoscale.prometheus.url` may name; none by default. */
+  readonly prometheusUrls: readonly string[];
+  readonly intervalMs: number;
+}
+
 export interface OperatorConfig {
   /** The file it was read from; absent for the defaults. */
   readonly file?: string;
@@ -40,6 +50,7 @@ export interface OperatorConfig {
   /** How long a dark host's slots stay unknown before they are placed elsewhere. */
   readonly hostLostAfterMs: number;
   readonly traffic: TrafficSettings;
+  readonly autoscale: AutoscaleSettings;
   /** Registries that may receive credentials; absent: every one the credentials name. */
   readonly credentialRegistries?: readonly string[];
 }

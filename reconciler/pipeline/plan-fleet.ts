@@ -2,6 +2,7 @@
  * From a loaded fleet to a Plan: observe every host, schedule, diff. Only
  * observation is I/O; scheduling and diffing are the pure functions.
  */
+import { withAutoscaled } from "../autoscale/autoscaled-fleet.ts";
 import type { DeployedRecord } from "../model/deployed.ts";
 import type { Fleet } from "../model/fleet.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
@@ -72,7 +73,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
   const hostSpecs = connected.specs;
   const inGit = hostSpecs.filter((h) => !connected.departed.has(h.name));
   const proxied = withProxy(input.fleet, input.traffic ?? defaultTraffic);
-  const fleet = { ...proxied, services: withGlobalReplicas(proxied.services, inGit) };
+  const fleet = { ...proxied, services: withAutoscaled(withGlobalReplicas(proxied.services, inGit), input.record?.autoscaled) };
   const sched = placePods({
     // Hosts that left git are observed (their pods go) but never placed on.
     hosts: schedHosts(inGit, observations),
@@ -91,7 +92,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     owner: input.owner,
     commit: input.commit,
     now: input.now,
-    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}), ...(s.expose ? { expose: s.expose } : {}), ...(s.placement.mode === "global" ? { global: true } : {}) })),
+    services: fleet.services.map((s) => ({ name: s.name, replicas: s.replicas, pod: s.pod, rollout: s.rollout, ...(s.uses ? { uses: s.uses } : {}), ...(s.expose ? { expose: s.expose } : {}), ...(s.placement.mode === "global" ? { global: true } : {}), ...(s.autoscaleInfo ? { autoscale: s.autoscaleInfo } : {}) })),
     placements: sched.placements,
     unplaced: sched.unplaced,
     hosts,

@@ -97,7 +97,7 @@ async function recordFromDeployedCommit(input: RecordedPlanInput, seen: readonly
  * plan), and before one, with the slots it is about to start (`planned`).
  */
 export async function saveRecord(
-  input: { store: StateStore; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[]; held?: DeployedRecord["held"] },
+  input: { store: StateStore; owner: string; now: number; fleet: Fleet; commit: string; applied: boolean; previous?: DeployedRecord; connected: ConnectedHosts; planned?: readonly SlotRecord[]; held?: DeployedRecord["held"]; autoscaled?: DeployedRecord["autoscaled"] },
   after: PlannedFleet,
 ): Promise<DeployedRecord> {
   const record = nextRecord({
@@ -111,6 +111,7 @@ export async function saveRecord(
     ...(input.previous ? { previous: input.previous } : {}),
     ...(input.planned ? { planned: input.planned } : {}),
     ...(input.held ? { held: input.held } : {}),
+    ...(input.autoscaled ? { autoscaled: input.autoscaled } : {}),
   });
   await input.store.writeRecord(record);
   return record;

@@ -16,7 +16,7 @@ import { describeSpecChanges, type TemplateUses } from "./spec-changes.ts";
 import { isUnobserved, mayHoldLeftovers } from "./host-state.ts";
 import { planSteps, strategies } from "./steps.ts";
 import { podShapeHash } from "../templates/spec-hash.ts";
-import type { ContainerResources, JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServicePlan } from "./types.ts";
+import type { ContainerResources, JobPlan, Plan, PlanChange, PlanHost, PlanRefusal, PlanSummary, ServiceAutoscale, ServicePlan } from "./types.ts";
 
 export interface DesiredService {
   readonly name: string;
@@ -26,6 +26,7 @@ export interface DesiredService {
   readonly uses?: TemplateUses;
   readonly expose?: readonly ExposedPort[];
   readonly global?: boolean;
+  readonly autoscale?: ServiceAutoscale;
 }
 
 export type { SlotPlacement };
@@ -307,6 +308,7 @@ export function diffFleet(input: DiffInput): Plan {
         rollout: svc.rollout,
         ...(svc.expose?.length ? { expose: svc.expose } : {}),
         ...(svc.global ? { global: true } : {}),
+        ...(svc.autoscale ? { autoscale: svc.autoscale } : {}),
         changes: diffService(svc, byGroup.get(svc.name) ?? [], input, hosts),
       }),
     );

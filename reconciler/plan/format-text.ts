@@ -109,7 +109,17 @@ const PLAIN: Words = { name: (s) => s, text: (s) => s };
  */
 export function serviceSize(s: ServicePlan): string {
   if (s.name === PROXY_SERVICE) return `berth's own proxy, global on ${countNoun(s.replicas, "host")}`;
-  return s.global ? `global on ${countNoun(s.replicas, "host")}` : countNoun(s.replicas, "replica");
+  if (s.global) return `global on ${countNoun(s.replicas, "host")}`;
+  if (s.autoscale) return `${countNoun(s.replicas, "replica")} (${autoscaleWords(s.autoscale)})`;
+  return countNoun(s.replicas, "replica");
+}
+
+/**
+ * Where an autoscaled count comes from.
+ * @example autoscaleWords({ min: 2, max: 10, gitReplicas: 2, reason: "cpu 83 % vs target 60 %" }) // "autoscaled; git: 2–10, cpu 83 % vs target 60 %"
+ */
+export function autoscaleWords(a: NonNullable<ServicePlan["autoscale"]>): string {
+  return `autoscaled; git: ${a.min}–${a.max}, ${a.reason ?? `replicas ${a.gitReplicas} until the first decision`}`;
 }
 
 /** `port 18080 → http (8080)`, `ports 18080 → http (8080), 18443 → admin (9000)`. */

@@ -145,9 +145,22 @@ export interface ServicePlan {
   readonly global?: boolean;
   /** The ports every host's proxy answers on for this service; absent when it exposes none. */
   readonly expose?: readonly ExposedPort[];
+  /** For an autoscaled service: `replicas` came from the controller's last decision within git's bounds. */
+  readonly autoscale?: ServiceAutoscale;
   /** Sorted by slot, then action. */
   readonly changes: readonly PlanChange[];
   readonly waves: readonly Wave[];
+}
+
+export interface ServiceAutoscale {
+  readonly min: number;
+  readonly max: number;
+  /** `replicas` in git: the count until the first decision. */
+  readonly gitReplicas: number;
+  /** The last decision's metrics against their targets; absent before the first decision. */
+  readonly reason?: string;
+  /** ISO time of that decision. */
+  readonly at?: string;
 }
 
 export interface PlanHost {

@@ -35,6 +35,8 @@ export interface NextRecordInput {
   readonly planned?: readonly SlotRecord[];
   /** Commits held (rolled back or refused), newest last; absent keeps the previous record's. */
   readonly held?: DeployedRecord["held"];
+  /** Autoscaled counts; absent keeps the previous record's. */
+  readonly autoscaled?: DeployedRecord["autoscaled"];
 }
 
 /** Jobs as the record keeps them. */
@@ -82,5 +84,6 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
     held: (input.held ?? previous?.held ?? []).slice(-20),
     slots: [...slots.values()].sort((a, b) => a.group.localeCompare(b.group) || a.slot - b.slot),
     jobs,
+    ...(input.autoscaled ?? previous?.autoscaled ? { autoscaled: input.autoscaled ?? previous!.autoscaled! } : {}),
   };
 }

@@ -45,13 +45,15 @@ function exposedCell(s: ServiceStatus): string {
 function serviceRow(s: ServiceStatus, now: number): string {
   const key = `svc:${s.name}`;
   const backoff = s.backoff?.length ? `<p>${badge("waiting")} crash-looping: ${s.backoff.map((b) => `slot ${b.slot} failed ${b.failures}×, retried in ${Math.ceil(b.retryInMs / 1000)} s`).join("; ")}</p>` : "";
-  const body = `${replicaList(s, now)}${exposedList(s)}${backoff}${s.reason ? `<p class="reason">${escapeHtml(s.reason)}</p>` : ""}`;
+  const a = s.autoscale;
+  const scaled = a ? `<p>autoscaled within ${a.min}–${a.max}: ${escapeHtml(a.reason ?? `replicas ${a.gitReplicas} from git until the first decision`)}${a.latest && a.latest.reason !== a.reason ? `; now: ${escapeHtml(a.latest.reason)}` : ""}</p>` : "";
+  const body = `${replicaList(s, now)}${exposedList(s)}${scaled}${backoff}${s.reason ? `<p class="reason">${escapeHtml(s.reason)}</p>` : ""}`;
   const result = s.lastResult ? `${badge(s.lastResult)}${s.error ? ` <code>${escapeHtml(s.error.code)}</code>` : ""}` : "";
   const readyTone = s.ready >= s.desired ? "" : s.ready === 0 ? " bad" : " warn";
   return (
     `<tr data-service="${escapeHtml(s.name)}">` +
     `<th scope="row"><details data-key="${escapeHtml(key)}"><summary>${escapeHtml(s.name)}</summary>${body}</details></th>` +
-    `<td class="num${readyTone}" data-ready>${s.ready}/${s.desired}</td>` +
+    `<td class="num${readyTone}" data-ready>${s.ready}/${s.desired}${a ? ` <span class="note">autoscaled ${a.min}–${a.max}</span>` : ""}</td>` +
     `<td>${badge(s.health)}</td><td>${commitTag(s.commit)}</td><td>${result}</td><td>${exposedCell(s)}</td></tr>`
   );
 }

@@ -52,6 +52,8 @@ export class FakeFleet {
   onCall: ((call: string) => void) | undefined;
   /** Memory each pod's containers use now, in bytes: a resize below it is refused, as the real adapter does. */
   readonly memoryInUse = new Map<string, number>();
+  /** Cpu each pod's main container uses now, in cores (what `cpuCores` answers). */
+  readonly cpu = new Map<string, number>();
   /** The grace period each pod was last stopped with. */
   readonly graces = new Map<string, number>();
   /** Looks (status calls) before a new pod turns healthy. */
@@ -246,6 +248,11 @@ export class FakeHost implements DockerHost {
 
   async logsTail(): Promise<string> {
     return "";
+  }
+
+  /** What the test set in `fleet.cpu` for the container's pod, in cores; undefined when unset. */
+  async cpuCores(id: string): Promise<number | undefined> {
+    return this.fleet.cpu.get(id.replace(/-main$/, ""));
   }
 
   async bridgeGateway(): Promise<string | undefined> {

@@ -21,6 +21,7 @@ import { TEST_OPERATOR } from "../../support/operator.ts";
 import { fileStateStore } from "../../../reconciler/record/state-store.ts";
 import type { LeaderState, Leadership } from "../../../reconciler/lease/leadership.ts";
 import { LeaseLostError } from "../../../reconciler/lease/lease-lost-error.ts";
+import { Autoscaler } from "../../../reconciler/autoscale/autoscaler.ts";
 
 const HOSTS = ["h1", "h2", "h3"].map((h) => `apiVersion: berth/v1\nkind: Host\nmetadata:\n  name: ${h}\nspec:\n  endpoint: unix:///fake/${h}.sock\n`).join("---\n");
 const web = (image: string) => `apiVersion: berth/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  image: ${image}\n  replicas: 3\n`;
@@ -535,3 +536,109 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
     }
   });
 });
+
+describe("Reconciler with autoscale (the daemon's autoscaler, on fake hosts)", function () {
+  const scaled = (extra: string) =>
+    // Replicas may share a host: the fake fleet has 3.
+    `${web("app:v1")}  resources:\n    cpu: 1\n    memory: 64Mi\n  placement:\n    distinctHosts: false\n  autoscale:\n    min: 2\n    max: 6\n    cpu: { targetPercent: 60 }\n${extra}`;
+  const setup = async (extra = "") => {
+    const h = harness();
+    let now = Date.UTC(2026, 11, 2, 10, 0, 0);
+    const passes: string[] = [];
+    const autoscaler = new Autoscaler({ target: h.reconciler, log: pino({ level: "silent" }), metrics: createMetrics(), now: () => now, onScaled: () => passes.push("autoscale") });
+    h.reconciler.autoscaleLatest = (s) => autoscaler.latestOf(s);
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": scaled(extra) }, "web autoscaled");
+    await h.reconciler.trigger("start");
+    const load = (cores: number) => {
+      for (const p of h.fleet.pods.values()) if (p.state === "running") h.fleet.cpu.set(p.pod, cores);
+    };
+    const tick = async (advanceMs = 15_000) => {
+      now += advanceMs;
+      await autoscaler.tick();
+      if (passes.length) {
+        passes.length = 0;
+        await h.reconciler.trigger("autoscale");
+      }
+    };
+    return { h, autoscaler, load, tick, running: () => h.images().length };
+  };
+
+  it("replicas in git (here 3) hold until the first decision; cpu at 90 % of the target's 60 % scales 3 → 5, journalled with its reason, and status says why", async function () {
+    const { h, load, tick, running } = await setup();
+    try {
+      assert.equal(running(), 3, "git's replicas until the first decision");
+      load(0.9);
+      await tick();
+      assert.equal(running(), 5);
+      const s = h.reconciler.status().services[0]!;
+      assert.deepEqual([s.desired, s.autoscale?.min, s.autoscale?.max, s.autoscale?.reason], [5, 2, 6, "cpu 90 % vs target 60 %"]);
+      const scaledEntries = readJournal(h.stateDir, "test").filter((e) => e.result === "scaled");
+      assert.deepEqual(scaledEntries.map((e) => e.services[0]!.reason), ["3 → 5: cpu 90 % vs target 60 %"]);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("scales in only after the 5 m window, and never below min", async function () {
+    const { h, load, tick, running } = await setup();
+    try {
+      load(0.1);
+      await tick();
+      assert.equal(running(), 3, "a scale-in waits the window out after a start");
+      await tick(4 * 60_000);
+      assert.equal(running(), 3);
+      await tick(61_000 + 15_000);
+      assert.equal(running(), 2, "min");
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("a metric that cannot be read holds the count, and status says why", async function () {
+    const { h, tick, running } = await setup();
+    try {
+      await tick();
+      assert.equal(running(), 3);
+      assert.match(h.reconciler.status().services[0]!.autoscale!.latest!.reason, /^cpu unavailable: holding 3 \(cpu: the engines gave no sample for 3 running pods\)$/);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("decides nothing while a rollout runs", async function () {
+    const { h, load, tick, running } = await setup();
+    try {
+      load(0.9);
+      h.gate.close();
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": scaled("").replace("app:v1", "app:v2") }, "web v2");
+      const pass = h.reconciler.trigger("poll");
+      await until("the v2 rollout", () => (h.gate.held > 0 ? true : undefined));
+      await tick();
+      assert.match(h.reconciler.status().services[0]!.autoscale?.latest?.reason ?? "", /waiting for the rollout/);
+      h.gate.release();
+      await pass;
+      assert.equal(running(), 3, "no scale during the rollout");
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("a count set before is kept in the record: a restart plans it, and a commit that lowers max takes effect at once", async function () {
+    const { h, load, tick, running } = await setup();
+    try {
+      load(0.9);
+      await tick();
+      assert.equal(running(), 5);
+      await h.reconciler.stop();
+      const again = harness({ fleet: h.fleet, source: h.source, stateDir: h.stateDir });
+      await again.reconciler.trigger("start");
+      assert.equal(again.images().length, 5, "the restarted loop keeps the controller's count");
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": scaled("").replace("max: 6", "max: 4") }, "max 4");
+      await again.reconciler.trigger("poll");
+      assert.equal(again.images().length, 4);
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+

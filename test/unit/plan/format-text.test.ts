@@ -143,6 +143,13 @@ describe("formatPlanText", () => {
     assert.ok(two.includes("service web (2 replicas, spec hash-v1): 1 to create"));
   });
 
+  it("says where an autoscaled count comes from: the decision's metrics within git's bounds, or git's replicas until the first one", () => {
+    const decided = lines(plan({ services: [servicePlan({ replicas: 5, autoscale: { min: 2, max: 10, gitReplicas: 2, reason: "cpu 83 % vs target 60 %", at: "2026-12-02T10:00:00.000Z" }, changes: [{ action: "create", slot: 4, host: "h1", reason: "new slot" }] })] }));
+    assert.ok(decided.includes("service web (5 replicas (autoscaled; git: 2–10, cpu 83 % vs target 60 %), spec hash-v1): 1 to create"), decided.join("\n"));
+    const before = lines(plan({ services: [servicePlan({ replicas: 2, autoscale: { min: 2, max: 10, gitReplicas: 2 }, changes: [{ action: "create", slot: 0, host: "h1", reason: "new service" }] })] }));
+    assert.ok(before.includes("service web (2 replicas (autoscaled; git: 2–10, replicas 2 until the first decision), spec hash-v1): 1 to create"), before.join("\n"));
+  });
+
   it("describes the new pod under the first create only, and every container of a pod with templates", () => {
     const withSidecar = pod({
       containers: [

@@ -33,6 +33,7 @@ function host(opts: { engineLooks: number; check: "passes" | "fails" | "throws" 
       return { exitCode: opts.check === "passes" ? 0 : 1, output: "" };
     },
     logsTail: async () => "",
+    cpuCores: async () => undefined,
   } as unknown as DockerHost;
   return { h, execs, looks: () => looks };
 }
