@@ -92,9 +92,9 @@ describe("the fleet view in chromium, on a daemon following examples-repo", func
       const where = last ? `applied ${last.source.commitApplied ?? "none"}; ${last.services.map((v) => `${v.name} ${v.ready}/${v.desired} ${v.health} ${v.lastResult ?? ""} ${v.reason ?? ""}`).join("; ")}; hosts ${last.hosts.map((h) => `${h.name} ${h.state}`).join(", ")}; held ${JSON.stringify(last.held)}` : "no status";
       throw new Error(`${String(err)}\n${where}\n${d.logTail(30)}`);
     });
-    assert.deepEqual(s.services.map((v) => v.name).filter((n) => n !== "berth-proxy").sort(), ["api", "cache", "web"]);
+    assert.deepEqual(s.services.map((v) => v.name).filter((n) => n !== "berth-proxy").sort(), ["api", "cache", "reporter", "web"]);
     const expected = s.services.map((v) => `${v.name} ${v.ready}/${v.desired}`).sort();
-    assert.deepEqual(expected.filter((e) => !e.startsWith("berth-proxy")), ["api 2/2", "cache 1/1", "web 3/3"]);
+    assert.deepEqual(expected.filter((e) => !e.startsWith("berth-proxy")), ["api 2/2", "cache 1/1", "reporter 2/2", "web 3/3"]);
     await page.waitForFunction(
       (want: string[]) => {
         const rows = [...document.querySelectorAll("tr[data-service]")].map((r) => `${r.getAttribute("data-service")} ${r.querySelector("td[data-ready]")?.textContent}`);
