@@ -418,6 +418,23 @@ class ScriptedLeadership implements Leadership {
   close = async () => undefined;
 }
 
+/** Two instances on the same engines, source and state: a leads, b follows. */
+function twoInstances() {
+  const la = new ScriptedLeadership("a", true);
+  const a = harness(undefined, la);
+  const lb = new ScriptedLeadership("b", false);
+  const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+  return { la, a, lb, b };
+}
+
+/** a loses its lease, then b is elected, as the daemon tells each. */
+function handOver(la: ScriptedLeadership, a: ReturnType<typeof harness>, lb: ScriptedLeadership, b: ReturnType<typeof harness>): void {
+  la.set(false);
+  a.reconciler.leadershipLost();
+  lb.set(true);
+  b.reconciler.tookOver();
+}
+
 describe("Reconciler with --lock (leader and followers, on fake hosts)", function () {
   const runningByImage = (fleet: FakeFleet, image: string) => [...fleet.pods.values()].filter((p) => p.state === "running" && p.image === image).length;
 
@@ -440,10 +457,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
   });
 
   it("a new leader knows what the old one held, from the shared store, and does not roll the held commit out again", async function () {
-    const la = new ScriptedLeadership("a", true);
-    const a = harness(undefined, la);
-    const lb = new ScriptedLeadership("b", false);
-    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    const { la, a, lb, b } = twoInstances();
     try {
       const v1 = a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
       await a.reconciler.trigger("start");
@@ -455,10 +469,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
       assert.deepEqual(a.reconciler.status().held.map((x) => x.commit), [bad]);
       const launches = a.fleet.calls.filter((c) => c.includes(" launch ")).length;
       // a loses its lease; b is elected.
-      la.set(false);
-      a.reconciler.leadershipLost();
-      lb.set(true);
-      b.reconciler.tookOver();
+      handOver(la, a, lb, b);
       await b.reconciler.trigger("elected");
       assert.equal(a.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "no pod of the held commit");
       const s = b.reconciler.status();
@@ -471,10 +482,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
   });
 
   it("a leader that loses its lease mid-rollout makes no further write (the launch already under way completes), and the new leader finishes the rollout", async function () {
-    const la = new ScriptedLeadership("a", true);
-    const a = harness(undefined, la);
-    const lb = new ScriptedLeadership("b", false);
-    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    const { la, a, lb, b } = twoInstances();
     try {
       a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
       await a.reconciler.trigger("start");
@@ -504,10 +512,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
 
   // Guards against a follower elected in the middle of its pass applying with its own stale view (it had not read what the old leader held).
   it("an instance elected mid-pass writes nothing in that pass; the next one starts from the shared store", async function () {
-    const la = new ScriptedLeadership("a", true);
-    const a = harness(undefined, la);
-    const lb = new ScriptedLeadership("b", false);
-    const b = harness({ fleet: a.fleet, source: a.source, stateDir: a.stateDir }, lb);
+    const { la, a, lb, b } = twoInstances();
     try {
       a.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
       await a.reconciler.trigger("start");
@@ -520,10 +525,7 @@ describe("Reconciler with --lock (leader and followers, on fake hosts)", functio
       // b is elected while its pass loads the commit a held.
       a.source.onCheckout = (commit) => {
         if (commit !== bad || lb.state().leader) return;
-        la.set(false);
-        a.reconciler.leadershipLost();
-        lb.set(true);
-        b.reconciler.tookOver();
+        handOver(la, a, lb, b);
       };
       await b.reconciler.trigger("poll");
       assert.equal(a.fleet.calls.filter((c) => c.includes(" launch ")).length, launches, "no pod of the held commit in the pass it was elected in");
