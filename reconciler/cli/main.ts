@@ -5,6 +5,12 @@
  */
 import { Command, Option } from "commander";
 
+// `berth status | head`: a reader that stops early is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const program = new Command("berth")
   .description(
     "GitOps reconciler for fleets of plain Docker hosts.\n\n" +
