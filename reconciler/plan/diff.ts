@@ -225,7 +225,7 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
       // The same pod seen under a second host name (one engine named twice) is not a duplicate: removing it would remove the kept one.
       if (p === current || p.ref.pod === current?.ref.pod) continue;
       const reason = unverified.has(p) ? `unfinished replacement: berth stopped mid-rollout before its ${svc.pod.health.kind} probe passed` : `duplicate pod for slot ${slot} (${p.ref.status})`;
-      changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason });
+      changes.push({ action: "remove", slot, host: p.ref.host, from: p.ref, reason, ...(unverified.has(p) ? { unfinished: true as const } : {}) });
     }
   }
   const wanted = new Set(desired);

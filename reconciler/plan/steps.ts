@@ -3,6 +3,10 @@
  * waves `berth plan` prints and `berth apply` carries out, so the printed
  * order and the executed order cannot differ.
  *
+ *   remove   first, the new pods of an interrupted rollout that never
+ *            counted (berth was stopped or its leader killed before their
+ *            gate passed): they serve nothing, and gone first they take no
+ *            surge while their slots are replaced again
  *   pull     every image of the pod on every host that gets a new pod
  *   resize   every slot whose limits change in place, all at once: no pod
  *            stops or starts, so they take neither surge nor
@@ -135,6 +139,12 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
     const slots = [...new Set(tracks.flatMap((t) => (t.slot === undefined ? [] : [t.slot])))];
     waves.push({ index: waves.length + 1, kind, slots, summary, tracks });
   };
+  const unfinished = changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove" && c.unfinished === true);
+  add(
+    "remove",
+    unfinished.map((c) => ({ slot: c.slot, host: c.from.host, steps: retireSteps(c.from, c.slot, routing) })),
+    `remove the unfinished new pods of ${slotList([...new Set(unfinished.map((c) => c.slot))])} first`,
+  );
 
   if (pod && rollout) {
     const targets = [...new Set(changes.flatMap((c) => (c.action === "create" || c.action === "recreate" || c.action === "replace" ? [c.host] : [])))].sort();
@@ -179,7 +189,7 @@ export function planSteps(changes: readonly PlanChange[], rollout: RolloutPolicy
     );
   }
 
-  const removes = changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove");
+  const removes = changes.filter((c): c is Extract<PlanChange, { action: "remove" }> => c.action === "remove" && !c.unfinished);
   add(
     "remove",
     removes.map((c) => ({ slot: c.slot, host: c.from.host, steps: retireSteps(c.from, c.slot, routing) })),

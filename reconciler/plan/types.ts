@@ -58,7 +58,8 @@ export type PlanChange =
   /** Same spec, but exited or unhealthy: remove and start again. */
   | { readonly action: "recreate"; readonly slot: number; readonly host: string; readonly from: PodRef; readonly reason: string }
   /** A pod git no longer wants (scaled down, service deleted, duplicate). */
-  | { readonly action: "remove"; readonly slot: number; readonly host: string; readonly from: PodRef; readonly reason: string }
+  /** `unfinished`: a new pod of an interrupted rollout that never counted; it goes before the slot is replaced again, so it takes no surge. */
+  | { readonly action: "remove"; readonly slot: number; readonly host: string; readonly from: PodRef; readonly reason: string; readonly unfinished?: true }
   /** Nothing to do. */
   | { readonly action: "keep"; readonly slot: number; readonly host: string; readonly from: PodRef }
   /** The scheduler found no host; what runs for the slot, if anything, is left alone. */

@@ -89,11 +89,11 @@ describe("failover: the leader killed mid-rollout (issue 14)", function () {
   });
 
   /**
-   * Guards a bug seen here: the new leader does not count the dead leader's
-   * unverified v2 pod (plan/diff.ts replaces that slot afresh and removes
-   * the unfinished pod only at the end of the rollout), so while it rolls
-   * out, 3 old pods, that pod and its own new one run at once: 5, one above
-   * replicas + maxSurge.
+   * Guards the bug where the new leader, which rightly does not count the
+   * dead leader's unverified v2 pod, replaced that slot afresh and removed
+   * the unfinished pod only at the end of the rollout: 3 old pods, that pod
+   * and its own new one ran at once, 5, one above replicas + maxSurge. The
+   * unfinished pod now goes first (plan/steps.ts).
    */
   it("while the new leader finishes the rollout, no more than replicas + maxSurge = 4 web pods run", function () {
     assert.ok(takeover, "the takeover was sampled (the test before ran)");

@@ -3,7 +3,10 @@
  * http/tcp probe shows engine health `none`, so it looked ready at once; the
  * plan kept it and stopped the healthy old pod before the new one was ever
  * verified. Such a pod next to a ready old one is now an unfinished
- * replacement: the slot is replaced afresh, health-gated, and it goes last.
+ * replacement: the slot is replaced afresh, health-gated, and it goes
+ * first — removed at the end, it ran beside the old pod and the fresh one,
+ * one above replicas + maxSurge (seen after a leader was killed -9 mid-rollout
+ * in test/integration/lease/failover.test.ts).
  */
 import assert from "node:assert/strict";
 import { servicesFromPlan } from "../../../reconciler/loop/status.ts";
@@ -45,28 +48,28 @@ function slot0(health: HealthCheck, old: Partial<ObservedContainerView> | undefi
   });
 }
 
-const replacedAfresh = (kind: string, duplicate: RegExp): { want: Want[]; steps: Step[] } => ({
+const replacedAfresh = (kind: string, duplicate: RegExp, unfinished = kind !== "image"): { want: Want[]; steps: Step[] } => ({
   // Changes are listed by slot, removals first; the steps below give the order they run in.
   want: [
     { action: "remove", pod: "p-new", reason: duplicate },
     { action: "replace", pod: "p-old", reason: kind === "image" ? /^image .* → .*app:v2$/ : new RegExp(`^new pod p-new on h1 was never verified by berth's ${kind} probe \\(berth stopped mid-rollout\\): the slot is replaced afresh$`) },
   ],
-  // The old pod stops only after a fresh new pod passed the gate; the unfinished one goes last.
+  // The old pod stops only after a fresh new pod passed the gate. The unfinished one berth's probe never verified goes first (it serves nothing, and takes no surge then); a duplicate the engine's own check still calls starting goes last, as before.
   steps: [
+    ...(unfinished ? ([["remove", "stop", "p-new"], ["remove", "remove", "p-new"]] as Step[]) : []),
     ["pull", "pull"],
     ["replace", "launch"],
     ["replace", "gate"],
     ["replace", "stop", "p-old"],
     ["finish", "remove", "p-old"],
-    ["remove", "stop", "p-new"],
-    ["remove", "remove", "p-new"],
+    ...(unfinished ? [] : ([["remove", "stop", "p-new"], ["remove", "remove", "p-new"]] as Step[])),
   ],
 });
 
 describe("diffFleet: a new pod berth's probe never verified (issue 11)", function () {
   const cases: { name: string; in: Parameters<typeof diffFleet>[0]; want: Want[]; steps: Step[] }[] = [
     {
-      name: "http probe: a running new pod (engine health none) next to the ready old one is replaced afresh, and goes last",
+      name: "http probe: a running new pod (engine health none) next to the ready old one is replaced afresh, and goes first",
       in: slot0(HTTP, { health: "healthy" }, { health: "none" }),
       ...replacedAfresh("http", /^unfinished replacement: berth stopped mid-rollout before its http probe passed$/),
     },
