@@ -135,8 +135,8 @@ withLock(withSource(
         "--lock etcd://HOST:PORT[,HOST:PORT…]. They elect one leader on an etcd lease (--lock-ttl,\n" +
         "default 10s); only the leader writes to engines, runs jobs and heals drift, and every write\n" +
         "checks the lease first. Followers keep their source fresh and serve /status with leader: false,\n" +
-        "who leads and since when. When the leader dies, another takes over within the TTL and finishes\n" +
-        "its rollout from what the engines show. The record and the journal then live in etcd.\n" +
+        "who leads and since when. When the leader dies, another takes over within the TTL plus one\n" +
+        "0.5 s poll and finishes its rollout from what the engines show. The record and the journal then live in etcd.\n" +
         "Without --lock a second run for the same owner and state folder is refused.\n\n" +
         "Examples:\n  BERTH_GIT_TOKEN=… berth run --repo https://git.example.com/fleet.git --interval 30s\n" +
         "  berth run --repo https://git.example.com/fleet.git --lock etcd://10.0.0.5:2379,10.0.0.6:2379",
