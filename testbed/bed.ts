@@ -1,6 +1,6 @@
 /**
  * The test bed as a whole: 3 Docker engines, a registry, a git HTTP server,
- * etcd and the test images. `bedUp` is idempotent and quick when everything already
+ * etcd, Prometheus and the test images. `bedUp` is idempotent and quick when everything already
  * answers; `bedDown` leaves no daemon, bridge or mount behind.
  */
 import { mkdirSync, rmSync } from "node:fs";
@@ -14,6 +14,7 @@ import { pingGitServer, startGitHttp, stopGitHttp } from "./git-http.ts";
 import { ensureImages } from "./images.ts";
 import { isAlive, readPid } from "./daemon.ts";
 import { pingEtcd, startEtcd, stopEtcd } from "./etcd.ts";
+import { pingPrometheus, startPrometheus, stopPrometheus } from "./prometheus.ts";
 
 const run = promisify(execFile);
 
@@ -46,6 +47,10 @@ export async function bedUp(opts: { log?: (line: string) => void; layout?: BedLa
   note(`git server ${layout.git.url}`, await startGitHttp(layout.git));
   // After the engines: etcd listens on their bridges' gateways, which must exist first.
   note(`etcd ${layout.etcd.url} (and ${layout.etcd.listenHosts.map((h) => `${h}:${layout.etcd.clientPort}`).join(", ")})`, (await startEtcd(layout.etcd)).state);
+  // After the engines: it discovers their containers over their sockets.
+  const prometheus = await startPrometheus({ ...layout.prometheus, hosts: layout.hosts }, log);
+  if (prometheus.state === "reloaded") log(`prometheus ${layout.prometheus.url}: read its new configuration`);
+  note(`prometheus ${layout.prometheus.url} (scraping the app's pods on ${layout.hosts.map((h) => h.name).join(", ")})`, prometheus.state === "started" ? "started" : "running");
   const imagesBuilt = await ensureImages(layout, engineClient(layout.hosts[0]!), log);
   return { layout, started, imagesBuilt, ms: Math.round(performance.now() - t0) };
 }
@@ -72,6 +77,7 @@ async function bridgesLeft(layout: BedLayout): Promise<string[]> {
 export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}): Promise<BedDownResult> {
   const layout = opts.layout ?? bedLayout();
   const stopped: string[] = [];
+  if (await stopPrometheus(layout.prometheus.pidFile)) stopped.push("prometheus");
   // Before the engines: their bridges carry etcd's listening addresses.
   if (await stopEtcd(layout.etcd.pidFile)) stopped.push("etcd");
   if (await stopGitHttp(layout.git)) stopped.push("git server");
@@ -81,7 +87,7 @@ export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}
   const leftovers = [
     ...mountsLeft(layout.stateDir).map((m) => `mount ${m}`),
     ...(await bridgesLeft(layout)),
-    ...[layout.etcd.pidFile, layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
+    ...[layout.prometheus.pidFile, layout.etcd.pidFile, layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
       .map((f) => readPid(f))
       .filter((pid): pid is number => pid !== undefined && isAlive(pid))
       .map((pid) => `process ${pid}`),
@@ -104,6 +110,18 @@ export async function bedStatus(layout: BedLayout = bedLayout()): Promise<BedSta
     )),
     { name: "git server", address: layout.git.url, up: await pingGitServer(layout.git) },
     { name: "etcd", address: [layout.etcd.url, ...layout.etcd.listenHosts.map((h) => `${h}:${layout.etcd.clientPort}`)].join(" | "), up: await pingEtcd(layout.etcd.url) },
+    { name: "prometheus", address: await prometheusAddress(layout), up: await pingPrometheus(layout.prometheus.url) },
   ];
   return { up: components.every((c) => c.up), packagesMissing: await missingPackages(), components };
+}
+
+/** Its URL and what it scrapes now: `http://127.0.0.1:9090 | 4/4 app targets up`. */
+async function prometheusAddress(layout: BedLayout): Promise<string> {
+  try {
+    const res = await fetch(`${layout.prometheus.url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2000) });
+    const targets = ((await res.json()) as { data?: { activeTargets?: { health: string }[] } }).data?.activeTargets ?? [];
+    return `${layout.prometheus.url} | ${targets.filter((t) => t.health === "up").length}/${targets.length} app targets up`;
+  } catch {
+    return layout.prometheus.url;
+  }
 }

@@ -50,6 +50,15 @@ export interface BedLayout {
     readonly pidFile: string;
     readonly logFile: string;
   };
+  readonly prometheus: {
+    readonly url: string;
+    /** `127.0.0.1:9090`, as `--web.listen-address` takes it. */
+    readonly listen: string;
+    readonly configFile: string;
+    readonly dataDir: string;
+    readonly pidFile: string;
+    readonly logFile: string;
+  };
 }
 
 export const REGISTRY_ADDR = "127.0.0.1:5000";
@@ -59,6 +68,9 @@ export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 /** The bed's etcd, from this machine. Pods on engine hN reach it at 198.18.N.1:2379 (`host.berth.internal:2379`). */
 export const ETCD_URL = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
+export const PROMETHEUS_PORT = 9090;
+/** The bed's Prometheus: it scrapes every berth-managed main container that publishes 8080, on every engine (testbed/prometheus.ts). */
+export const PROMETHEUS_URL = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 
 /** Zones match `examples-repo/`: h1 and h2 in zone a, h3 in zone b. */
 const HOST_ZONES = ["a", "a", "b"] as const;
@@ -97,6 +109,7 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
   const gitDir = path.join(stateDir, "git");
   const registryDir = path.join(stateDir, "registry");
   const etcdDir = path.join(stateDir, "etcd");
+  const prometheusDir = path.join(stateDir, "prometheus");
   return {
     stateDir,
     hosts,
@@ -124,6 +137,14 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
       dataDir: path.join(etcdDir, "data"),
       pidFile: path.join(etcdDir, "etcd.pid"),
       logFile: path.join(etcdDir, "etcd.log"),
+    },
+    prometheus: {
+      url: PROMETHEUS_URL,
+      listen: `127.0.0.1:${PROMETHEUS_PORT}`,
+      configFile: path.join(prometheusDir, "prometheus.yml"),
+      dataDir: path.join(prometheusDir, "data"),
+      pidFile: path.join(prometheusDir, "prometheus.pid"),
+      logFile: path.join(prometheusDir, "prometheus.log"),
     },
   };
 }

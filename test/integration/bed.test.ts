@@ -3,7 +3,9 @@
  * test image from the bed's registry and serves it on its own loopback
  * address, and the git HTTP server serves a private repository to
  * isomorphic-git only with the right credentials; etcd answers on loopback
- * and, from inside a pod, at `host.berth.internal:2379` on every engine.
+ * and, from inside a pod, at `host.berth.internal:2379` on every engine;
+ * Prometheus finds an app container on every engine by its berth labels and
+ * scrapes its `/metrics` at the engine's published address.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,9 +20,10 @@ import type Docker from "dockerode";
 import { useBed } from "../support/bed.ts";
 import { engineClient } from "../../testbed/engines.ts";
 import { gitCredentials } from "../../testbed/git-http.ts";
-import { ETCD_URL, IMAGE_PREFIX, type BedLayout } from "../../testbed/layout.ts";
+import { ETCD_URL, IMAGE_PREFIX, PROMETHEUS_URL, type BedLayout } from "../../testbed/layout.ts";
 import { isAlive } from "../../testbed/daemon.ts";
 import { pingEtcd, startEtcd, stopEtcd } from "../../testbed/etcd.ts";
+import { pingPrometheus } from "../../testbed/prometheus.ts";
 
 const IMAGE = `${IMAGE_PREFIX}/app:v1`;
 const TEST_LABEL = "berth.test";
@@ -167,6 +170,61 @@ describe("test bed", function () {
       } finally {
         await stopEtcd(opts.pidFile);
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("prometheus", function () {
+    this.timeout(120_000);
+
+    it("answers /-/ready on 127.0.0.1:9090", async function () {
+      assert.equal(bed.prometheus.url, PROMETHEUS_URL);
+      assert.equal(await pingPrometheus(PROMETHEUS_URL), true);
+    });
+
+    it("discovers a berth-labelled app container on every engine and scrapes its /metrics at the published address, with service, owner, slot and host", async function () {
+      const owner = `bedcheck-prometheus-${process.pid}-${Date.now()}`;
+      const containers = await Promise.all(
+        bed.hosts.map(async (host, slot) => {
+          const docker = engineClient(host);
+          await pull(docker, IMAGE);
+          const container = await docker.createContainer({
+            Image: IMAGE,
+            name: `bedcheck-prometheus-${host.name}-${process.pid}`,
+            Labels: { [TEST_LABEL]: "bed", "berth.managed": "true", "berth.container": "main", "berth.service": "bedcheck", "berth.owner": owner, "berth.slot": String(slot) },
+            ExposedPorts: { "8080/tcp": {} },
+            HostConfig: { PortBindings: { "8080/tcp": [{ HostIp: host.ip, HostPort: "" }] } },
+          });
+          await container.start();
+          const port = (await container.inspect()).NetworkSettings.Ports["8080/tcp"]![0]!.HostPort;
+          return { host, container, address: `${host.ip}:${port}` };
+        }),
+      );
+      try {
+        type Series = { metric: Record<string, string>; value: [number, string] };
+        const t0 = Date.now();
+        const query = `app_requests_total{owner="${owner}"}`;
+        let series: Series[] = [];
+        for (;;) {
+          const res = await fetch(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(query)}`);
+          series = ((await res.json()) as { data: { result: Series[] } }).data.result;
+          if (series.length === 3) break;
+          if (Date.now() - t0 > 30_000) assert.fail(`Prometheus gave ${series.length} series for ${query} within 30 s, not 3: ${JSON.stringify(series)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        console.log(`      container started → scraped by Prometheus on all 3 engines: ${Date.now() - t0} ms`);
+        const seen = series.map((s) => ({ instance: s.metric["instance"], host: s.metric["host"], service: s.metric["service"], slot: s.metric["slot"] })).sort((a, b) => a.host!.localeCompare(b.host!));
+        assert.deepEqual(
+          seen,
+          containers.map((c, slot) => ({ instance: c.address, host: c.host.name, service: "bedcheck", slot: String(slot) })),
+        );
+        // The app's own page: a gauge and a counter in Prometheus' text format.
+        const page = await get(`http://${containers[0]!.address}/metrics`);
+        assert.equal(page.status, 200);
+        assert.match(page.body, /^# TYPE app_requests_per_second gauge\napp_requests_per_second \d+\.\d$/m);
+        assert.match(page.body, /^# TYPE app_requests_total counter\napp_requests_total \d+$/m);
+      } finally {
+        await Promise.all(containers.map((c) => c.container.remove({ force: true })));
       }
     });
   });
