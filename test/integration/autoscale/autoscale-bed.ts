@@ -13,13 +13,13 @@ import type { DaemonHarness } from "../../support/daemon-harness.ts";
 /** How often the daemon decides in these tests. */
 export const AUTOSCALE_INTERVAL = "2s";
 
-/** Writes the operator config to a temporary folder of its own; returns its path and the folder. */
-export function writeOperatorConfig(name: string): { file: string; dir: string } {
+/** Writes the operator config (the bed's Prometheus, and `moreUrls`, listed) to a temporary folder of its own; returns its path and the folder. */
+export function writeOperatorConfig(name: string, moreUrls: readonly string[] = []): { file: string; dir: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `berth-${name}-config-`));
   const file = path.join(dir, "operator.yaml");
   writeFileSync(
     file,
-    ["apiVersion: berth/v1", "kind: OperatorConfig", "autoscale:", `  prometheusUrls: ["${PROMETHEUS_URL}"]`, `  interval: ${AUTOSCALE_INTERVAL}`, ""].join("\n"),
+    ["apiVersion: berth/v1", "kind: OperatorConfig", "autoscale:", `  prometheusUrls: [${[PROMETHEUS_URL, ...moreUrls].map((u) => JSON.stringify(u)).join(", ")}]`, `  interval: ${AUTOSCALE_INTERVAL}`, ""].join("\n"),
   );
   return { file, dir };
 }
