@@ -23,7 +23,7 @@ import { gitCredentials } from "../../testbed/git-http.ts";
 import { ETCD_URL, IMAGE_PREFIX, PROMETHEUS_URL, type BedLayout } from "../../testbed/layout.ts";
 import { isAlive } from "../../testbed/daemon.ts";
 import { pingEtcd, startEtcd, stopEtcd } from "../../testbed/etcd.ts";
-import { pingPrometheus } from "../../testbed/prometheus.ts";
+import { pingPrometheus, startPrometheus, stopPrometheus } from "../../testbed/prometheus.ts";
 
 const IMAGE = `${IMAGE_PREFIX}/app:v1`;
 const TEST_LABEL = "berth.test";
@@ -225,6 +225,30 @@ describe("test bed", function () {
         assert.match(page.body, /^# TYPE app_requests_total counter\napp_requests_total \d+$/m);
       } finally {
         await Promise.all(containers.map((c) => c.container.remove({ force: true })));
+      }
+    });
+  });
+
+  describe("prometheus, started on its own", function () {
+    this.timeout(60_000);
+
+    it("starts a private Prometheus on another port, idempotently, reads a changed configuration, and stops until its process is gone", async function () {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "berth-bedcheck-prometheus-"));
+      const opts = { listen: "127.0.0.1:19090", configFile: path.join(dir, "prometheus.yml"), dataDir: path.join(dir, "data"), logFile: path.join(dir, "prometheus.log"), pidFile: path.join(dir, "prometheus.pid"), hosts: bed.hosts.slice(0, 1) };
+      try {
+        const first = await startPrometheus(opts);
+        assert.equal(first.state, "started");
+        assert.equal(first.url, "http://127.0.0.1:19090");
+        assert.deepEqual(await startPrometheus(opts), { ...first, state: "running" });
+        assert.deepEqual(await startPrometheus({ ...opts, hosts: bed.hosts }), { ...first, state: "reloaded" });
+        assert.match(readFileSync(opts.configFile, "utf8"), new RegExp(`host: unix://${bed.hosts[2]!.socket}`));
+        assert.equal(await stopPrometheus(opts.pidFile), true);
+        assert.equal(isAlive(first.pid), false);
+        assert.equal(await pingPrometheus(first.url), false);
+        assert.equal(await stopPrometheus(opts.pidFile), false);
+      } finally {
+        await stopPrometheus(opts.pidFile);
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
