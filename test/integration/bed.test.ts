@@ -29,7 +29,8 @@ const IMAGE = `${IMAGE_PREFIX}/app:v1`;
 const TEST_LABEL = "berth.test";
 // The same host port on every engine: it works only because each engine
 // publishes on its own loopback address, as three machines would.
-const HOST_PORT = 18080;
+// Not 18080: the demo exposes examples-repo's web there on every engine, and the tests run beside it.
+const HOST_PORT = 18095;
 
 async function pull(docker: Docker, ref: string): Promise<void> {
   const stream = await docker.pull(ref);
