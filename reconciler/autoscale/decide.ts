@@ -81,8 +81,12 @@ export function decide(input: DecisionInput): Decision {
   let replicas = current;
   if (replicas < up) replicas = up;
   if (replicas > down) replicas = down;
+  const stabilised = replicas;
   replicas = clamp(Math.min(current + spec.maxStep, Math.max(current - spec.maxStep, replicas)));
-  return { replicas, history, reason, unavailable: [] };
+  // Say so when the count is not the metric's own: a reason that names a value which alone gives 1 must say why it is 2.
+  const held = stabilised !== recommendation ? `; ${recommendation} recommended, the ${stabilised > recommendation ? "scale-in" : "scale-out"} window keeps ${stabilised}` : "";
+  const stepped = replicas !== stabilised && replicas !== clamp(stabilised) ? `; at most ${spec.maxStep} a step` : "";
+  return { replicas, history, reason: `${reason}${held}${stepped}`, unavailable: [] };
 }
 
 /** The recommendations to start with: after a start or a restart, a scale-in waits a whole window. */
