@@ -27,6 +27,11 @@ export interface EtcdOptions {
   readonly pidFile: string;
   /** The member's name (default `bed`). */
   readonly name?: string;
+  /**
+   * Clients speak TLS and must show a certificate signed by `ca`; `/health`
+   * is then served in plain HTTP on `metricsPort` (etcd's --listen-metrics-urls).
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string; readonly metricsPort: number };
   /** How long to wait for `/health` to answer (default 30 s). */
   readonly timeoutMs?: number;
 }
@@ -70,9 +75,12 @@ function logTail(file: string, lines = 15): string {
  * file whose process is gone or does not answer is cleared first.
  */
 export async function startEtcd(opts: EtcdOptions): Promise<RunningEtcd> {
-  const url = `http://127.0.0.1:${opts.clientPort}`;
+  const scheme = opts.tls ? "https" : "http";
+  const url = `${scheme}://127.0.0.1:${opts.clientPort}`;
+  // With TLS, health is asked on the plain metrics listener: the client port wants a client certificate.
+  const health = opts.tls ? `http://127.0.0.1:${opts.tls.metricsPort}` : url;
   const running = readPid(opts.pidFile);
-  if (running !== undefined && isAlive(running) && (await pingEtcd(url))) return { url, pid: running, state: "running" };
+  if (running !== undefined && isAlive(running) && (await pingEtcd(health))) return { url, pid: running, state: "running" };
   await stopByPidFile(opts.pidFile);
   if (!existsSync(ETCD_BINARY)) {
     throw new EtcdStartError({ url, logFile: opts.logFile, cause: `${ETCD_BINARY} is missing (install the Debian package etcd-server)`, logTail: "" });
@@ -82,7 +90,8 @@ export async function startEtcd(opts: EtcdOptions): Promise<RunningEtcd> {
   mkdirSync(path.dirname(opts.pidFile), { recursive: true });
   const name = opts.name ?? "bed";
   const peer = `http://127.0.0.1:${opts.peerPort}`;
-  const clients = ["127.0.0.1", ...(opts.listenHosts ?? []).filter((h) => h !== "127.0.0.1")].map((h) => `http://${h}:${opts.clientPort}`);
+  const clients = ["127.0.0.1", ...(opts.listenHosts ?? []).filter((h) => h !== "127.0.0.1")].map((h) => `${scheme}://${h}:${opts.clientPort}`);
+  const tlsArgs = opts.tls ? ["--cert-file", opts.tls.cert, "--key-file", opts.tls.key, "--trusted-ca-file", opts.tls.ca, "--client-cert-auth", "--listen-metrics-urls", health] : [];
   const pid = startDetached({
     command: ETCD_BINARY,
     args: [
@@ -97,6 +106,7 @@ export async function startEtcd(opts: EtcdOptions): Promise<RunningEtcd> {
       "--initial-cluster-state", "new",
       "--log-level", "warn",
       "--logger", "zap",
+      ...tlsArgs,
     ],
     logFile: opts.logFile,
     pidFile: opts.pidFile,
@@ -104,8 +114,8 @@ export async function startEtcd(opts: EtcdOptions): Promise<RunningEtcd> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   // Not `waitFor`: an etcd that exits (a port taken, a bad flag) is reported at once, not after the timeout.
   const deadline = Date.now() + timeoutMs;
-  while (!(await pingEtcd(url))) {
-    const cause = !isAlive(pid) ? "the process exited" : Date.now() > deadline ? `no healthy answer from ${url}/health within ${timeoutMs} ms` : undefined;
+  while (!(await pingEtcd(health))) {
+    const cause = !isAlive(pid) ? "the process exited" : Date.now() > deadline ? `no healthy answer from ${health}/health within ${timeoutMs} ms` : undefined;
     if (cause !== undefined) {
       await stopByPidFile(opts.pidFile, 5_000);
       throw new EtcdStartError({ url, logFile: opts.logFile, cause, logTail: logTail(opts.logFile) });

@@ -202,7 +202,7 @@ export class EtcdElection implements Leadership {
       }
       await this.campaign();
     } catch (err) {
-      const reason = `etcd at ${this.current.lock} does not answer (${(err as Error).message})`;
+      const reason = `etcd at ${this.current.lock} refused or did not answer (${(err as Error).message})`;
       if (this.current.reason !== reason && !this.current.leader) {
         this.opts.log.warn({ lock: this.current.lock }, reason);
         this.set({ leader: false, instance: this.opts.instance, lock: this.current.lock, reason });
