@@ -1,5 +1,6 @@
 /**
- * The plan as Markdown for a pull-request comment: what the plan could not
+ * The plan as Markdown for a pull-request comment: a hidden marker line
+ * (`<!-- berth-plan -->`, so a workflow can update its comment), what the plan could not
  * see (incomplete, refused, warnings) as blockquotes on top, the closing
  * count, then each service and the jobs folded in `<details>`, with the
  * table of changes and the rollout's steps inside.
@@ -295,8 +296,14 @@ function describeHosts(plan: Plan): string {
   return `Hosts: ${plan.hosts.length} (${counts})${listed.length ? `; not simply ready: ${listed.join(", ")}${more > 0 ? `, and ${more} more` : ""}` : ""}`;
 }
 
+/**
+ * The comment's first line, hidden when rendered: a CI workflow finds its
+ * earlier comment by it and edits that one in place instead of adding another.
+ */
+export const PLAN_COMMENT_MARKER = "<!-- berth-plan -->";
+
 function head(plan: Plan): string {
-  const out = [`### berth plan for ${code(shortSha(plan.commit))}`];
+  const out = [PLAN_COMMENT_MARKER, `### berth plan for ${code(shortSha(plan.commit))}`];
   const incomplete = incompleteNotice(plan, { maxListed: LISTED.unobserved });
   if (incomplete) out.push(`> ⚠️ **Incomplete:** ${text(clip(incomplete))}`);
   const refused = refusedNotice(plan);

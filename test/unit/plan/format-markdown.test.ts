@@ -16,6 +16,8 @@ describe("formatPlanMarkdown", () => {
     assert.equal(
       formatPlanMarkdown(samplePlan()),
       [
+        "<!-- berth-plan -->",
+        "",
         "### berth plan for `8c09f93c1397`",
         "",
         `> ⚠️ **Incomplete:** 1 of 3 hosts not observed (h3: ${H3_DOWN}). Slots that may run there are unknown; nothing is done for them.`,
@@ -96,7 +98,9 @@ describe("formatPlanMarkdown", () => {
       services: [servicePlan({ kind: "removed", replicas: 0, pod: undefined, rollout: undefined, changes: [{ action: "remove", slot: 0, host: "h1", from: podRef(), reason: "service deleted from git" }] })],
       refused: { code: "empty-fleet", message: "the commit would remove every pod this owner runs." },
     });
-    assert.deepEqual(formatPlanMarkdown(p).split("\n").slice(0, 8), [
+    assert.deepEqual(formatPlanMarkdown(p).split("\n").slice(0, 10), [
+      "<!-- berth-plan -->",
+      "",
       "### berth plan for `8c09f93c1397`",
       "",
       "> ⚠️ **Refused:** the commit would remove every pod this owner runs. Nothing will be applied (berth apply changes nothing and exits 1).",
@@ -122,6 +126,8 @@ describe("formatPlanMarkdown", () => {
     assert.equal(
       formatPlanMarkdown(p),
       [
+        "<!-- berth-plan -->",
+        "",
         "### berth plan for `8c09f93c1397`",
         "",
         "**In sync:** 2 pods unchanged. Nothing to do.",
@@ -183,6 +189,8 @@ describe("formatPlanMarkdown", () => {
       it(c.name, () => {
         const out = formatPlanMarkdown(c.plan);
         assert.ok(out.length < LIMIT, `${out.length} characters`);
+        // A shortened comment keeps the marker too, or the workflow would post a second comment.
+        assert.equal(out.slice(0, out.indexOf("\n")), "<!-- berth-plan -->");
         assert.equal(SUMMARISED.test(out), c.summarised);
         for (const s of c.has ?? []) assert.ok(typeof s === "string" ? out.includes(s) : s.test(out), `missing ${s}`);
         for (const s of c.lacks ?? []) assert.ok(typeof s === "string" ? !out.includes(s) : !s.test(out), `has ${s}`);
