@@ -12,7 +12,8 @@ import { loadDesired, seedFor } from "./desired-state.ts";
 import { openForWriting, type SharedState } from "./shared-state.ts";
 import { fencedHost } from "../lease/fenced-host.ts";
 import { createLogger } from "../loop/logger.ts";
-import { renderPlan, useColor } from "./render-plan.ts";
+import { renderPlan } from "./render-plan.ts";
+import { useColor } from "./use-color.ts";
 import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
 
 /** Why a saved plan no longer applies, or undefined when it still does. */
@@ -34,7 +35,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   const warn = (m: string) => process.stderr.write(`berth apply: ${m}\n`);
   let shared: SharedState;
   try {
-    shared = await openForWriting(opts, desired.owner, "apply", createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "warn" }));
+    shared = await openForWriting(opts, desired.owner, "apply", createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "warn", color: useColor(process.stderr) }));
   } catch (err) {
     warn((err as Error).message);
     return 1;

@@ -21,7 +21,13 @@ const program = new Command("berth")
   )
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)")
-  .configureHelp({ sortSubcommands: false });
+  .configureHelp({ sortSubcommands: false })
+  .option("--no-color", "print no colour (as when NO_COLOR is set and not empty, or the output is not a terminal)");
+
+// Read before any subcommand runs, so every place that decides colour (useColor) sees it through NO_COLOR.
+program.hook("preAction", (cmd) => {
+  if (cmd.opts()["color"] === false) process.env.NO_COLOR = "1";
+});
 
 /**
  * The shared-state options (DESIGN §8): with `--lock`, instances of one

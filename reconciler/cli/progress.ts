@@ -27,7 +27,8 @@ export function terminalProgress(out: NodeJS.WriteStream, color: boolean): Progr
   const hosts = new Map<string, string>();
   const failures: string[] = [];
   let drawn = 0;
-  const paint = (style: Parameters<typeof styleText>[0], s: string) => (color ? styleText(style, s) : s);
+  // The caller decided with useColor, so styleText must not decide again from process.stdout and its own reading of NO_COLOR.
+  const paint = (style: Parameters<typeof styleText>[0], s: string) => (color ? styleText(style, s, { validateStream: false }) : s);
   const draw = () => {
     if (drawn > 0) out.write(`\x1b[${drawn}A`);
     const lines = [...[...hosts].sort(([a], [b]) => a.localeCompare(b)).map(([h, s]) => `${paint("bold", h.padEnd(12))} ${s}`), ...failures];

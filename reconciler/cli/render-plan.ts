@@ -7,10 +7,7 @@
 import { formatPlanMarkdown } from "../plan/format-markdown.ts";
 import { formatPlanText } from "../plan/format-text.ts";
 import type { Plan } from "../plan/types.ts";
-
-export function useColor(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
-}
+import { useColor } from "./use-color.ts";
 
 /** `planFile` names the saved plan in markdown that had to be summarised. */
 export function renderPlan(plan: Plan, format: unknown, opts: { planFile?: string } = {}): string {

@@ -5,6 +5,7 @@ import { GitSourceError } from "../source/errors.ts";
 import { openSource } from "../source/open-source.ts";
 import { Daemon } from "../loop/daemon.ts";
 import { createLogger } from "../loop/logger.ts";
+import { useColor } from "./use-color.ts";
 import { parseListen } from "../loop/http-server.ts";
 import { createMetrics } from "../loop/metrics.ts";
 import { seedFor } from "./desired-state.ts";
@@ -31,7 +32,7 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
   }
   const operator = operatorRules(opts, "run");
   if (!operator) return 1;
-  const log = createLogger();
+  const log = createLogger({ color: useColor(process.stderr) });
   let daemon: Daemon | undefined;
   let shared: SharedState | undefined;
   // Signals are taken from the start: a SIGTERM during the first rollout

@@ -28,7 +28,7 @@ import type { ExposedPort } from "../model/fleet.ts";
 import type { JobPlan, Plan, PlanAction, PlanBackend, PlanChange, ProxyPlan, ServicePlan, Track, TrafficPlan } from "./types.ts";
 
 export interface TextOptions {
-  /** Colour the marks (a terminal, and NO_COLOR unset). */
+  /** Colour the marks (the CLI decides with `useColor`: a terminal, NO_COLOR unset or empty, no --no-color). */
   readonly color?: boolean;
   /** Also list pods and jobs that are kept (default true). */
   readonly showKeep?: boolean;
@@ -268,7 +268,7 @@ function legend(plan: Plan, showKeep: boolean): string[] {
 
 /**
  * @example
- * process.stdout.write(formatPlanText(plan, { color: process.stdout.isTTY, showKeep: false }));
+ * process.stdout.write(formatPlanText(plan, { color: useColor(process.stdout), showKeep: false }));
  */
 export function formatPlanText(saved: Plan | SavedPlan, opts: TextOptions = {}): string {
   const plan = withPlanDefaults(saved);
