@@ -57,13 +57,13 @@ function withSource(cmd: Command): Command {
 withSource(
   program
     .command("validate")
-    .argument("[dir]", "a folder read as files on disk (an editor, a pre-commit hook, a PR checkout) instead of a commit")
+    .argument("[paths...]", "a folder read as files on disk (an editor, a PR checkout) instead of a commit; or files and folders validated as one set (a pre-commit hook)")
     .description("Parse and validate the repository; print every diagnostic as file:line:col.")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-    .addHelpText("after", "\nExit status: 0 valid, 1 invalid.\n\nExamples:\n  berth validate examples-repo\n  berth validate --repo https://git.example.com/fleet.git --ref main"),
-).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+    .addOption(new Option("--format <format>", "output format: text, json, or github (one GitHub Actions annotation per diagnostic)").choices(["text", "json", "github"]).default("text"))
+    .addHelpText("after", "\nExit status: 0 valid, 1 invalid.\n\nExamples:\n  berth validate examples-repo\n  berth validate services/web.yaml hosts.yaml templates/\n  berth validate --format github fleet\n  berth validate --repo https://git.example.com/fleet.git --ref main"),
+).action(async (paths: string[], opts: Record<string, unknown>) => {
   const { runValidate } = await import("./validate.ts");
-  process.exitCode = await runValidate(dir, opts);
+  process.exitCode = await runValidate(paths, opts);
 });
 
 withSource(

@@ -1,15 +1,19 @@
 /**
- * `berth validate [DIR]`: parse and validate a repository, print every
- * diagnostic as `file:line:col: error: message (at path)`.
+ * `berth validate [PATH...]`: parse and validate a repository, print every
+ * diagnostic as `file:line:col: error: message (at path)`. One folder is read
+ * as a repository on disk; files (and folders) named together are validated
+ * as one set, cross-document checks included.
  * Exit status 0 when valid, 1 when not (or when nothing could be read).
  * Without DIR it validates HEAD, and warns about fleet files with
  * uncommitted changes, which it did not see.
  */
-import { formatDiagnostic, type Diagnostic } from "../load/diagnostic.ts";
+import { stat } from "node:fs/promises";
+import { formatDiagnostic, formatGithubAnnotation, type Diagnostic } from "../load/diagnostic.ts";
 import { SourceReadError } from "../load/errors.ts";
 import { loadFleet, loadFleetParallel, type LoadResult } from "../load/load-fleet.ts";
 import { YamlParsePool } from "../load/parse-pool.ts";
 import { readRepoDir } from "../load/read-dir.ts";
+import { readRepoPaths } from "../load/read-paths.ts";
 import { GitSourceError, NotARepositoryError } from "../source/errors.ts";
 import { openSource } from "../source/open-source.ts";
 import type { CommitInfo } from "../source/types.ts";
@@ -99,6 +103,37 @@ export async function loadForCli(dir: string | undefined, opts: Record<string, u
   }
 }
 
+/**
+ * Reads the files and folders named on the command line as one set and
+ * loads it; diagnostics name the files as given. Returns undefined after
+ * printing why when one cannot be read.
+ */
+async function loadPathsForCli(paths: readonly string[], opts: Record<string, unknown>, command: string): Promise<CliLoad | undefined> {
+  const operator = operatorRules(opts, command);
+  if (!operator) return undefined;
+  const subPath = typeof opts["path"] === "string" ? opts["path"] : undefined;
+  try {
+    const snapshot = await readRepoPaths(paths, subPath === undefined ? {} : { subPath });
+    return { root: ".", operator, result: loadFleet(snapshot, { operator }) };
+  } catch (err) {
+    if (err instanceof SourceReadError) {
+      process.stderr.write(`berth ${command}: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** True when `paths` is one folder, read as a repository on disk the way DIR always was. */
+async function isOneFolder(paths: readonly string[]): Promise<boolean> {
+  if (paths.length !== 1) return false;
+  try {
+    return (await stat(paths[0]!)).isDirectory();
+  } catch {
+    return true; // loadForCli says why it cannot be read, as it always did
+  }
+}
+
 /** The file name as the user can open it from where they ran berth. */
 export function displayFile(root: string, file: string): string {
   if (root === "." || root === "./" || root === "") return file;
@@ -114,8 +149,11 @@ export function displayDiagnostics(root: string, list: readonly Diagnostic[]): D
  * Runs `berth validate`.
  * @returns the exit code: 0 valid, 1 invalid or unreadable.
  */
-export async function runValidate(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
-  const loaded = await loadForCli(dir, opts, "validate");
+export async function runValidate(pathArgs: string | readonly string[] | undefined, opts: Record<string, unknown>): Promise<number> {
+  const paths = pathArgs === undefined ? [] : typeof pathArgs === "string" ? [pathArgs] : pathArgs;
+  const dir = paths.length === 0 ? undefined : paths[0];
+  const asSet = paths.length > 0 && !(await isOneFolder(paths));
+  const loaded = asSet ? await loadPathsForCli(paths, opts, "validate") : await loadForCli(dir, opts, "validate");
   if (loaded === undefined) return 1;
   // Only HEAD of the current directory's repository has a work tree next to it whose edits this run did not see.
   const readHead = dir === undefined && typeof opts["repo"] !== "string" && typeof opts["ref"] !== "string";
@@ -127,17 +165,22 @@ export async function runValidate(dir: string | undefined, opts: Record<string, 
     process.stdout.write(`${JSON.stringify({ valid: result.ok, root, diagnostics, ...(summary === undefined ? {} : { summary }) }, null, 2)}\n`);
     return result.ok ? 0 : 1;
   }
+  if (opts["format"] === "github") {
+    // Annotations only: the runner turns each into a note on the diff; the exit code says valid or not.
+    for (const d of diagnostics) process.stdout.write(`${formatGithubAnnotation(d)}\n`);
+    return result.ok ? 0 : 1;
+  }
   for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
   if (result.ok) {
     const c = counts(result);
     const n = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`;
-    const label = loaded.source ? `${loaded.source.identity} at ${loaded.source.commit.sha.slice(0, 12)}` : root;
+    const label = loaded.source ? `${loaded.source.identity} at ${loaded.source.commit.sha.slice(0, 12)}` : asSet ? setLabel(paths) : root;
     process.stdout.write(`${label}: valid (${n(c.hosts, "host")}, ${n(c.services, "service")}, ${n(c.jobs, "job")}, ${n(c.templates, "template")}, ${c.policy ? "a policy" : "no policy"})\n`);
     return 0;
   }
   const errors = diagnostics.filter((d) => d.severity === "error");
   const files = new Set(errors.map((d) => d.file)).size;
-  process.stdout.write(`${loaded.source ? `${loaded.source.identity} at ${loaded.source.commit.sha.slice(0, 12)}` : root}: invalid: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`);
+  process.stdout.write(`${loaded.source ? `${loaded.source.identity} at ${loaded.source.commit.sha.slice(0, 12)}` : asSet ? setLabel(paths) : root}: invalid: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`);
   return 1;
 }
 
@@ -155,6 +198,11 @@ async function warnUncommitted(sha: string, opts: Record<string, unknown>): Prom
   if (files.length === 0) return;
   const onDisk = `berth validate .${subPath === undefined ? "" : ` --path ${subPath}`}`;
   process.stderr.write(`${prefix}; these fleet files have uncommitted changes and were not validated: ${files.join(", ")} — commit them, or run \`${onDisk}\` to check the files on disk\n`);
+}
+
+/** How the summary names a set of paths: the one path, or how many. */
+function setLabel(paths: readonly string[]): string {
+  return paths.length === 1 ? paths[0]! : `${paths.length} paths`;
 }
 
 function counts(result: LoadResult & { ok: true }): { hosts: number; services: number; jobs: number; templates: number; policy: boolean } {

@@ -30,6 +30,25 @@ export function formatDiagnostic(d: Diagnostic, filePrefix = ""): string {
   return `${filePrefix}${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${at}`;
 }
 
+/**
+ * Formats a diagnostic as a GitHub Actions workflow command, so the runner
+ * shows it on the pull request's diff: `::error file=…,line=…,col=…::message (at path)`.
+ * Escaped as the runner parses it: `%`, CR and LF everywhere, and also `:` and `,` in the properties.
+ * @example formatGithubAnnotation(d) // "::error file=web.yaml,line=12,col=17::must be >= 0 (at spec.rollout.maxSurge)"
+ */
+export function formatGithubAnnotation(d: Diagnostic): string {
+  const at = d.path === "" ? "" : ` (at ${d.path})`;
+  return `::${d.severity} file=${escapeProperty(d.file)},line=${d.line},col=${d.col}::${escapeData(`${d.message}${at}`)}`;
+}
+
+function escapeData(s: string): string {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
 /** Orders diagnostics by file, line, column, then message, so output is stable run to run. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(

@@ -10,10 +10,11 @@ export class SourceReadError extends BerthError {
   readonly code = "source-unreadable";
   readonly reaction = "stalled";
   constructor(
-    readonly data: { path: string; reason: string },
+    /** `named`: a path given on the command line, which may be a file or a folder. */
+    readonly data: { path: string; reason: string; named?: boolean },
     options?: { cause?: unknown },
   ) {
-    super(`Cannot read the repository folder ${JSON.stringify(data.path)}: ${data.reason}`, options);
+    super(`Cannot read ${data.named ? "" : "the repository folder "}${JSON.stringify(data.path)}: ${data.reason}`, options);
     this.name = "SourceReadError";
   }
 }

@@ -83,6 +83,75 @@ describe("berth validate", () => {
     assert.match(r.err, /^berth validate: .*test\/fixtures\/repos is not a git repository/);
   });
 
+  it("prints one GitHub Actions annotation per diagnostic with --format github, and exits 1", async () => {
+    const r = await capture(() => runValidate(BROKEN, { format: "github" }));
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.out,
+      [
+        `::error file=${BROKEN}/service.yaml,line=4,col=9::must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); got "Bad_Name" (at metadata.name)`,
+        `::error file=${BROKEN}/service.yaml,line=7,col=13::must be integer; got "many" (at spec.replicas)`,
+        `::error file=${BROKEN}/syntax.yml,line=3,col=11::flow map "{" is never closed (noticed at 4:1)`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints nothing with --format github when valid, and exits 0", async () => {
+    assert.deepEqual(await capture(() => runValidate(["examples-repo"], { format: "github" })), { code: 0, out: "", err: "" });
+  });
+
+  // Files (a pre-commit hook passes them) are one set: cross-document checks see only these files.
+  const pathCases: { name: string; paths: string[]; code: number; out: string; err?: string }[] = [
+    {
+      name: "one file, named as given",
+      paths: [`./${BROKEN}/service.yaml`],
+      code: 1,
+      out: [
+        `${BROKEN}/service.yaml:4:9: error: must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); got "Bad_Name" (at metadata.name)`,
+        `${BROKEN}/service.yaml:7:13: error: must be integer; got "many" (at spec.replicas)`,
+        `./${BROKEN}/service.yaml: invalid: 2 errors in 1 file`,
+        "",
+      ].join("\n"),
+    },
+    {
+      name: "files and a folder together, checked against each other",
+      paths: ["examples-repo/services/web.yaml", "examples-repo/hosts.yaml", "examples-repo/templates/"],
+      code: 0,
+      out: "3 paths: valid (3 hosts, 1 service, 0 jobs, 5 templates, no policy)\n",
+    },
+    {
+      name: "a file named twice, or also inside a folder named, is read once",
+      paths: ["examples-repo/hosts.yaml", "examples-repo/hosts.yaml", "examples-repo"],
+      code: 0,
+      out: "3 paths: valid (3 hosts, 4 services, 1 job, 5 templates, a policy)\n",
+    },
+    {
+      name: "a file that does not exist",
+      paths: ["examples-repo/hosts.yaml", "no/such.yaml"],
+      code: 1,
+      out: "",
+      err: `berth validate: Cannot read "no/such.yaml": ENOENT: no such file or directory, stat 'no/such.yaml'\n`,
+    },
+    {
+      name: "a template in a file not named is unknown",
+      paths: ["examples-repo/services/web.yaml", "examples-repo/hosts.yaml"],
+      code: 1,
+      out: [
+        'examples-repo/services/web.yaml:54:17: error: unknown template "log-shipper"; known templates: none (at spec.uses[0].template)',
+        'examples-repo/services/web.yaml:57:17: error: unknown template "metrics-adapter"; known templates: none (at spec.uses[1].template)',
+        "2 paths: invalid: 2 errors in 1 file",
+        "",
+      ].join("\n"),
+    },
+  ];
+  for (const c of pathCases) {
+    it(`validates named paths: ${c.name}`, async () => {
+      assert.deepEqual(await capture(() => runValidate(c.paths, { format: "text" })), { code: c.code, out: c.out, err: c.err ?? "" });
+    });
+  }
+
+
   it("exits 1 with a clear message for a folder that does not exist", async () => {
     const r = await capture(() => runValidate("no/such/folder", {}));
     assert.equal(r.code, 1);
