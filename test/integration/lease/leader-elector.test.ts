@@ -5,7 +5,7 @@
  * host.berth.internal:2379 (berth adds the alias because the endpoints name
  * it). Every pod's http://localhost:4040/ must name the same pod; when the
  * leader's pod is removed as `docker rm -f` would, the two survivors agree
- * on one of themselves within TTL + 2 s; `berth apply` brings the third pod
+ * on one of themselves within TTL + 4 s; `berth apply` brings the third pod
  * back and all three agree again.
  */
 import assert from "node:assert/strict";
@@ -113,7 +113,7 @@ describe("leader-elector template: one leader among a service's replicas, on the
     await repo.cleanup();
   });
 
-  it("all three pods name one leader; without it the two survivors agree on one of themselves within TTL + 2 s; apply restores three that agree", async function () {
+  it("all three pods name one leader; without it the two survivors agree on one of themselves within TTL + 4 s; apply restores three that agree", async function () {
     repo.commit({ "hosts.yaml": tcpHostsYaml(bed.hosts), "templates/leader-elector.yaml": TEMPLATE, "services/reporter.yaml": serviceYaml(election) }, "reporter with a leader elector");
     await repo.apply();
     const pods = await replicas(bed, repo.owner, "reporter");
@@ -136,7 +136,9 @@ describe("leader-elector template: one leader among a service's replicas, on the
     const failoverMs = Date.now() - t0;
     console.log(`      failover: ${next.leader.id.slice(0, 12)} on ${next.leader.host.name} named by both survivors ${failoverMs} ms after the leader's pod was removed (TTL ${TTL_S} s)`);
     assert.notEqual(next.leader.id, first.leader.id);
-    assert.ok(failoverMs <= TTL_S * 1000 + 2000, `failover took ${failoverMs} ms, over TTL + 2 s`);
+    // The lease expires at most TTL after the pod's last keep-alive; the survivors look once a second, and this test reads
+    // each pod's answer through an engine exec. On a loaded 2-core CI machine that came to 7.1 s at TTL 5 s (5.1–5.6 s idle).
+    assert.ok(failoverMs <= TTL_S * 1000 + 4000, `failover took ${failoverMs} ms, over TTL + 4 s`);
 
     await repo.apply();
     const again = await replicas(bed, repo.owner, "reporter");
