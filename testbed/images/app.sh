@@ -15,7 +15,8 @@
 # rewritten once a second; the requests are counted from the line `httpd -v`
 # writes for each answer ("ip:port: response:200"), which only the counter
 # reads: the container's log stays what it was.
-# It stops promptly on SIGTERM, as a well-behaved container should.
+# It stops promptly on SIGTERM, finishing the answers it is writing, as a
+# well-behaved container should.
 PORT="${PORT:-8080}"
 WINDOW=5
 case "$MODE" in
@@ -71,7 +72,11 @@ sampler=$!
 echo "app $VERSION listening on :$PORT (mode $MODE)"
 httpd -f -v -p "$PORT" -h /www 2>/tmp/requests.fifo &
 pid=$!
-trap 'kill "$pid" "$sampler" "$counter" 2>/dev/null; exit 0' TERM INT
+# On SIGTERM the listener goes first, then answers already being written get
+# 0.2 s to finish (httpd forks one child per connection, and the container's
+# processes all die with this one): a proxy in front can send a request the
+# listener refused to another replica, but not one cut mid-answer.
+trap 'kill "$pid" 2>/dev/null; sleep 0.2; kill "$sampler" "$counter" 2>/dev/null; exit 0' TERM INT
 if [ "$MODE" = late-crash ]; then
   sleep 3
   echo "app $VERSION: crashing 3 s after start, on purpose" >&2
