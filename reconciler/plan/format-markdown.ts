@@ -21,10 +21,10 @@ import { describePod, type PodLine } from "./describe-pod.ts";
 import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
 import { describeBackend, describeExpose, describeProxy, routeChanges, serviceSize, shortSha } from "./format-text.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
-import { describeHost as describeHostLine, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { hostsLine, incompleteNotice, refusedNotice, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
-import type { JobPlan, Plan, PlanAction, PlanChange, PlanHost, ProxyPlan, ServicePlan, Track, TrafficPlan } from "./types.ts";
+import type { JobPlan, Plan, PlanAction, PlanChange, ProxyPlan, ServicePlan, Track, TrafficPlan } from "./types.ts";
 
 export interface MarkdownOptions {
   /** The comment stays shorter than this many characters (default 60,000: GitHub refuses comments over 65,536). */
@@ -281,19 +281,8 @@ function jobsLine(jobs: readonly JobPlan[]): string {
   return `- **Jobs**: ${describeJobCounts(countJobs(jobs), { noun: false }).join(", ")}`;
 }
 
-const describeHost = (h: PlanHost, explained: ReadonlySet<string>): string => describeHostLine(h, explained, { name: code, error: (e) => text(clip(e)) });
-
-/** Every host when there are few; else the counts per state and the hosts that are not simply ready. */
 function describeHosts(plan: Plan): string {
-  const explained = new Set(unobservedHosts(plan).map((u) => u.host));
-  if (plan.hosts.length <= LISTED.hosts) return `Hosts: ${plan.hosts.map((h) => describeHost(h, explained)).join(", ") || "none"}`;
-  const byState = new Map<string, number>();
-  for (const h of plan.hosts) byState.set(h.state, (byState.get(h.state) ?? 0) + 1);
-  const odd = plan.hosts.filter((h) => h.state !== "ready" || h.leftGit);
-  const listed = odd.slice(0, LISTED.hosts).map((h) => describeHost(h, explained));
-  const more = odd.length - listed.length;
-  const counts = [...byState].map(([state, n]) => `${n} ${state}`).join(", ");
-  return `Hosts: ${plan.hosts.length} (${counts})${listed.length ? `; not simply ready: ${listed.join(", ")}${more > 0 ? `, and ${more} more` : ""}` : ""}`;
+  return `Hosts: ${hostsLine(plan, { name: code, error: (e) => text(clip(e)) })}`;
 }
 
 /**

@@ -20,7 +20,7 @@ import { countNoun } from "./count-noun.ts";
 import { describePod } from "./describe-pod.ts";
 import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
-import { describeHost, incompleteNotice, refusedNotice, unobservedHosts, warningNotices } from "./plan-notices.ts";
+import { hostsLine, incompleteNotice, refusedNotice, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
 import { countChanges, countJobs, describeCounts, describeJobCounts, summaryLine } from "./summary-line.ts";
 import { PROXY_SERVICE } from "../traffic/proxy-service.ts";
@@ -281,8 +281,7 @@ export function formatPlanText(saved: Plan | SavedPlan, opts: TextOptions = {}):
   const refused = refusedNotice(plan);
   if (refused) lines.push(`${paint("red", "Refused:")} ${refused}`);
   for (const w of warningNotices(plan)) lines.push(`${paint("yellow", "Warning:")} ${w}`);
-  const explained = new Set(unobservedHosts(plan).map((u) => u.host));
-  lines.push(`Hosts: ${plan.hosts.map((h) => describeHost(h, explained)).join(", ") || "none"}`);
+  lines.push(`Hosts: ${hostsLine(plan)}`);
   const marks = legend(plan, showKeep);
   if (marks.length) lines.push("", ...marks);
 

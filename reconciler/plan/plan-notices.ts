@@ -19,6 +19,40 @@ export function describeHost(h: PlanHost, explained: ReadonlySet<string>, style:
   return `${name} ${h.state}${error ? ` (${error})` : ""}`;
 }
 
+/** More hosts than this and the hosts line counts them per state rather than naming each one. */
+export const HOSTS_LISTED = 20;
+
+/**
+ * The hosts line without its title. A few hosts are each named with their
+ * state; a fleet is counted per state, naming (up to HOSTS_LISTED of) the
+ * hosts that are not simply ready, so 10,000 hosts stay one readable line:
+ * `9,998 ready; 2 unreachable: h0042 (connection refused), h4711 (timed out)`.
+ * `style` is describeHost's.
+ */
+export function hostsLine(plan: Plan, style: Parameters<typeof describeHost>[2] = {}): string {
+  const explained = new Set(unobservedHosts(plan).map((u) => u.host));
+  if (plan.hosts.length <= HOSTS_LISTED) return plan.hosts.map((h) => describeHost(h, explained, style)).join(", ") || "none";
+  const groups = new Map<string, PlanHost[]>();
+  for (const h of plan.hosts) {
+    const key = h.leftGit ? "left git" : h.state;
+    groups.set(key, [...(groups.get(key) ?? []), h]);
+  }
+  let room = HOSTS_LISTED;
+  const parts = [...groups].map(([key, hosts]) => {
+    const count = `${hosts.length.toLocaleString("en-US")} ${key}`;
+    if (key === "ready") return count;
+    const named = hosts.slice(0, Math.max(room, 0)).map((h) => {
+      // The group says the state; a host that left git still says what becomes of its pods.
+      const text = describeHost(h, explained, style);
+      return h.leftGit ? text.replace(/ left git \(/, " (") : text.replace(` ${h.state}`, "");
+    });
+    room -= named.length;
+    const more = hosts.length - named.length;
+    return `${count}: ${named.join(", ") || "…"}${more > 0 ? `, and ${more.toLocaleString("en-US")} more` : ""}`;
+  });
+  return parts.join("; ");
+}
+
 export interface NoticeOptions {
   /** List at most this many hosts or warnings, then say how many more (default: all). */
   readonly maxListed?: number;

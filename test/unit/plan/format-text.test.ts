@@ -286,4 +286,13 @@ describe("formatPlanText", () => {
     ]);
     assert.equal(last(p), "Plan: 0 unchanged. Incomplete: 2 hosts not observed.");
   });
+  it("counts a large fleet's hosts on one line and names only those that are not ready (issue 16)", () => {
+    const hosts = Array.from({ length: 10_000 }, (_, i) => host(`h${String(i).padStart(4, "0")}`));
+    hosts[42] = host("h0042", { state: "unreachable", digest: undefined, error: "connection refused" });
+    hosts[4711] = host("h4711", { state: "unreachable", digest: undefined, error: "timed out after 10 s" });
+    const out = formatPlanText(plan({ hosts }));
+    const line = out.split("\n").find((l) => l.startsWith("Hosts: "));
+    assert.equal(line, "Hosts: 9,998 ready; 2 unreachable: h0042, h4711");
+    assert.ok(out.includes("h0042: connection refused") || out.includes("h0042 (connection refused)") || out.includes("connection refused"), "the incomplete notice says why h0042 was not observed");
+  });
 });
