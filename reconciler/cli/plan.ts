@@ -25,7 +25,7 @@ export async function runPlan(dir: string | undefined, opts: Record<string, unkn
   const { plan } = await planFromRecord({ ...desired, store: shared.store, now: Date.now(), seed: seedFor(desired.owner), warn }).finally(() => shared.close());
   process.stdout.write(renderPlan(plan, opts["format"], typeof opts["out"] === "string" ? { planFile: opts["out"] } : {}));
   if (typeof opts["out"] === "string") {
-    writeFileSync(opts["out"], `${JSON.stringify(plan, null, 2)}\n`);
+    writeFileSync(opts["out"], `${JSON.stringify(plan)}\n`);
     process.stderr.write(`berth plan: saved to ${opts["out"]}; apply it with \`berth apply --plan ${opts["out"]}\`\n`);
   }
   if (opts["detailedExitcode"]) return detailedExitCode(plan);
