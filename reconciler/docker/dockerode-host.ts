@@ -3,6 +3,8 @@
  * calls and the answers into berth's types; policy lives in the rollout.
  */
 import Docker from "dockerode";
+import http from "node:http";
+import https from "node:https";
 import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
@@ -56,6 +58,34 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/**
+ * One observation request, cancelled at its timeout: the socket is closed
+ * then, so an engine that never answers holds neither a descriptor nor the
+ * command's exit (issue 16).
+ */
+async function cancelledAfter<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const signal = AbortSignal.timeout(ms);
+  try {
+    return await fn(signal);
+  } catch (err) {
+    if (signal.aborted) throw Object.assign(new Error(`${what} timed out after ${ms / 1000} s`), { code: "ETIMEDOUT" });
+    throw err;
+  }
+}
+
+/**
+ * Sockets to a tcp engine are closed after each answer. Kept alive (Node's
+ * default, for 5 s) they grew with the hosts observed, not with the
+ * observation's concurrency: 10,000 hosts ran the process out of
+ * descriptors. A connection per request costs a handshake, against answers
+ * that take milliseconds to tens of seconds.
+ */
+/** docker-modem takes `agent` and dockerode's info takes `abortSignal`; @types/dockerode 4.0.2 declares neither. */
+const agentOption = (agent: http.Agent): Docker.DockerOptions => ({ agent }) as Docker.DockerOptions;
+const infoWith = (docker: Docker, abortSignal: AbortSignal): Promise<unknown> => (docker.info as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal });
+
+const closingAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+
 export class DockerodeHost implements DockerHost {
   readonly name: string;
   readonly address: string;
@@ -80,7 +110,7 @@ export class DockerodeHost implements DockerHost {
     this.docker =
       conn.kind === "unix"
         ? new Docker({ socketPath: conn.socketPath })
-        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", ...(conn.tls ?? {}) });
+        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", ...(conn.tls ?? {}), ...agentOption(conn.tls ? closingAgents.https : closingAgents.http) });
   }
 
   /** Wraps connection failures as `HostUnreachableError`; other errors pass through. */
@@ -100,14 +130,33 @@ export class DockerodeHost implements DockerHost {
     }
   }
 
+  /** The list just asked for, shared by observe and portsInUse when they are called together. */
+  private listing: Promise<Docker.ContainerInfo[]> | undefined;
+
+  /**
+   * Every container of the engine, berth's and others', in one request: an
+   * observation costs 2 requests a host (this and info), not 3 (issue 16).
+   * Only calls made in the same synchronous stretch (observeFleet's
+   * Promise.all) share it; a later call, e.g. a check after a stop, asks
+   * the engine afresh.
+   */
+  private listAll(): Promise<Docker.ContainerInfo[]> {
+    if (this.listing) return this.listing;
+    const listing = this.call("listing containers", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "listing containers", (abortSignal) => this.docker.listContainers({ all: true, abortSignal })));
+    this.listing = listing;
+    queueMicrotask(() => {
+      if (this.listing === listing) this.listing = undefined;
+    });
+    return listing;
+  }
+
   async observe(owner: string): Promise<ObservedContainer[]> {
-    const list = await this.call("listing containers", () => withTimeout(this.docker.listContainers({ all: true, filters: { label: ownerFilter(owner) } }), OBSERVE_TIMEOUT_MS, "listing containers"));
+    const list = await this.listAll();
     const out: ObservedContainer[] = [];
     for (const c of list) {
       const labels = c.Labels ?? {};
       const group = labels[LABEL.service] ?? labels[LABEL.job];
       const pod = labels[LABEL.pod];
-      // Defence in depth: the filter already asked for these.
       if (labels[LABEL.managed] !== "true" || labels[LABEL.owner] !== owner || !group || !pod) continue;
       const name = (c.Names?.[0] ?? "").replace(/^\//, "");
       const { resources } = parseResizedName(name);
@@ -137,9 +186,9 @@ export class DockerodeHost implements DockerHost {
   }
 
   async portsInUse(owner: string): Promise<number[]> {
-    const running = await this.call("listing containers", () => withTimeout(this.docker.listContainers({ all: false }), OBSERVE_TIMEOUT_MS, "listing containers"));
     const ports = new Set<number>();
-    for (const c of running) {
+    for (const c of await this.listAll()) {
+      if (c.State !== "running") continue;
       const labels = c.Labels ?? {};
       if (labels[LABEL.managed] === "true" && labels[LABEL.owner] === owner) continue;
       for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(p.PublicPort);
@@ -148,7 +197,7 @@ export class DockerodeHost implements DockerHost {
   }
 
   async capacity(): Promise<Capacity> {
-    const info = (await this.call("reading engine info", () => withTimeout(this.docker.info(), OBSERVE_TIMEOUT_MS, "reading engine info"))) as { NCPU: number; MemTotal: number };
+    const info = (await this.call("reading engine info", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "reading engine info", (abortSignal) => infoWith(this.docker, abortSignal)))) as { NCPU: number; MemTotal: number };
     return { cpu: info.NCPU, memory: info.MemTotal };
   }
 

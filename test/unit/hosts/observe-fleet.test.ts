@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { EndpointRefusedError, HostUnreachableError } from "../../../reconciler/docker/errors.ts";
-import { observeFleet } from "../../../reconciler/docker/observe-fleet.ts";
+import { LocalExhaustionError } from "../../../reconciler/docker/local-exhaustion-error.ts";
+import { observeConcurrency, observeFleet } from "../../../reconciler/docker/observe-fleet.ts";
 import type { ObservedContainer } from "../../../reconciler/docker/types.ts";
 import { FakeFleet, FakeHost } from "../../support/fake-host.ts";
 
@@ -89,5 +90,25 @@ describe("hosts: observeFleet", () => {
     const out = await observeFleet([new GatedHost("slow", () => released), ...fast], "o", 2);
     assert.equal(out.length, 7);
     assert.ok(out.every((o) => o.ok));
+  });
+  it("berth out of descriptors is its own error for the whole observation, never a host outage (issue 16)", async () => {
+    const emfile = Object.assign(new Error("connect EMFILE 127.1.0.7:2375 - Local (undefined:undefined)"), { code: "EMFILE" });
+    const hosts = [new GatedHost("h1", tick), new GatedHost("h2", tick, emfile), new GatedHost("h3", tick)];
+    await assert.rejects(observeFleet(hosts, "o", 2), (err: unknown) => {
+      assert.ok(err instanceof LocalExhaustionError);
+      assert.equal(err.code, "local-exhaustion");
+      assert.equal(err.reaction, "retry");
+      assert.match(err.message, /berth ran out of file descriptors \(EMFILE\) while observing 3 hosts, 2 at a time/);
+      assert.match(err.message, /No host was counted unreachable/);
+      assert.match(err.message, /LimitNOFILE/);
+      return true;
+    });
+  });
+
+  it("observes BERTH_OBSERVE_CONCURRENCY hosts at once, 32 when it is unset or out of range", () => {
+    assert.equal(observeConcurrency({}), 32);
+    assert.equal(observeConcurrency({ BERTH_OBSERVE_CONCURRENCY: "128" }), 128);
+    assert.equal(observeConcurrency({ BERTH_OBSERVE_CONCURRENCY: "0" }), 32);
+    assert.equal(observeConcurrency({ BERTH_OBSERVE_CONCURRENCY: "lots" }), 32);
   });
 });
