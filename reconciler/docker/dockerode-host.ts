@@ -3,8 +3,6 @@
  * calls and the answers into berth's types; policy lives in the rollout.
  */
 import Docker from "dockerode";
-import http from "node:http";
-import https from "node:https";
 import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
@@ -74,17 +72,19 @@ async function cancelledAfter<T>(ms: number, what: string, fn: (signal: AbortSig
 }
 
 /**
- * Sockets to a tcp engine are closed after each answer. Kept alive (Node's
- * default, for 5 s) they grew with the hosts observed, not with the
- * observation's concurrency: 10,000 hosts ran the process out of
- * descriptors. A connection per request costs a handshake, against answers
- * that take milliseconds to tens of seconds.
+ * Sockets to a tcp engine are closed after each answer (`Connection:
+ * close`). Kept alive (Node's default, for 5 s) they grew with the hosts
+ * observed, not with the observation's concurrency: 10,000 hosts ran the
+ * process out of descriptors. A connection per request costs a handshake,
+ * against answers that take milliseconds to tens of seconds. Not an
+ * `agent` option: docker-modem formats every request's options, agent and
+ * its sockets included, for a debug line even when debugging is off, which
+ * took 30 ms a request with 32 hosts in flight.
  */
-/** docker-modem takes `agent` and dockerode's info takes `abortSignal`; @types/dockerode 4.0.2 declares neither. */
-const agentOption = (agent: http.Agent): Docker.DockerOptions => ({ agent }) as Docker.DockerOptions;
-const infoWith = (docker: Docker, abortSignal: AbortSignal): Promise<unknown> => (docker.info as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal });
+const CLOSE_AFTER_ANSWER = { Connection: "close" } as const;
 
-const closingAgents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+/** dockerode's info takes `abortSignal`; @types/dockerode 4.0.2 does not declare it. */
+const infoWith = (docker: Docker, abortSignal: AbortSignal): Promise<unknown> => (docker.info as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal });
 
 export class DockerodeHost implements DockerHost {
   readonly name: string;
@@ -110,7 +110,7 @@ export class DockerodeHost implements DockerHost {
     this.docker =
       conn.kind === "unix"
         ? new Docker({ socketPath: conn.socketPath })
-        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", ...(conn.tls ?? {}), ...agentOption(conn.tls ? closingAgents.https : closingAgents.http) });
+        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", headers: { ...CLOSE_AFTER_ANSWER }, ...(conn.tls ?? {}) });
   }
 
   /** Wraps connection failures as `HostUnreachableError`; other errors pass through. */
