@@ -4,6 +4,7 @@
  * text; its behaviour lives in a file of its own next to this one.
  */
 import { Command, Option } from "commander";
+import { berthVersion } from "../version.ts";
 
 // `berth status | head`: a reader that stops early is not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -19,7 +20,7 @@ const program = new Command("berth")
       "that with the containers really running, and prints or applies the difference\n" +
       "as a health-gated rolling update.",
   )
-  .version("0.1.0")
+  .version(berthVersion)
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ sortSubcommands: false })
   .option("--no-color", "print no colour (as when NO_COLOR is set and not empty, or the output is not a terminal)");
