@@ -9,11 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "../../../testbed/layout.ts";
+import { installInto, packedBerth, plainEnv } from "./packed-berth.ts";
 
 const run = promisify(execFile);
 
@@ -26,13 +26,6 @@ interface PackageJson {
 }
 
 const ownPackage = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as PackageJson;
-
-/** The environment the installed berth runs in: none of mocha's loader options (tsx) leak into it. */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
 /** Every installed package folder under `modules` (scoped and nested ones too), by package name. */
 function installedPackages(modules: string, found = new Map<string, string[]>()): Map<string, string[]> {
@@ -52,26 +45,15 @@ function installedPackages(modules: string, found = new Map<string, string[]>())
 
 describe("the npm package", function () {
   this.timeout(5 * 60_000);
-  let work: string;
   let prefix: string;
   let bin: string;
 
   before(async function () {
-    work = mkdtempSync(path.join(tmpdir(), "berth-pack-"));
-    prefix = path.join(work, "prefix");
-    const pack = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: repoRoot, env: plainEnv(), maxBuffer: 64 << 20 });
-    // prepack's build prints to stdout before npm's JSON.
-    const packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[\n"))) as { filename: string; files: { path: string }[] }[];
-    const tarball = path.join(work, packed[0]!.filename);
-    const shipped = packed[0]!.files.map((f) => f.path);
-    assert.ok(shipped.includes("dist/reconciler/cli/main.js"), "the tarball holds the compiled CLI");
-    assert.deepEqual(shipped.filter((f) => /^(test|testbed|bench|demo|examples-repo|reconciler|scheduler)\//.test(f) || f.endsWith(".ts") || f.endsWith(".map")), [], "the tarball holds no sources, tests, bed or maps");
-    await run("npm", ["install", "--prefix", prefix, "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: work, env: plainEnv(), maxBuffer: 64 << 20 });
-    bin = path.join(prefix, "node_modules", ".bin", "berth");
-  });
-
-  after(() => {
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+    const pack = await packedBerth();
+    assert.ok(pack.files.includes("dist/reconciler/cli/main.js"), "the tarball holds the compiled CLI");
+    assert.deepEqual(pack.files.filter((f) => /^(test|testbed|bench|demo|examples-repo|reconciler|scheduler)\//.test(f) || f.endsWith(".ts") || f.endsWith(".map")), [], "the tarball holds no sources, tests, bed or maps");
+    prefix = path.join(pack.work, "prefix");
+    bin = await installInto(pack, prefix);
   });
 
   it("installs a `berth` whose --help names every command", async () => {
