@@ -210,7 +210,7 @@ program
       "(berth.schema.json accepts every kind, for a file that holds several):\n\n" +
       "  # yaml-language-server: $schema=./schemas/host.schema.json       in hosts.yaml\n" +
       "  # yaml-language-server: $schema=../schemas/service.schema.json   in services/web.yaml\n\n" +
-      "Exit status: 0 written, listed or printed; 1 an unknown NAME.\n\n" +
+      "Exit status: 0 written, listed or printed; 1 an unknown NAME or a folder that cannot be written.\n\n" +
       "Examples:\n  berth schema --out schemas\n  berth schema\n  berth schema service > service.schema.json",
   )
   .action(async (name: string | undefined, opts: { out?: string }) => {

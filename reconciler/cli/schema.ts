@@ -37,8 +37,14 @@ export function runSchema(name: string | undefined, opts: { out?: string }): num
   }
   if (opts.out !== undefined) {
     const dir = opts.out;
-    mkdirSync(dir, { recursive: true });
-    for (const schema of PUBLISHED) writeFileSync(path.join(dir, schemaFileName(schema)), `${JSON.stringify(schema, null, 2)}\n`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (const schema of PUBLISHED) writeFileSync(path.join(dir, schemaFileName(schema)), `${JSON.stringify(schema, null, 2)}\n`);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === "EEXIST" || (err as NodeJS.ErrnoException).code === "ENOTDIR" ? "it is a file, not a folder" : (err as Error).message;
+      process.stderr.write(`berth schema: cannot write the schemas into --out ${dir}: ${reason}; name a folder berth may create or write to\n`);
+      return 1;
+    }
     out(`wrote ${PUBLISHED.length} schemas to ${dir}: ${PUBLISHED.map(schemaFileName).join(", ")}\n`);
     return 0;
   }

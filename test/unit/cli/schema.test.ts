@@ -130,6 +130,15 @@ describe("berth schema", () => {
     assert.match(bad.err, /no schema "servce"; the schemas are .*\bservice\b/);
   });
 
+  it("refuses an --out that is a file, naming it, and writes nothing", async () => {
+    const file = path.join(work, "not-a-folder");
+    writeFileSync(file, "");
+    const run = await runCli(() => runSchema(undefined, { out: file }));
+    assert.equal(run.code, 1);
+    assert.equal(run.err, `berth schema: cannot write the schemas into --out ${file}: it is a file, not a folder; name a folder berth may create or write to\n`);
+    assert.equal(readFileSync(file, "utf8"), "");
+  });
+
   it("lists the schemas with their titles without NAME or --out", async () => {
     const list = await runCli(() => runSchema(undefined, {}));
     assert.equal(list.code, 0);
