@@ -8,10 +8,13 @@
  *   berth/toolbox:v1    every busybox applet, `sh` by default: sidecars, ambassadors, adapters, jobs
  *   berth/haproxy:2.6   the host's Debian haproxy with the libraries it links, over the busybox base
  *   berth/leader-elector:v1  the host's Debian etcdctl (and its libraries) and leader-elector.sh, over the busybox base
+ * and, built on demand by test/integration/package/image.test.ts rather than
+ * by bed:up (it needs a packed and installed berth):
+ *   berth/berth:<version>  berth itself as the repository's Dockerfile builds it, on this machine's node
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
@@ -101,6 +104,49 @@ const leaderElectorImage: BedImage = {
   files: () => [BUSYBOX_FILE, { from: path.join(here, "images", "leader-elector.sh"), to: "leader-elector.sh" }, ...withLibraries(ETCDCTL)],
 };
 
+/** Every file under `dir`, as context files under `to/` (symlinks followed: npm's .bin links become copies). */
+function filesUnder(dir: string, to: string): ContextFile[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => {
+      const rel = path.relative(dir, path.join(e.parentPath, e.name));
+      return { from: path.join(dir, rel), to: path.posix.join(to, ...rel.split(path.sep)) };
+    })
+    // The digest reads files in this order, and a fresh staging folder may list them in another.
+    .sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+}
+
+/**
+ * berth itself, laid out as the repository's Dockerfile lays it out (/app
+ * with dist/, schemas/ and the production node_modules; the same ENTRYPOINT,
+ * state folder and unprivileged uid), but on this machine's node and the
+ * libraries it links instead of node:20-slim, which no registry here serves.
+ * `appDir` is that /app, staged from the npm pack tarball.
+ */
+export function berthImage(version: string, appDir: string): BedImage {
+  return {
+    repo: "berth/berth",
+    tag: version,
+    dockerfile: [
+      ...BUSYBOX_BASE,
+      "COPY rootfs/ /",
+      "COPY app/ /app/",
+      "ENV NODE_ENV=production BERTH_STATE_DIR=/var/lib/berth",
+      `RUN ["/bin/sh", "-c", "mkdir -p /var/lib/berth && chown 1000:1000 /var/lib/berth"]`,
+      "VOLUME /var/lib/berth",
+      "USER 1000:1000",
+      `ENTRYPOINT ["node", "/app/dist/reconciler/cli/main.js"]`,
+      `CMD ["--help"]`,
+      "",
+    ].join("\n"),
+    files: () => {
+      // node:20-slim keeps node in /usr/local/bin; so does this image, wherever this machine keeps it.
+      const [node, ...libraries] = withLibraries(process.execPath);
+      return [BUSYBOX_FILE, { from: node!.from, to: "rootfs/usr/local/bin/node" }, ...libraries, ...filesUnder(appDir, "app")];
+    },
+  };
+}
+
 export const BED_IMAGES: readonly BedImage[] = [
   appImage("v1", "ok"),
   appImage("v2", "ok"),
@@ -150,29 +196,32 @@ async function followStream(docker: Docker, stream: NodeJS.ReadableStream, what:
  * push (or that the registry lacks). Returns the references it (re)built.
  */
 export async function ensureImages(layout: BedLayout, docker: Docker, log: (line: string) => void): Promise<string[]> {
-  const manifest = readManifest(layout.images.manifestFile);
   const built: string[] = [];
-  for (const img of BED_IMAGES) {
-    const ref = imageRef(img.repo, img.tag);
-    const files = img.files();
-    const digest = contextDigest(img, files);
-    if (manifest[ref] === digest && (await hasTag(layout.registry, img.repo, img.tag))) continue;
-    const dir = path.join(layout.images.buildDir, `${img.repo.replace("/", "-")}-${img.tag}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, "Dockerfile"), img.dockerfile);
-    for (const f of files) {
-      mkdirSync(path.dirname(path.join(dir, f.to)), { recursive: true });
-      copyFileSync(f.from, path.join(dir, f.to));
-    }
-    log(`building ${ref}`);
-    const src = ["Dockerfile", ...files.map((f) => f.to)];
-    await followStream(docker, await docker.buildImage({ context: dir, src }, { t: ref, labels: { "berth.bed.digest": digest } }), `building ${ref}`);
-    log(`pushing ${ref}`);
-    await followStream(docker, await docker.getImage(ref).push({ authconfig: {} }), `pushing ${ref}`);
-    manifest[ref] = digest;
-    writeFileSync(layout.images.manifestFile, JSON.stringify(manifest, null, 2) + "\n");
-    built.push(ref);
-  }
+  for (const img of BED_IMAGES) if (await ensureImage(layout, docker, img, log)) built.push(imageRef(img.repo, img.tag));
   return built;
+}
+
+/** Builds and pushes one image unless the registry has it from the same build inputs; true when it built. */
+export async function ensureImage(layout: BedLayout, docker: Docker, img: BedImage, log: (line: string) => void): Promise<boolean> {
+  const manifest = readManifest(layout.images.manifestFile);
+  const ref = imageRef(img.repo, img.tag);
+  const files = img.files();
+  const digest = contextDigest(img, files);
+  if (manifest[ref] === digest && (await hasTag(layout.registry, img.repo, img.tag))) return false;
+  const dir = path.join(layout.images.buildDir, `${img.repo.replace("/", "-")}-${img.tag}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "Dockerfile"), img.dockerfile);
+  for (const f of files) {
+    mkdirSync(path.dirname(path.join(dir, f.to)), { recursive: true });
+    copyFileSync(f.from, path.join(dir, f.to));
+  }
+  log(`building ${ref}`);
+  const src = ["Dockerfile", ...files.map((f) => f.to)];
+  await followStream(docker, await docker.buildImage({ context: dir, src }, { t: ref, labels: { "berth.bed.digest": digest } }), `building ${ref}`);
+  log(`pushing ${ref}`);
+  await followStream(docker, await docker.getImage(ref).push({ authconfig: {} }), `pushing ${ref}`);
+  // Read again: another image may have been pushed since this one started.
+  writeFileSync(layout.images.manifestFile, JSON.stringify({ ...readManifest(layout.images.manifestFile), [ref]: digest }, null, 2) + "\n");
+  return true;
 }

@@ -4,6 +4,7 @@
  * text; its behaviour lives in a file of its own next to this one.
  */
 import { Command, Option } from "commander";
+import { berthVersion } from "../version.ts";
 
 // `berth status | head`: a reader that stops early is not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -19,7 +20,7 @@ const program = new Command("berth")
       "that with the containers really running, and prints or applies the difference\n" +
       "as a health-gated rolling update.",
   )
-  .version("0.1.0")
+  .version(berthVersion)
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ sortSubcommands: false })
   .option("--no-color", "print no colour (as when NO_COLOR is set and not empty, or the output is not a terminal)");
@@ -194,6 +195,27 @@ program
   .action(async (file: string, opts: Record<string, unknown>) => {
     const { runShow } = await import("./show.ts");
     process.exitCode = runShow(file, opts);
+  });
+
+program
+  .command("schema")
+  .argument("[name]", "print this one schema to stdout as JSON (a name from the list, such as service)")
+  .description("Write berth's JSON Schemas into a folder for editors, list them, or print one.")
+  .option("--out <dir>", "write every schema into this folder (created if missing; files of the same names are replaced)")
+  .addHelpText(
+    "after",
+    "\nWithout NAME or --out, lists the schemas. The files refer to one another by file name, so the\n" +
+      "folder works wherever it is copied. After `berth schema --out schemas` at the root of a fleet\n" +
+      "repository, start each YAML file with a modeline naming its kind's schema, relative to the file\n" +
+      "(berth.schema.json accepts every kind, for a file that holds several):\n\n" +
+      "  # yaml-language-server: $schema=./schemas/host.schema.json       in hosts.yaml\n" +
+      "  # yaml-language-server: $schema=../schemas/service.schema.json   in services/web.yaml\n\n" +
+      "Exit status: 0 written, listed or printed; 1 an unknown NAME or a folder that cannot be written.\n\n" +
+      "Examples:\n  berth schema --out schemas\n  berth schema\n  berth schema service > service.schema.json",
+  )
+  .action(async (name: string | undefined, opts: { out?: string }) => {
+    const { runSchema } = await import("./schema.ts");
+    process.exitCode = runSchema(name, opts);
   });
 
 const importCommand = program.command("import").description("Turn other tools' files into berth YAML.");
