@@ -70,8 +70,28 @@ function moveReason(from: string, to: string, hosts: ReadonlyMap<string, PlanHos
 }
 
 
+/** darkHosts and slotHost per plan: asked for every slot, they were 20,000 × 10,000 host checks at scale (issue 16). */
+const darkOf = new WeakMap<ReadonlyMap<string, PlanHost>, { dark: PlanHost[]; lost: Map<string, number> }>();
+const slotHosts = new WeakMap<object, Map<string, string>>();
+
+/** The host the record last saw `group`'s `slot` on. */
+function slotHost(input: DiffInput, group: string, slot: number): string | undefined {
+  const record = input.record;
+  if (!record) return undefined;
+  let index = slotHosts.get(record);
+  if (!index) {
+    index = new Map();
+    // The first entry for a slot wins, as find() did.
+    for (const s of record.slots) if (!index.has(`${s.group}\0${s.slot}`)) index.set(`${s.group}\0${s.slot}`, s.host);
+    slotHosts.set(record, index);
+  }
+  return index.get(`${group}\0${slot}`);
+}
+
 /** The unobserved hosts of the plan, and which of them have been out of sight for longer than `hostLostAfter`. */
 function darkHosts(input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { dark: PlanHost[]; lost: Map<string, number> } {
+  const known = darkOf.get(hosts);
+  if (known) return known;
   const lostAfter = input.hostLostAfterMs ?? DEFAULT_HOST_LOST_AFTER_MS;
   const lost = new Map<string, number>();
   const dark: PlanHost[] = [];
@@ -82,6 +102,7 @@ function darkHosts(input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { da
     if (since !== undefined && since > lostAfter) lost.set(h.name, since);
     else dark.push(h);
   }
+  darkOf.set(hosts, { dark, lost });
   return { dark, lost };
 }
 
@@ -99,7 +120,7 @@ function blindSpot(group: string, slot: number, input: DiffInput, hosts: Readonl
   const { dark } = darkHosts(input, hosts);
   if (dark.length === 0) return undefined;
   if (input.record && !input.record.fromCommit) {
-    const last = input.record.slots.find((s) => s.group === group && s.slot === slot)?.host;
+    const last = slotHost(input, group, slot);
     const h = dark.find((d) => d.name === last);
     return h ? { host: h.name, reason: `last seen on ${h.name}, which was not observed (${h.error ?? "unreachable"}); nothing is done until it answers` } : undefined;
   }
@@ -110,7 +131,7 @@ function blindSpot(group: string, slot: number, input: DiffInput, hosts: Readonl
 
 /** Why a slot last seen on a lost host is started elsewhere, or undefined. */
 function lostReason(group: string, slot: number, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): string | undefined {
-  const last = input.record?.slots.find((s) => s.group === group && s.slot === slot)?.host;
+  const last = slotHost(input, group, slot);
   const since = last === undefined ? undefined : darkHosts(input, hosts).lost.get(last);
   return since === undefined ? undefined : `${last} has not been seen for ${Math.round(since / 1000)} s (more than hostLostAfter): started elsewhere; the old pod is removed if ${last} returns`;
 }
