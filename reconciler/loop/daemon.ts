@@ -91,6 +91,7 @@ export class Daemon {
       operator: opts.operator,
       applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, { onEvent, drainDelayMs: opts.operator.config.traffic.drainDelayMs }),
       onHosts: (hosts) => this.events.follow(hosts),
+      eventsLive: () => this.events.allLive(),
       loader: this.loader,
     });
     this.jobs = new JobRunner({ owner: opts.owner, leads: () => opts.leadership.state().leader, ...(opts.claimRun ? { claimRun: opts.claimRun } : {}), secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });

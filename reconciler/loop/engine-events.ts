@@ -26,6 +26,8 @@ export interface EngineEventsOptions {
 
 export class EngineEvents {
   private readonly subs = new Map<string, { close(): void }>();
+  /** Hosts whose stream the engine has accepted and that has not ended since. */
+  private readonly live = new Set<string>();
   /** Per host, the cancel of its pending re-subscription. */
   private readonly retry = new Map<string, () => void>();
   private cancelDebounce: (() => void) | undefined;
@@ -56,6 +58,7 @@ export class EngineEvents {
       if (!hosts.has(name)) {
         sub.close();
         this.subs.delete(name);
+        this.live.delete(name);
       }
     }
     for (const [name, cancel] of this.retry) {
@@ -92,6 +95,7 @@ export class EngineEvents {
         if (this.closed || ended) return;
         ended = true;
         this.subs.delete(host.name);
+        this.live.delete(host.name);
         this.log.warn({ host: host.name, err: err?.message }, `event stream of ${host.name} ended; re-subscribing in ${next} ms`);
         const wait = next;
         this.retry.set(
@@ -100,15 +104,25 @@ export class EngineEvents {
         );
       },
       () => {
-        if (again && !ended && !this.closed) this.on.resubscribed(host.name);
+        if (ended || this.closed) return;
+        this.live.add(host.name);
+        if (again) this.on.resubscribed(host.name);
       },
     );
     // A stream that could not even be opened may have ended already.
     if (!ended) this.subs.set(host.name, sub);
   }
 
+  /** True when every followed host's stream is open: nothing a pod does goes unseen. */
+  allLive(): boolean {
+    if (this.closed || this.retry.size > 0) return false;
+    for (const name of this.subs.keys()) if (!this.live.has(name)) return false;
+    return true;
+  }
+
   close(): void {
     this.closed = true;
+    this.live.clear();
     this.cancelDebounce?.();
     for (const cancel of this.retry.values()) cancel();
     this.retry.clear();

@@ -63,6 +63,14 @@ export interface ReconcilerDeps {
   readonly connect?: (specs: readonly HostSpec[], left: readonly HostSpec[]) => ConnectedHosts;
   /** How a commit is loaded (default: loadFleet on this thread); the daemon loads on a LoadThread, so that its event loop stays free. */
   readonly loader?: FleetLoader;
+  /**
+   * True while every host's event stream is open (EngineEvents.allLive).
+   * Then a poll that brought no new commit, after a pass that found the
+   * fleet in sync, asks no engine anything: the streams would have said if
+   * a pod changed, and `--resync` looks anyway (issue 16). Without it,
+   * every poll observes.
+   */
+  readonly eventsLive?: () => boolean;
 }
 
 interface Loaded {
@@ -491,7 +499,20 @@ export class Reconciler {
     if (!target?.fleet) return false;
     // While berth waits for a host or the registry, a poll that brought no new commit does not try again before the backoff says.
     if (p.trigger === "poll" && this.waitingFor?.commit === target.commit.sha && p.t0 < this.waitingFor.until) return false;
+    if (this.quietPoll(p, target)) return false;
     p.target = target;
+    return true;
+  }
+
+  /**
+   * A poll with nothing to look at: the commit is the one the last pass
+   * found in sync (not waiting for a host, not following), and every
+   * engine's event stream is open. It costs no engine request, at any
+   * number of hosts; the status says when the fleet was last observed.
+   */
+  private quietPoll(p: Pass, target: Loaded): boolean {
+    if (p.trigger !== "poll" || !this.deps.eventsLive?.() || this.applied !== target.commit.sha || this.lastPass?.result !== "in-sync") return false;
+    this.lastPass = { ...this.lastPass, quietPolls: (this.lastPass.quietPolls ?? 0) + 1 };
     return true;
   }
 

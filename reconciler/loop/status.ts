@@ -157,7 +157,8 @@ export interface DaemonStatus {
    * berth converges to while it waits for a host or the registry (not held: not its fault).
    */
   readonly source: { readonly identity: string; readonly ref?: string; readonly commitSeen?: string; readonly commitApplied?: string; readonly commitConverging?: string; readonly error?: string };
-  readonly lastPass?: { readonly at: string; readonly trigger: string; readonly ms: number; readonly result: string };
+  /** `quietPolls`: polls since this pass that asked no engine anything (no new commit, the fleet in sync, every event stream open). */
+  readonly lastPass?: { readonly at: string; readonly trigger: string; readonly ms: number; readonly result: string; readonly quietPolls?: number };
   readonly services: readonly ServiceStatus[];
   readonly hosts: readonly HostStatus[];
   /** Commits whose rollout failed: not retried until a newer commit arrives. */

@@ -220,6 +220,28 @@ describe("EngineEvents (the daemon's self-healing trigger, on fake time)", funct
     });
   });
 
+  describe("allLive: whether a quiet poll may skip observing (issue 16)", function () {
+    it("is true only while every followed host's stream is open", async function () {
+      const h1 = new StreamHost("h1", timers);
+      const h2 = new StreamHost("h2", timers);
+      h2.refuse = true;
+      follow(h1, h2);
+      assert.equal(events.allLive(), false, "h2 refused its stream");
+      h2.refuse = false;
+      await timers.advance(1_000);
+      assert.equal(events.allLive(), true, "both open after h2's re-subscription");
+      h1.end();
+      assert.equal(events.allLive(), false, "h1's stream ended");
+      await timers.advance(1_000);
+      assert.equal(events.allLive(), true);
+      h1.refuseLater = true;
+      follow(h2);
+      assert.equal(events.allLive(), true, "a host no longer followed does not count");
+      events.close();
+      assert.equal(events.allLive(), false, "closed: nothing is followed");
+    });
+  });
+
   describe("following and closing", function () {
     it("follows exactly the hosts it is given: a removed host's stream is closed and its retry cancelled", async function () {
       const h1 = new StreamHost("h1", timers);

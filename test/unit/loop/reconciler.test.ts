@@ -77,7 +77,7 @@ class Gate {
 }
 
 /** A reconciler on fake hosts; `restart` gives a new one (a new process) on the same engines, source and state folder. */
-function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: string }, leadership?: Leadership) {
+function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: string }, leadership?: Leadership, eventsLive?: () => boolean) {
   const fleet = shared?.fleet ?? new FakeFleet();
   const source = shared?.source ?? new ScriptedSource();
   const gate = new Gate();
@@ -86,8 +86,13 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
   let applying = 0;
   let maxApplying = 0;
   let ids = 0;
+  /** Engine requests of observations: observe, capacity and ports, per host. */
+  const observed = { calls: 0 };
   const gated = (h: DockerHost): DockerHost =>
     Object.assign(Object.create(h) as DockerHost, {
+      observe: (owner: string) => (observed.calls++, h.observe(owner)),
+      capacity: () => (observed.calls++, h.capacity()),
+      portsInUse: (owner: string) => (observed.calls++, h.portsInUse(owner)),
       launchPod: async (l: PodLaunch) => {
         await gate.pass();
         return h.launchPod(l);
@@ -98,6 +103,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     owner: "test",
     store: fileStateStore(stateDir, "test"),
     ...(leadership ? { leadership } : {}),
+    ...(eventsLive ? { eventsLive } : {}),
     log: pino({ level: "silent" }),
     metrics: createMetrics(),
     // Real time, which a test may move forward (skip) to get past a backoff without sleeping.
@@ -122,7 +128,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     },
   });
   const images = () => [...fleet.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
-  return { fleet, source, gate, reconciler, images, stateDir, skip: (ms: number) => (skipped += ms), maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+  return { fleet, source, gate, reconciler, images, stateDir, observed, skip: (ms: number) => (skipped += ms), maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }
 
 async function until<T>(what: string, f: () => T | undefined): Promise<T> {
@@ -337,6 +343,53 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     await h.reconciler.trigger("poll");
     assert.ok(v1Pods.every((p) => h.reconciler.isOwnChange(p)), "the replaced v1 pods");
     assert.ok([...h.fleet.pods.keys()].every((p) => !h.reconciler.isOwnChange(p)), "the running v2 pods are not");
+  });
+
+  describe("an idle poll (issue 16)", function () {
+    let live: boolean;
+    beforeEach(() => {
+      h.cleanup();
+      live = true;
+      h = harness(undefined, undefined, () => live);
+    });
+
+    it("asks no engine anything once the fleet is in sync and every event stream is open", async function () {
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await h.reconciler.trigger("start");
+      // The apply's own pass ends converged; the next one looks once and finds the fleet in sync.
+      await h.reconciler.trigger("poll");
+      const calls = h.observed.calls;
+      const fleetCalls = h.fleet.calls.length;
+      for (let i = 0; i < 5; i++) await h.reconciler.trigger("poll");
+      assert.equal(h.observed.calls, calls, "no observation in 5 quiet polls");
+      assert.equal(h.fleet.calls.length, fleetCalls);
+      assert.equal(h.reconciler.status().lastPass?.quietPolls, 5);
+      assert.equal(h.reconciler.status().lastPass?.result, "in-sync");
+    });
+
+    it("observes again when a stream is down, on a new commit, on a resync and on an event", async function () {
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+      await h.reconciler.trigger("start");
+      await h.reconciler.trigger("poll");
+      let calls = h.observed.calls;
+      const looked = () => {
+        const more = h.observed.calls > calls;
+        calls = h.observed.calls;
+        return more;
+      };
+      live = false;
+      await h.reconciler.trigger("poll");
+      assert.ok(looked(), "a stream that is down may have missed a change: the poll observes");
+      live = true;
+      await h.reconciler.trigger("resync");
+      assert.ok(looked(), "a resync always observes");
+      await h.reconciler.trigger("event");
+      assert.ok(looked(), "an event observes");
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v2") }, "web v2");
+      await h.reconciler.trigger("poll");
+      assert.ok(looked(), "a new commit observes");
+      assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
+    });
   });
 
   it("heals a pod that died, between commits", async function () {
