@@ -6,6 +6,10 @@
  * progress finish.
  */
 import type { ServerType } from "@hono/node-server";
+import { readFileSync } from "node:fs";
+import { openFileLimit } from "../docker/local-exhaustion-error.ts";
+import { observeConcurrency } from "../docker/observe-fleet.ts";
+import { descriptorWarning } from "./descriptor-budget.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { Leadership } from "../lease/leadership.ts";
 import type { StateStore } from "../record/state-store.ts";
@@ -58,6 +62,8 @@ export class Daemon {
   private watcher: { close(): Promise<void> } | undefined;
   private server: ServerType | undefined;
   private webhookServer: ServerType | undefined;
+  /** The open-file warning last given, so a pass that reconnects hosts does not repeat it. */
+  private descriptorWarned: string | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.events = new EngineEvents(
@@ -90,7 +96,11 @@ export class Daemon {
       seed: opts.seed,
       operator: opts.operator,
       applyDeps: (hosts, onEvent) => liveApplyDeps(hosts, opts.operator.config.secrets, { onEvent, drainDelayMs: opts.operator.config.traffic.drainDelayMs }),
-      onHosts: (hosts) => this.events.follow(hosts),
+      onHosts: (hosts) => {
+        const warning = descriptorWarning(hosts.size, observeConcurrency(), openFileLimit((f) => readFileSync(f, "utf8")));
+        if (warning && warning !== this.descriptorWarned) opts.log.warn((this.descriptorWarned = warning));
+        this.events.follow(hosts);
+      },
       eventsLive: () => this.events.allLive(),
       loader: this.loader,
     });
