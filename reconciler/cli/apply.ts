@@ -15,6 +15,8 @@ import { createLogger } from "../loop/logger.ts";
 import { renderPlan } from "./render-plan.ts";
 import { useColor } from "./use-color.ts";
 import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
+import { fail } from "./fail.ts";
+import { LocalLockHeld } from "../lease/local-lock.ts";
 
 /** Why a saved plan no longer applies, or undefined when it still does. */
 export function stalePlanReason(saved: Plan, fresh: Plan): string | undefined {
@@ -37,8 +39,7 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
   try {
     shared = await openForWriting(opts, desired.owner, "apply", createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "warn", color: useColor(process.stderr) }));
   } catch (err) {
-    warn((err as Error).message);
-    return 1;
+    return fail("apply", { code: err instanceof LocalLockHeld ? "lock-held" : "state-unavailable", message: (err as Error).message }, opts);
   }
   try {
     return await applyWith(desired, shared, opts, warn);
@@ -64,20 +65,13 @@ async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesi
   };
   if (typeof opts["plan"] === "string") {
     const saved = readSavedPlan(opts["plan"]);
-    if (typeof saved === "string") {
-      process.stderr.write(`berth apply: ${saved}\n`);
-      return 1;
-    }
+    if (typeof saved === "string") return fail("apply", { code: "plan-unreadable", message: saved }, opts);
     // A plan saved before plans carried their steps cannot be carried out as printed.
     if (saved.services.some((svc) => svc.waves.some((w) => !Array.isArray(w.tracks)))) {
-      process.stderr.write(`berth apply: refusing the saved plan ${opts["plan"]}: it was made by an older berth and carries no rollout steps. Make a new one with \`berth plan --out FILE\`.\n`);
-      return 1;
+      return fail("apply", { code: "plan-outdated", message: `refusing the saved plan ${opts["plan"]}: it was made by an older berth and carries no rollout steps. Make a new one with \`berth plan --out FILE\`.` }, opts);
     }
     const stale = stalePlanReason(saved, fresh);
-    if (stale) {
-      process.stderr.write(`berth apply: refusing the saved plan ${opts["plan"]}: ${stale}. Make a new one with \`berth plan --out FILE\`.\n`);
-      return 1;
-    }
+    if (stale) return fail("apply", { code: "plan-stale", message: `refusing the saved plan ${opts["plan"]}: ${stale}. Make a new one with \`berth plan --out FILE\`.` }, opts);
     plan = saved;
   } else if (!json) {
     process.stdout.write(renderPlan(plan, "text"));

@@ -233,4 +233,19 @@ importCommand
     process.exitCode = runImportCompose(files, opts);
   });
 
-await program.parseAsync(process.argv);
+// The command being run, so that an error nothing else caught is still reported in its JSON mode.
+let running: Command | undefined;
+program.hook("preAction", (_, action) => {
+  running = action;
+});
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const { fail, failureOf, environmentMask } = await import("./fail.ts");
+  const failure = failureOf(err);
+  const names: string[] = [];
+  for (let c = running; c && c !== program; c = c.parent ?? undefined) names.unshift(c.name());
+  process.exitCode = fail(names.join(" "), failure, running?.opts() ?? {});
+  // A bug's stack is what its issue needs; BerthErrors say all there is to say in their message.
+  if (failure.reaction === "bug" && err instanceof Error && err.stack) process.stderr.write(`${environmentMask(process.env)(err.stack)}\n`);
+}
