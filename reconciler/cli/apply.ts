@@ -1,6 +1,9 @@
 /**
  * `berth apply`: carry out a fresh plan, or a saved one when the fleet and
  * the commit are still what it was made from. Exit 0 only when converged.
+ * A fresh plan is printed and, on a terminal, confirmed first (`yes`, as
+ * terraform asks); `--yes` skips the question, and without a terminal apply
+ * needs `--yes` or a saved plan before it reads anything.
  */
 import { readSavedPlan } from "../plan/read-saved-plan.ts";
 import type { Plan } from "../plan/types.ts";
@@ -15,7 +18,8 @@ import { createLogger } from "../loop/logger.ts";
 import { renderPlan } from "./render-plan.ts";
 import { useColor } from "./use-color.ts";
 import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
-import { fail } from "./fail.ts";
+import { APPLY_QUESTION, confirmed } from "./confirm.ts";
+import { fail, type CommandFailure } from "./fail.ts";
 import { LocalLockHeld } from "../lease/local-lock.ts";
 
 /** Why a saved plan no longer applies, or undefined when it still does. */
@@ -31,7 +35,24 @@ export function stalePlanReason(saved: Plan, fresh: Plan): string | undefined {
   return undefined;
 }
 
+/**
+ * Who said go: `given` by `--yes` or by a saved plan (reviewed when it was
+ * made), `ask` the person at the terminal, or why apply cannot go on: with
+ * --json, or without a terminal, there is nobody to ask.
+ * @example approval({}, false) // { code: "approval-needed", message: "there is no terminal to confirm on, …" }
+ */
+export function approval(opts: Record<string, unknown>, terminal: boolean): "given" | "ask" | CommandFailure {
+  if (typeof opts["plan"] === "string" || opts["yes"] === true) return "given";
+  const how = "add --yes to apply the plan it prints without asking, or --plan FILE to apply a plan saved (and reviewed) with `berth plan --out FILE`; nothing was changed.";
+  if (opts["json"]) return { code: "approval-needed", message: `--json needs --yes or --plan FILE: apply asks before it changes anything, and a program reading JSON cannot answer; ${how}` };
+  if (!terminal) return { code: "approval-needed", message: `there is no terminal to confirm on (standard input or output is not a terminal), so apply does not ask: ${how}` };
+  return "ask";
+}
+
 export async function runApply(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
+  // Before anything is read: a CI job without --yes learns it at once, not after the plan.
+  const approved = approval(opts, Boolean(process.stdin.isTTY && process.stdout.isTTY));
+  if (typeof approved === "object") return fail("apply", approved, opts);
   const desired = await loadDesired(dir, opts, "apply");
   if (!desired) return 1;
   const warn = (m: string) => process.stderr.write(`berth apply: ${m}\n`);
@@ -42,13 +63,14 @@ export async function runApply(dir: string | undefined, opts: Record<string, unk
     return fail("apply", { code: err instanceof LocalLockHeld ? "lock-held" : "state-unavailable", message: (err as Error).message }, opts);
   }
   try {
-    return await applyWith(desired, shared, opts, warn);
+    return await applyWith(desired, shared, { opts, ask: approved === "ask", warn });
   } finally {
     await shared.close();
   }
 }
 
-async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesired>>>, shared: SharedState, opts: Record<string, unknown>, warn: (m: string) => void): Promise<number> {
+async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesired>>>, shared: SharedState, how: { opts: Record<string, unknown>; ask: boolean; warn: (m: string) => void }): Promise<number> {
+  const { opts, warn } = how;
   const { store, leadership } = shared;
   const seed = seedFor(desired.owner);
   const { plan: fresh, connected, record, ...firstLook } = await planFromRecord({ ...desired, store, now: Date.now(), seed, warn });
@@ -87,6 +109,14 @@ async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesi
     if (json) process.stdout.write(`${JSON.stringify({ type: "result", ok, inSync: true, services: [], failedHosts: [], ms: 0 })}\n`);
     else process.stdout.write("berth apply: the fleet is in sync with the source; nothing to do.\n");
     return ok ? 0 : 1;
+  }
+  // The plan was printed above; nothing has been written yet, so a "no" leaves the fleet and the record as they were.
+  if (how.ask) {
+    process.stdout.write("\n");
+    if (!(await confirmed(APPLY_QUESTION, { input: process.stdin, output: process.stdout }))) {
+      process.stdout.write("Apply cancelled; nothing was changed.\n");
+      return 1;
+    }
   }
   const progress: Progress = json
     ? jsonProgress(process.stdout)

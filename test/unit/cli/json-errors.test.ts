@@ -62,8 +62,14 @@ describe("JSON errors", () => {
       message: /^Cannot read the repository folder/,
     },
     {
-      name: "apply --json on a fleet that does not validate",
-      run: () => runApply(BROKEN, { json: true, stateDir: state }),
+      name: "apply --json without --yes or --plan, before reading anything",
+      run: () => runApply(MISSING, { json: true, stateDir: state }),
+      code: "approval-needed",
+      message: /^--json needs --yes or --plan FILE: .*add --yes .*--plan FILE .*nothing was changed\.$/,
+    },
+    {
+      name: "apply --json --yes on a fleet that does not validate",
+      run: () => runApply(BROKEN, { json: true, yes: true, stateDir: state }),
       code: "fleet-invalid",
       message: /^test\/fixtures\/repos\/broken does not validate; nothing was changed\.$/,
       diagnostics: [`${BROKEN}/service.yaml:4:9`, `${BROKEN}/service.yaml:7:13`, `${BROKEN}/syntax.yml:3:11`],
