@@ -121,7 +121,7 @@ async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesi
   const progress: Progress = json
     ? jsonProgress(process.stdout)
     : process.stdout.isTTY && process.env.CI === undefined
-      ? terminalProgress(process.stdout, useColor(process.stdout))
+      ? terminalProgress(process.stdout, { color: useColor(process.stdout), plan })
       : lineProgress(process.stdout);
   // Before anything starts: a crash in the middle leaves no pod the record does not know of.
   try {
@@ -131,7 +131,7 @@ async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesi
   }
   // With --lock every write asks etcd first: an apply whose lease is lost stops before its next write.
   const hosts = new Map([...connected.hosts].map(([name, h]) => [name, fencedHost(h, leadership)]));
-  const result = await applyPlan(plan, liveApplyDeps(hosts, desired.operator.config.secrets, { onEvent: (e) => progress.event(e), drainDelayMs: desired.operator.config.traffic.drainDelayMs }));
+  const result = await applyPlan(plan, liveApplyDeps(hosts, desired.operator.config.secrets, { onEvent: (e) => progress.event(e), drainDelayMs: desired.operator.config.traffic.drainDelayMs })).finally(() => progress.done?.());
   await recordAfter(result.services.every((s) => s.result === "converged"));
   if (json) {
     process.stdout.write(`${JSON.stringify({ type: "result", ...result })}\n`);
