@@ -3,8 +3,8 @@
  * image on one engine, parallelism 2, start-first, the image's HEALTHCHECK
  * (1 s interval) as the health signal, whole CLI processes timed, median of 3:
  *
- *   create 6 replicas        `docker service create --replicas 6 … --detach=false`  vs  `berth apply DIR` (v1 from nothing)
- *   rolling update v1 → v2   `docker service update --image …:v2 --detach=false`   vs  `berth apply DIR` (v2), minReady 0s and 1s
+ *   create 6 replicas        `docker service create --replicas 6 … --detach=false`  vs  `berth apply DIR --yes` (v1 from nothing)
+ *   rolling update v1 → v2   `docker service update --image …:v2 --detach=false`   vs  `berth apply DIR --yes` (v2), minReady 0s and 1s
  *
  * Swarm: `--update-parallelism 2 --update-order start-first --update-monitor 1s`.
  * berth: `rollout: {maxSurge: 2, maxUnavailable: 0, order: start-first, monitor: 1s}` — monitor
@@ -271,7 +271,7 @@ function fleetYaml(image: string, minReady: MinReady): { hosts: string; service:
 async function berthApply(dir: string, owner: string, stateDir: string): Promise<BerthRun> {
   const r = await must(
     "berth apply",
-    run(process.execPath, [berthMain, "apply", dir, "--owner", owner, "--state-dir", stateDir, "--json"], { ...process.env, NO_COLOR: "1" }, berthRoot),
+    run(process.execPath, [berthMain, "apply", dir, "--owner", owner, "--state-dir", stateDir, "--json", "--yes"], { ...process.env, NO_COLOR: "1" }, berthRoot),
   );
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as BerthEvent);
   const result = lines.at(-1)!;
@@ -485,7 +485,7 @@ try {
     row(`rolling update v1→v2, minReady ${m}`, swarmUpdate, berth[m].map((x) => x.update.ms), floor.map((x) => x.update[m]));
   }
   console.log("  swarm: whole `docker service create|update … --detach=false` processes (Swarm has no minReady: one update figure for both rows).");
-  console.log(`  berth: whole \`berth apply DIR --json\` processes, compiled as shipped (tsc, plain node), (checkout ${berthRoot}), from a fresh state folder;`);
+  console.log(`  berth: whole \`berth apply DIR --json --yes\` processes, compiled as shipped (tsc, plain node), (checkout ${berthRoot}), from a fresh state folder;`);
   console.log(`         its start-up alone (\`--help\`): ${s(startup.ms)}; a whole \`berth plan DIR\` process (start-up, load, observe, place, diff) before the create: median ${s(median([...berth["0s"], ...berth["1s"]].map((x) => x.planMs)))}.`);
   console.log("  floor: dockerode in this process, healthy at the engine's event or the image's own HEALTHCHECK test passing (exec every 50 ms), whichever is first. create: create+start 6 at once, until all healthy, + 1 s crash window.");
   console.log("         update: 2 lanes, each slot in turn: create+start v2, until healthy, + minReady, stop the v1; + 1 s crash window after the last counted.");

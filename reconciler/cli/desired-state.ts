@@ -8,7 +8,7 @@ import { realpathSync } from "node:fs";
 import type { Fleet } from "../model/fleet.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { CommitReader } from "./previous-commit.ts";
-import { formatDiagnostic } from "../load/diagnostic.ts";
+import { fail } from "./fail.ts";
 import { displayDiagnostics, loadForCli } from "./validate.ts";
 
 export interface DesiredState {
@@ -27,8 +27,7 @@ export async function loadDesired(dir: string | undefined, opts: Record<string, 
   if (!loaded) return undefined;
   const { root, result } = loaded;
   if (!result.ok) {
-    for (const d of displayDiagnostics(root, result.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    process.stderr.write(`berth ${command}: ${root} does not validate; nothing was changed.\n`);
+    fail(command, { code: "fleet-invalid", message: `${root} does not validate; nothing was changed.`, diagnostics: displayDiagnostics(root, result.diagnostics) }, opts);
     return undefined;
   }
   const path = typeof opts["path"] === "string" ? `#${opts["path"]}` : "";

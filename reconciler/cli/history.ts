@@ -6,6 +6,7 @@
 import type { JournalEntry } from "../model/journal.ts";
 import { readJournal } from "../record/journal-file.ts";
 import { openForReading } from "./shared-state.ts";
+import { fail } from "./fail.ts";
 import { stateDir } from "./state-dir.ts";
 
 export async function runHistory(service: string | undefined, opts: Record<string, unknown>): Promise<number> {
@@ -13,16 +14,14 @@ export async function runHistory(service: string | undefined, opts: Record<strin
   let all: JournalEntry[];
   if (typeof opts["lock"] === "string") {
     if (!owner) {
-      process.stderr.write("berth history: with --lock, say whose history with --owner (the source's identity, as `berth status` shows it)\n");
-      return 1;
+      return fail("history", { code: "owner-needed", message: "with --lock, say whose history with --owner (the source's identity, as `berth status` shows it)" }, opts);
     }
     let shared: ReturnType<typeof openForReading> | undefined;
     try {
       shared = openForReading(opts, owner);
       all = await shared.store.readJournal();
     } catch (err) {
-      process.stderr.write(`berth history: cannot read the journal from ${String(opts["lock"])}: ${(err as Error).message}\n`);
-      return 1;
+      return fail("history", { code: "journal-unreadable", message: `cannot read the journal from ${String(opts["lock"])}: ${(err as Error).message}` }, opts);
     } finally {
       shared?.close();
     }

@@ -101,15 +101,26 @@ withLock(withSource(
     .argument("[dir]", "a folder read as files on disk instead of a commit")
     .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")
     .description("Carry out a plan as a health-gated rolling update, rolling back on failure where the policy says so.")
-    .option("--plan <file>", "apply a plan saved with `berth plan --out`; refused if the commit or any host changed since")
-    .option("--json", "print progress and the result as JSON lines (one rollout event a line, then the result)")
+    .option("--plan <file>", "apply a plan saved with `berth plan --out` (reviewed then, so apply does not ask); refused if the commit or any host changed since")
+    .option("--yes", "apply the plan it prints without asking for confirmation (needed without a terminal, e.g. in CI, unless --plan is given)")
+    .option("--json", "print progress and the result as JSON lines (one rollout event a line, then the result); needs --yes or --plan")
     .addHelpText(
       "after",
-      "\nExit status: 0 converged, 1 failed (and rolled back where the policy says).\n\n" +
+      "\nOn a terminal, apply prints the plan, as `berth plan` does, and asks \"Apply these changes?\";\n" +
+        "only the answer yes goes ahead, anything else changes nothing. A fleet already in sync is not\n" +
+        "asked about. Without a terminal (stdin or stdout is not one, as in CI) or with --json, apply\n" +
+        "needs --yes or --plan FILE and otherwise stops before it reads anything.\n\n" +
+        "Exit status: 0 converged (or in sync), 1 failed (and rolled back where the policy says), not\n" +
+        "confirmed, or stopped for want of --yes.\n\n" +
         "With --json, each line is an object: rollout events {type: \"event\", at, service, host?, slot?, pod?, phase, message},\n" +
-        "then {type: \"result\", ok, services: [{service, result, reason?}], failedHosts, ms}.\n\n" +
+        "then {type: \"result\", ok, services: [{service, result, reason?}], failedHosts, ms}; an error that\n" +
+        "stops apply is the last line, {type: \"error\", error: {code, message}}.\n\n" +
         "Only one apply or run per owner and state folder at a time: a second is refused, naming the\n" +
-        "first one's pid. With --lock, apply also takes the etcd lease, and is refused while a daemon leads.",
+        "first one's pid. With --lock, apply also takes the etcd lease, and is refused while a daemon leads.\n\n" +
+        "Examples:\n" +
+        "  berth apply fleet/                                            # shows the plan, asks, applies\n" +
+        "  berth apply --repo https://git.example.com/fleet.git --yes    # in CI: no question\n" +
+        "  berth plan --out plan.json && berth apply --plan plan.json    # review first, then apply exactly that",
     ),
 ), true).action(async (dir: string | undefined, opts: Record<string, unknown>) => {
   const { runApply } = await import("./apply.ts");
@@ -255,4 +266,19 @@ importCommand
     process.exitCode = runImportCompose(files, opts);
   });
 
-await program.parseAsync(process.argv);
+// The command being run, so that an error nothing else caught is still reported in its JSON mode.
+let running: Command | undefined;
+program.hook("preAction", (_, action) => {
+  running = action;
+});
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const { fail, failureOf, environmentMask } = await import("./fail.ts");
+  const failure = failureOf(err);
+  const names: string[] = [];
+  for (let c = running; c && c !== program; c = c.parent ?? undefined) names.unshift(c.name());
+  process.exitCode = fail(names.join(" "), failure, running?.opts() ?? {});
+  // A bug's stack is what its issue needs; BerthErrors say all there is to say in their message.
+  if (failure.reaction === "bug" && err instanceof Error && err.stack) process.stderr.write(`${environmentMask(process.env)(err.stack)}\n`);
+}

@@ -6,14 +6,13 @@
 import { realpathSync } from "node:fs";
 import { configFile, loadOperatorConfig } from "../config/load-config.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
-import { formatDiagnostic } from "../load/diagnostic.ts";
+import { fail } from "./fail.ts";
 import { stateDir } from "./state-dir.ts";
 
 export function operatorRules(opts: Record<string, unknown>, command: string): OperatorRules | undefined {
   const loaded = loadOperatorConfig(configFile(opts), stateDir(opts));
   if ("diagnostics" in loaded) {
-    for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    process.stderr.write(`berth ${command}: the operator config does not validate; nothing was done.\n`);
+    fail(command, { code: "operator-config-invalid", message: "the operator config does not validate; nothing was done.", diagnostics: loaded.diagnostics }, opts);
     return undefined;
   }
   return { config: loaded.config, realpath: realpathSync.native };

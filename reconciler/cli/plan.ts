@@ -9,6 +9,7 @@ import type { Plan } from "../plan/types.ts";
 import { planFromRecord } from "../pipeline/plan-from-record.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
 import { renderPlan } from "./render-plan.ts";
+import { fail } from "./fail.ts";
 import { openForReading } from "./shared-state.ts";
 
 export async function runPlan(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
@@ -19,15 +20,19 @@ export async function runPlan(dir: string | undefined, opts: Record<string, unkn
   try {
     shared = openForReading(opts, desired.owner);
   } catch (err) {
-    warn((err as Error).message);
-    return 1;
+    return fail("plan", { code: "state-unavailable", message: (err as Error).message }, opts);
   }
   const { plan } = await planFromRecord({ ...desired, store: shared.store, now: Date.now(), seed: seedFor(desired.owner), warn }).finally(() => shared.close());
-  process.stdout.write(renderPlan(plan, opts["format"], typeof opts["out"] === "string" ? { planFile: opts["out"] } : {}));
+  // Saved before it is printed: a plan that could not be saved is an error, and stdout then holds only that.
   if (typeof opts["out"] === "string") {
-    writeFileSync(opts["out"], `${JSON.stringify(plan)}\n`);
-    process.stderr.write(`berth plan: saved to ${opts["out"]}; apply it with \`berth apply --plan ${opts["out"]}\`\n`);
+    try {
+      writeFileSync(opts["out"], `${JSON.stringify(plan)}\n`);
+    } catch (err) {
+      return fail("plan", { code: "plan-not-saved", message: `cannot save the plan to ${opts["out"]}: ${(err as Error).message}` }, opts);
+    }
   }
+  process.stdout.write(renderPlan(plan, opts["format"], typeof opts["out"] === "string" ? { planFile: opts["out"] } : {}));
+  if (typeof opts["out"] === "string") process.stderr.write(`berth plan: saved to ${opts["out"]}; apply it with \`berth apply --plan ${opts["out"]}\`\n`);
   if (opts["detailedExitcode"]) return detailedExitCode(plan);
   return 0;
 }

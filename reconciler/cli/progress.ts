@@ -1,9 +1,13 @@
 /**
- * Progress of an apply: on a terminal, one live line per host (redrawn in
- * place); elsewhere (CI logs, pipes), one line per event.
+ * Progress of an apply: on a terminal, a live frame redrawn in place (one
+ * line per host, or per service for a large fleet: progress-board.ts);
+ * elsewhere (CI logs, pipes), one line per event.
  */
 import { styleText } from "node:util";
+import { createLogUpdate } from "log-update";
+import type { Plan } from "../plan/types.ts";
 import type { RolloutEvent } from "../rollout/events.ts";
+import { ProgressBoard, type Paint } from "./progress-board.ts";
 
 export function formatEvent(e: RolloutEvent): string {
   const where = [e.host, e.slot !== undefined ? `slot ${e.slot}` : undefined].filter(Boolean).join(" ");
@@ -12,6 +16,8 @@ export function formatEvent(e: RolloutEvent): string {
 
 export interface Progress {
   event(e: RolloutEvent): void;
+  /** The apply ended (converged or not): a live display leaves its last frame on the screen. */
+  done?(): void;
 }
 
 export function lineProgress(out: NodeJS.WritableStream): Progress {
@@ -23,24 +29,32 @@ export function jsonProgress(out: NodeJS.WritableStream): Progress {
   return { event: (e) => out.write(`${JSON.stringify({ type: "event", ...e })}\n`) };
 }
 
-export function terminalProgress(out: NodeJS.WriteStream, color: boolean): Progress {
-  const hosts = new Map<string, string>();
-  const failures: string[] = [];
-  let drawn = 0;
+/**
+ * The live frame, drawn with log-update, which redraws only the lines that
+ * changed. The terminal's size is read at every draw, so a resized window is
+ * drawn to its new width. `plan` tells the board how many pods each service
+ * brings up and how many hosts the rollout touches.
+ * @example const progress = terminalProgress(process.stdout, { color: useColor(process.stdout), plan });
+ */
+export function terminalProgress(out: NodeJS.WriteStream, opts: { color: boolean; plan?: Pick<Plan, "services"> }): Progress {
+  const board = new ProgressBoard(opts.plan);
+  const size = () => ({ columns: out.columns || 80, rows: out.rows || 24 });
+  // A pseudo-terminal whose size was never set says 0 × 0 (script(1) run without a terminal, some
+  // `docker exec -t`), and log-update draws nothing at 0 rows: it is given the size the frame is cut to.
+  const screen = { write: (s: string) => out.write(s), isTTY: out.isTTY, get columns() { return size().columns; }, get rows() { return size().rows; } };
+  const draw = createLogUpdate(screen as unknown as NodeJS.WritableStream);
   // The caller decided with useColor, so styleText must not decide again from process.stdout and its own reading of NO_COLOR.
-  const paint = (style: Parameters<typeof styleText>[0], s: string) => (color ? styleText(style, s, { validateStream: false }) : s);
-  const draw = () => {
-    if (drawn > 0) out.write(`\x1b[${drawn}A`);
-    const lines = [...[...hosts].sort(([a], [b]) => a.localeCompare(b)).map(([h, s]) => `${paint("bold", h.padEnd(12))} ${s}`), ...failures];
-    for (const l of lines) out.write(`\x1b[2K${l.slice(0, (out.columns || 120) - 1)}\n`);
-    drawn = lines.length;
-  };
+  const paint: Paint = (style, s) => (opts.color ? styleText(style, s, { validateStream: false }) : s);
+  const redraw = () => draw(board.frame(size(), paint).join("\n"));
   return {
     event: (e) => {
-      const text = `${e.service}${e.slot !== undefined ? `/${e.slot}` : ""} ${e.phase}: ${e.message}`;
-      if (e.phase === "failed" || e.phase === "rollback") failures.push(paint("red", `${e.host ?? e.service}: ${text}`));
-      if (e.host) hosts.set(e.host, e.phase === "ready" || e.phase === "resize" || e.phase === "done" ? paint("green", text) : text);
-      draw();
+      board.record(e);
+      redraw();
+    },
+    done: () => {
+      if (board.empty) return;
+      redraw();
+      draw.done();
     },
   };
 }

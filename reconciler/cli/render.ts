@@ -5,7 +5,7 @@
  * the loader never reads them.
  */
 import { stringify } from "yaml";
-import { formatDiagnostic } from "../load/diagnostic.ts";
+import { fail } from "./fail.ts";
 import { displayDiagnostics, displayFile, loadForCli } from "./validate.ts";
 
 /**
@@ -17,15 +17,12 @@ export async function runRender(service: string, dir: string | undefined, opts: 
   if (loaded === undefined) return 1;
   const { root, result } = loaded;
   if (!result.ok) {
-    for (const d of displayDiagnostics(root, result.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    process.stderr.write(`berth render: ${root} does not validate; nothing to render.\n`);
-    return 1;
+    return fail("render", { code: "fleet-invalid", message: `${root} does not validate; nothing to render.`, diagnostics: displayDiagnostics(root, result.diagnostics) }, opts);
   }
   const found = result.fleet.services.find((s) => s.name === service) ?? result.fleet.jobs.find((j) => j.name === service);
   if (found === undefined) {
     const known = [...result.fleet.services, ...result.fleet.jobs].map((w) => w.name).sort();
-    process.stderr.write(`berth render: no Service or Job named ${JSON.stringify(service)} in ${root}; known: ${known.join(", ") || "none"}\n`);
-    return 1;
+    return fail("render", { code: "unknown-service", message: `no Service or Job named ${JSON.stringify(service)} in ${root}; known: ${known.join(", ") || "none"}` }, opts);
   }
   const pod = found.pod;
   // specHash first: it is what a reader compares with a running container's berth.spec-hash label.

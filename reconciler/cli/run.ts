@@ -13,6 +13,7 @@ import { durationOption } from "./duration.ts";
 import { operatorRules } from "./operator.ts";
 import { stateDir } from "./state-dir.ts";
 import { openForWriting, type SharedState } from "./shared-state.ts";
+import { fail } from "./fail.ts";
 
 export async function runDaemon(opts: Record<string, unknown>): Promise<number> {
   let intervalMs: number;
@@ -27,8 +28,7 @@ export async function runDaemon(opts: Record<string, unknown>): Promise<number> 
       if (!process.env.BERTH_WEBHOOK_SECRET) throw new Error(`--webhook-listen "${webhookListen}" needs BERTH_WEBHOOK_SECRET set: without it the webhook is off`);
     }
   } catch (err) {
-    process.stderr.write(`berth run: ${(err as Error).message}\n`);
-    return 1;
+    return fail("run", { code: "invalid-option", message: (err as Error).message }, opts);
   }
   const operator = operatorRules(opts, "run");
   if (!operator) return 1;

@@ -4,6 +4,7 @@
  * or is not a berth plan.
  */
 import { readSavedPlan } from "../plan/read-saved-plan.ts";
+import { fail } from "./fail.ts";
 import { renderPlan } from "./render-plan.ts";
 
 const FORMATS = ["text", "markdown", "json"];
@@ -15,13 +16,11 @@ const FORMATS = ["text", "markdown", "json"];
 export function runShow(file: string, opts: Record<string, unknown>): number {
   const format = opts["format"] ?? "text";
   if (typeof format !== "string" || !FORMATS.includes(format)) {
-    process.stderr.write(`berth show: unknown format ${JSON.stringify(format)}; use text, markdown or json\n`);
-    return 1;
+    return fail("show", { code: "unknown-format", message: `unknown format ${JSON.stringify(format)}; use text, markdown or json` }, opts);
   }
   const plan = readSavedPlan(file);
   if (typeof plan === "string") {
-    process.stderr.write(`berth show: ${plan}\n`);
-    return 1;
+    return fail("show", { code: "plan-unreadable", message: plan }, opts);
   }
   process.stdout.write(renderPlan(plan, format, { planFile: file }));
   return 0;

@@ -7,19 +7,19 @@ import { servicesFromPlan } from "../loop/status.ts";
 import { connectHosts } from "../pipeline/connect-hosts.ts";
 import { planFleet } from "../pipeline/plan-fleet.ts";
 import { loadDesired, seedFor } from "./desired-state.ts";
+import { fail } from "./fail.ts";
 
-/** The daemon's status; `refused` when it answered 401 (already explained on stderr). */
-async function fromDaemon(listen: string): Promise<DaemonStatus | "refused" | undefined> {
+/** The daemon's status; `refused`, saying why, when it answered 401. */
+async function fromDaemon(listen: string): Promise<DaemonStatus | { refused: string } | undefined> {
   const token = process.env.BERTH_STATUS_TOKEN;
   try {
     const res = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(2000), ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     if (res.status === 401) {
-      process.stderr.write(
-        token
-          ? `berth status: the daemon on ${listen} refused the token in BERTH_STATUS_TOKEN (401): set it to the token berth run was started with.\n`
-          : `berth status: the daemon on ${listen} needs a token for /status (401): set BERTH_STATUS_TOKEN to the token berth run was started with.\n`,
-      );
-      return "refused";
+      return {
+        refused: token
+          ? `the daemon on ${listen} refused the token in BERTH_STATUS_TOKEN (401): set it to the token berth run was started with.`
+          : `the daemon on ${listen} needs a token for /status (401): set BERTH_STATUS_TOKEN to the token berth run was started with.`,
+      };
     }
     return res.ok ? ((await res.json()) as DaemonStatus) : undefined;
   } catch {
@@ -87,7 +87,7 @@ export function leadershipLine(s: Pick<DaemonStatus, "leadership">): string | un
 
 export async function runStatus(dir: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const daemon = dir === undefined && typeof opts["repo"] !== "string" ? await fromDaemon(String(opts["listen"])) : undefined;
-  if (daemon === "refused") return 1;
+  if (daemon && "refused" in daemon) return fail("status", { code: "status-token-refused", message: daemon.refused }, opts);
   if (daemon) {
     if (opts["json"]) {
       process.stdout.write(`${JSON.stringify(daemon, null, 2)}\n`);
@@ -106,8 +106,7 @@ export async function runStatus(dir: string | undefined, opts: Record<string, un
     return 0;
   }
   if (dir === undefined && typeof opts["repo"] !== "string") {
-    process.stderr.write(`berth status: no daemon answers on ${String(opts["listen"])}; pass --repo (or a DIR) to observe the fleet directly.\n`);
-    return 1;
+    return fail("status", { code: "no-daemon", message: `no daemon answers on ${String(opts["listen"])}; pass --repo (or a DIR) to observe the fleet directly.` }, opts);
   }
   const desired = await loadDesired(dir, opts, "status");
   if (!desired) return 1;

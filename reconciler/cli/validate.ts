@@ -22,6 +22,7 @@ import type { OperatorRules } from "../load/check-operator.ts";
 import { operatorRules } from "./operator.ts";
 import { commitReader, dirCommitReader, type CommitReader } from "./previous-commit.ts";
 import { stateDir } from "./state-dir.ts";
+import { fail, failureOf } from "./fail.ts";
 
 /** Reads the commit `--ref` (default: the remote's default branch) of `--repo`. */
 async function loadCommitForCli(opts: Record<string, unknown>, command: string, operator: OperatorRules): Promise<CliLoad | undefined> {
@@ -46,7 +47,8 @@ async function loadCommitForCli(opts: Record<string, unknown>, command: string, 
   } catch (err) {
     if (err instanceof GitSourceError) {
       const hint = defaulted && err instanceof NotARepositoryError ? "; without --repo berth reads the commits of the current directory's repository: pass --repo URL|PATH, or a DIR to read files on disk" : "";
-      process.stderr.write(`berth ${command}: ${err.message}${hint}\n`);
+      const failure = failureOf(err);
+      fail(command, { ...failure, message: `${failure.message}${hint}` }, opts);
       return undefined;
     }
     throw err;
@@ -96,7 +98,7 @@ export async function loadForCli(dir: string | undefined, opts: Record<string, u
     }
   } catch (err) {
     if (err instanceof SourceReadError) {
-      process.stderr.write(`berth ${command}: ${err.message}\n`);
+      fail(command, failureOf(err), opts);
       return undefined;
     }
     throw err;
@@ -117,7 +119,7 @@ async function loadPathsForCli(paths: readonly string[], opts: Record<string, un
     return { root: ".", operator, result: loadFleet(snapshot, { operator }) };
   } catch (err) {
     if (err instanceof SourceReadError) {
-      process.stderr.write(`berth ${command}: ${err.message}\n`);
+      fail(command, failureOf(err), opts);
       return undefined;
     }
     throw err;

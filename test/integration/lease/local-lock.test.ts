@@ -40,7 +40,7 @@ describe("one berth per owner and state folder; apply refused while another lead
     await h?.removeEtcdKeys(lock);
   });
 
-  const apply = (extra: readonly string[] = [], stateDir = state) => h.berth(["apply", "--repo", h.url, "--owner", h.owner, ...extra], { stateDir });
+  const apply = (extra: readonly string[] = [], stateDir = state) => h.berth(["apply", "--repo", h.url, "--owner", h.owner, "--yes", ...extra], { stateDir });
 
   it("refuses a second run and an apply naming the first run's pid, and takes a killed run's lock over", async function () {
     instances.first = h.instance("first", { stateDir: state });

@@ -55,7 +55,7 @@ describe("plan truth on the bed", function () {
 
   it("an engine that cannot be observed makes the plan incomplete (exit 1), its slot unknown, and apply creates no second pod", async function () {
     const dir = fleet.write([WEB]);
-    const first = await berth(["apply", dir, ...common()]);
+    const first = await berth(["apply", dir, ...common(), "--yes"]);
     assert.equal(first.code, 0, first.stdout + first.stderr);
     const before = await running(bed, owner);
     assert.equal(before.length, 3);
@@ -76,7 +76,7 @@ describe("plan truth on the bed", function () {
     assert.equal(json.summary.create, 0, "no create for the slot on the dark host");
     assert.equal(json.summary.unknown, 1);
 
-    const apply = await berth(["apply", dir, ...common()]);
+    const apply = await berth(["apply", dir, ...common(), "--yes"]);
     assert.equal(apply.code, 1, apply.stdout + apply.stderr);
     assert.match(apply.stdout, /host h3: not reconciled/);
     assert.deepEqual(await running(bed, owner), before, "apply changed nothing: no second pod for the slot on h3");
@@ -84,7 +84,7 @@ describe("plan truth on the bed", function () {
 
   it("a host removed from git has its pods moved off it and removed; the plan says why", async function () {
     const dir = fleet.write([WEB]);
-    assert.equal((await berth(["apply", dir, ...common()])).code, 0);
+    assert.equal((await berth(["apply", dir, ...common(), "--yes"])).code, 0);
     const onH3 = (await running(bed, owner)).filter((p) => p.startsWith("h3 "));
     assert.equal(onH3.length, 1);
 
@@ -93,7 +93,7 @@ describe("plan truth on the bed", function () {
     assert.equal(plan.code, 2, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /moved from h3 to h[12]: h3 is no longer a host in git/);
 
-    const apply = await berth(["apply", dir, ...common()]);
+    const apply = await berth(["apply", dir, ...common(), "--yes"]);
     assert.equal(apply.code, 0, apply.stdout + apply.stderr);
     const after = await running(bed, owner);
     assert.equal(after.length, 3);
@@ -116,7 +116,7 @@ describe("plan truth on the bed", function () {
       writeFileSync(path.join(repo, "job.yaml"), job("0 3 * * *"));
       g("add", "-A");
       g("commit", "-q", "-m", "first");
-      const applied = await berth(["apply", "--repo", repo, ...common()]);
+      const applied = await berth(["apply", "--repo", repo, ...common(), "--yes"]);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);
       assert.equal((await running(bed, owner)).filter((p) => p.startsWith("h3 ")).length, 1);
 
@@ -140,7 +140,7 @@ describe("plan truth on the bed", function () {
 
   it("a commit that removes every pod is refused (exit 1, nothing changed) unless the Policy allows it", async function () {
     const dir = fleet.write([{ ...WEB, replicas: 2 }]);
-    assert.equal((await berth(["apply", dir, ...common()])).code, 0);
+    assert.equal((await berth(["apply", dir, ...common(), "--yes"])).code, 0);
     const before = await running(bed, owner);
     assert.equal(before.length, 2);
 
@@ -148,7 +148,7 @@ describe("plan truth on the bed", function () {
     const plan = await berth(["plan", dir, ...common(), "--detailed-exitcode"]);
     assert.equal(plan.code, 1, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /Refused: this commit would remove every pod berth runs for .* \(2 pods of 1 service: web\)/);
-    const apply = await berth(["apply", dir, ...common()]);
+    const apply = await berth(["apply", dir, ...common(), "--yes"]);
     assert.equal(apply.code, 1, apply.stdout + apply.stderr);
     assert.match(apply.stdout, /refused, nothing was changed/);
     assert.deepEqual(await running(bed, owner), before);
@@ -156,7 +156,7 @@ describe("plan truth on the bed", function () {
     writeFileSync(path.join(dir, "policy.yaml"), "apiVersion: berth/v1\nkind: Policy\nmetadata:\n  name: policy\nspec:\n  allowEmpty: true\n");
     const allowed = await berth(["plan", dir, ...common(), "--detailed-exitcode"]);
     assert.equal(allowed.code, 2, allowed.stdout + allowed.stderr);
-    assert.equal((await berth(["apply", dir, ...common()])).code, 0);
+    assert.equal((await berth(["apply", dir, ...common(), "--yes"])).code, 0);
     assert.deepEqual(await running(bed, owner), []);
   });
 });

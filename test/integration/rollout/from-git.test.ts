@@ -62,7 +62,7 @@ describe("berth plan/apply --repo on the bed's git server", function () {
 
   it("deploys a commit, plans in sync, then rolls out the next commit", async function () {
     const first = commitFleet("127.0.0.1:5000/berth/app:v1", "web v1");
-    const apply1 = await berth(["apply", "--repo", url, "--owner", owner], env);
+    const apply1 = await berth(["apply", "--repo", url, "--owner", owner, "--yes"], env);
     assert.equal(apply1.code, 0, apply1.stdout + apply1.stderr);
     assert.match(apply1.stdout, /converged/);
     assert.ok(!apply1.stdout.includes(env.BERTH_GIT_TOKEN!) && !apply1.stderr.includes(env.BERTH_GIT_TOKEN!), "the token is never printed");
@@ -80,7 +80,7 @@ describe("berth plan/apply --repo on the bed's git server", function () {
     assert.match(pending.stdout, /\*\*3\*\* to replace/);
     assert.match(pending.stdout, /image 127\.0\.0\.1:5000\/berth\/app:v1 → 127\.0\.0\.1:5000\/berth\/app:v2/);
 
-    const apply2 = await berth(["apply", "--repo", url, "--owner", owner], env);
+    const apply2 = await berth(["apply", "--repo", url, "--owner", owner, "--yes"], env);
     assert.equal(apply2.code, 0, apply2.stdout + apply2.stderr);
     const after = await Promise.all(bed.hosts.map(async (h) => (await engineClient(h).listContainers({ filters: { label: [`berth.owner=${owner}`] } })).map((c) => c.Labels["berth.commit"])));
     assert.deepEqual(after.flat(), [second, second, second]);
@@ -109,7 +109,7 @@ describe("berth plan/apply --repo on the bed's git server", function () {
 
   it("apply --json prints one rollout event a line, then the result", async function () {
     // The previous test committed v1 over the running v2: this apply rolls 3 replicas.
-    const apply = await berth(["apply", "--repo", url, "--owner", owner, "--json"], env);
+    const apply = await berth(["apply", "--repo", url, "--owner", owner, "--json", "--yes"], env);
     assert.equal(apply.code, 0, apply.stderr);
     const lines = apply.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; phase?: string; pod?: string; ok?: boolean; services?: { result: string }[] });
     const events = lines.slice(0, -1);
@@ -118,7 +118,7 @@ describe("berth plan/apply --repo on the bed's git server", function () {
     assert.equal(events.filter((e) => e.phase === "ready").length, 3);
     assert.ok(events.filter((e) => e.phase === "ready").every((e) => typeof e.pod === "string"));
     assert.deepEqual({ type: result.type, ok: result.ok, services: result.services!.map((s) => s.result) }, { type: "result", ok: true, services: ["converged"] });
-    const again = await berth(["apply", "--repo", url, "--owner", owner, "--json"], env);
+    const again = await berth(["apply", "--repo", url, "--owner", owner, "--json", "--yes"], env);
     assert.deepEqual(JSON.parse(again.stdout) as unknown, { type: "result", ok: true, inSync: true, services: [], failedHosts: [], ms: 0 });
   });
 });

@@ -142,7 +142,7 @@ export class TrafficRepo {
 
   /** `berth apply` of the repository's HEAD; throws with its output unless it converged (exit 0). */
   async apply(): Promise<CliRun> {
-    const r = await berth(["apply", "--repo", this.dir, "--owner", this.owner, "--state-dir", this.stateDir, "--config", this.configFile]);
+    const r = await berth(["apply", "--repo", this.dir, "--owner", this.owner, "--state-dir", this.stateDir, "--config", this.configFile, "--yes"]);
     this.log += `=== apply (exit ${r.code}, ${r.ms} ms)\n${r.stdout}${r.stderr}`;
     if (r.code !== 0) throw new Error(`berth apply exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
     return r;
