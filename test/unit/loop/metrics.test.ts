@@ -6,9 +6,12 @@
  * (promtool itself, on a daemon's /metrics: test/integration/daemon/metrics-promtool.test.ts.)
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { createMetrics, type FleetStatus } from "../../../reconciler/loop/metrics.ts";
 import type { ServiceStatus } from "../../../reconciler/loop/status.ts";
 import { berthCommit, berthVersion } from "../../../reconciler/version.ts";
+import { repoRoot } from "../../../testbed/layout.ts";
 
 describe("the daemon's metrics registry", function () {
   const metrics = createMetrics();
@@ -42,5 +45,11 @@ describe("the daemon's metrics registry", function () {
     assert.deepEqual(await text(), ['berth_host_up{host="h1"} 1', 'berth_host_up{host="h2"} 0', 'berth_service_replicas_desired{service="web"} 3', 'berth_service_replicas_ready{service="web"} 2']);
     status = { hosts: [status.hosts[0]!, { name: "h2", reachable: true, state: "ready", leftGit: true }], services: [] };
     assert.deepEqual(await text(), ['berth_host_up{host="h1"} 1']);
+  });
+
+  it("every metric is in docs/metrics.md", async () => {
+    const doc = readFileSync(path.join(repoRoot, "docs/metrics.md"), "utf8");
+    const missing = (await all()).map((m) => m.name).filter((n) => !doc.includes(`\`${n}\``));
+    assert.deepEqual(missing, []);
   });
 });
