@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { Counter } from "prom-client";
 import { createMetrics, type FleetStatus } from "../../../reconciler/loop/metrics.ts";
 import type { ServiceStatus } from "../../../reconciler/loop/status.ts";
 import { berthCommit, berthVersion } from "../../../reconciler/version.ts";
@@ -18,11 +19,11 @@ describe("the daemon's metrics registry", function () {
   const all = () => metrics.registry.getMetricsAsJSON();
 
   it("names berth's own metrics by Prometheus' rules, each with a sentence of help", async () => {
-    const own = (await all()).filter((m) => m.name.startsWith("berth_"));
+    const own = metrics.registry.getMetricsAsArray().filter((m) => m.name.startsWith("berth_"));
     assert.ok(own.length >= 15, own.map((m) => m.name).join(", "));
     for (const m of own) {
       assert.match(m.name, /^berth_[a-z][a-z0-9_]*[a-z0-9]$/, m.name);
-      if (m.type === "counter") assert.match(m.name, /_total$/, `${m.name}: a counter ends in _total`);
+      if (m instanceof Counter) assert.match(m.name, /_total$/, `${m.name}: a counter ends in _total`);
       else assert.doesNotMatch(m.name, /_total$/, `${m.name}: only counters end in _total`);
       assert.doesNotMatch(m.name, /_(milliseconds|ms|minutes|kilobytes|megabytes|percent)(_|$)/, `${m.name}: base units (seconds, bytes)`);
       assert.match(m.help, /^[A-Z0-9].*\.$/, `${m.name}: help is a sentence`);
