@@ -2,7 +2,7 @@
 # dependencies only. docs/container.md says how to run it (the Docker socket,
 # the state volume, the address the daemon listens on).
 #
-#   docker build --build-arg BERTH_BUILD_COMMIT=$(git rev-parse HEAD) -t berth .
+#   docker build --build-arg BERTH_COMMIT=$(git rev-parse HEAD) -t berth .
 
 FROM node:20-slim AS build
 WORKDIR /src
@@ -16,10 +16,10 @@ COPY schemas schemas
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-slim
-ARG BERTH_BUILD_COMMIT=unknown
-# NODE_ENV: libraries pick their production behaviour; BERTH_BUILD_COMMIT: /metrics' berth_build_info.
+ARG BERTH_COMMIT=unknown
+# NODE_ENV: libraries pick their production behaviour; BERTH_COMMIT: /metrics' berth_build_info.
 ENV NODE_ENV=production \
-    BERTH_BUILD_COMMIT=$BERTH_BUILD_COMMIT \
+    BERTH_COMMIT=$BERTH_COMMIT \
     BERTH_STATE_DIR=/var/lib/berth
 WORKDIR /app
 # What `npm pack` ships (package.json's "files"), with the production node_modules.

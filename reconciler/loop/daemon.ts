@@ -106,6 +106,7 @@ export class Daemon {
     });
     this.jobs = new JobRunner({ owner: opts.owner, leads: () => opts.leadership.state().leader, ...(opts.claimRun ? { claimRun: opts.claimRun } : {}), secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
+    opts.metrics.followStatus(() => this.reconciler.status());
     this.autoscaler = new Autoscaler({ target: this.reconciler, log: opts.log, metrics: opts.metrics, now: Date.now, onScaled: () => void this.pass("autoscale") });
     this.reconciler.autoscaleLatest = (service) => this.autoscaler.latestOf(service);
     opts.leadership.onChange((s) => {

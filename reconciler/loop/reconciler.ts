@@ -29,7 +29,7 @@ import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-fr
 import type { StateStore } from "../record/state-store.ts";
 import type { Leadership } from "../lease/leadership.ts";
 import { fencedHost } from "../lease/fenced-host.ts";
-import type { Plan } from "../plan/types.ts";
+import type { Plan, ServicePlan } from "../plan/types.ts";
 import { applyPlan, type ApplyDeps } from "../rollout/apply-plan.ts";
 import type { ApplyResult, RolloutEvent, ServiceResult } from "../rollout/events.ts";
 import type { GitSource, CommitInfo } from "../source/types.ts";
@@ -527,8 +527,6 @@ export class Reconciler {
     this.observed = p.first.observations.flatMap((o) => (o.ok ? o.containers : []));
     const raw = p.first.plan;
     this.hosts = hostsOf(raw, p.first.observations, target.fleet!.hosts);
-    this.deps.metrics.hostsUp.set(raw.hosts.filter((h) => h.state !== "unreachable").length);
-    this.deps.metrics.hostsDown.set(raw.hosts.filter((h) => h.state === "unreachable").length);
     return true;
   }
 
@@ -558,7 +556,7 @@ export class Reconciler {
       return false;
     }
     // A running proxy that routes something else than the plan says is work too: the apply pushes its routes. (One still starting comes with its pod's own change, or is backed off.)
-    const changing = plan.services.some((s) => s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown")) || proxiesToPush(plan.traffic) > 0;
+    const changing = plan.services.some(rollsOut) || proxiesToPush(plan.traffic) > 0;
     if (changing) return true;
     this.services = this.statusOf(first);
     await this.saveRecord(target, true, first);
@@ -621,7 +619,7 @@ export class Reconciler {
    */
   async recordResult(p: Pass): Promise<boolean> {
     const { log, metrics, now } = this.deps;
-    const { target, look, result, trigger, t0 } = p as Required<Pick<Pass, "target" | "look" | "result">> & Pass;
+    const { target, look, plan, result, trigger, t0 } = p as Required<Pick<Pass, "target" | "look" | "plan" | "result">> & Pass;
     const afterLook = await look(now()).catch((err: unknown) => {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "observing the fleet after the apply failed; status is refreshed on the next pass");
       return undefined;
@@ -629,6 +627,8 @@ export class Reconciler {
     for (const s of result.services) this.results.set(s.service, { result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: { code: s.error.code, reaction: s.error.reaction } } : {}) });
     const outcome = passOutcome(result);
     metrics.applies.inc({ result: outcome });
+    const rolled = new Set(plan.services.filter(rollsOut).map((s) => s.name));
+    for (const s of result.services) if (rolled.has(s.service)) metrics.rollouts.inc({ service: s.service, result: s.result });
     if (outcome === "interrupted") {
       // Neither good nor held: the next start picks the commit up where this one stopped.
       log.info({ commit: target.commit.sha }, "rollout interrupted by shutdown; the next start finishes it");
@@ -716,6 +716,11 @@ const HISTORY_SHOWN = 20;
 /** Looked again this long after a host's backoff opens, so the look is not refused by it. */
 const HOST_GATE_SLACK_MS = 100;
 const WAIT_MAX_MS = 30_000;
+
+/** A service whose plan changes its pods: the apply rolls it out (keeping, unplaced and unknown slots are no work). */
+function rollsOut(s: ServicePlan): boolean {
+  return s.changes.some((c) => c.action !== "keep" && c.action !== "unplaced" && c.action !== "unknown");
+}
 
 /** A service that did not converge through a fault of the commit's (or of berth's): it holds the commit. */
 function isCommitFault(s: ServiceResult): boolean {

@@ -104,6 +104,8 @@ export interface HostStatus {
   readonly reachable: boolean;
   readonly state: string;
   readonly error?: string;
+  /** A host no longer in git that berth deployed to: its pods are being removed. */
+  readonly leftGit?: true;
   /** What it offers (its Host document's capacity, else what the engine reports); absent when not observed. */
   readonly capacity?: { readonly cpu: number; readonly memoryBytes: number };
   /** What berth's running pods of this owner reserve on it. */
@@ -275,7 +277,7 @@ export function hostsOf(plan: Plan, observations: readonly HostObservation[], sp
   const specOf = new Map(specs.map((h) => [h.name, h]));
   const perPod = new Map(plan.services.flatMap((s) => (s.pod ? [[s.name, s.pod.resources] as const] : [])));
   return plan.hosts.map((h) => {
-    const base: HostStatus = { name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}) };
+    const base: HostStatus = { name: h.name, reachable: h.state !== "unreachable", state: h.state, ...(h.error ? { error: h.error } : {}), ...(h.leftGit ? { leftGit: true as const } : {}) };
     const o = byName.get(h.name);
     if (!o?.ok) return base;
     const spec = specOf.get(h.name)?.capacity;

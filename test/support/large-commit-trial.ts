@@ -122,9 +122,10 @@ export class LargeCommitTrial {
     }
     const appliedAt = performance.now();
     // The load is over when the daemon logs the new commit, right after loading it; its clock is this machine's.
-    const logged = this.d.log.split("\n").flatMap((l) => (l.includes(sha) && l.includes('"new commit"') ? [JSON.parse(l) as { time: number }] : []));
+    const logged = this.d.log.split("\n").flatMap((l) => (l.includes(sha) && l.includes('"new commit"') ? [JSON.parse(l) as { time: string }] : []));
     if (logged.length !== 1) throw new Error(`berth run logged the new commit ${logged.length} times, not once:\n${this.d.log.slice(-2000)}`);
-    const loadedAt = logged[0]!.time - performance.timeOrigin;
+    // Log times are ISO-8601 with milliseconds (loop/logger.ts).
+    const loadedAt = Date.parse(logged[0]!.time) - performance.timeOrigin;
     const sorted = (list: { ms: number }[]) => list.map((s) => s.ms).sort((a, b) => a - b);
     return {
       bytes,

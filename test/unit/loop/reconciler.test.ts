@@ -88,6 +88,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
   let ids = 0;
   /** Engine requests of observations: observe, capacity and ports, per host. */
   const observed = { calls: 0 };
+  const metrics = createMetrics();
   const gated = (h: DockerHost): DockerHost =>
     Object.assign(Object.create(h) as DockerHost, {
       observe: (owner: string) => (observed.calls++, h.observe(owner)),
@@ -105,7 +106,7 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     ...(leadership ? { leadership } : {}),
     ...(eventsLive ? { eventsLive } : {}),
     log: pino({ level: "silent" }),
-    metrics: createMetrics(),
+    metrics,
     // Real time, which a test may move forward (skip) to get past a backoff without sleeping.
     now: () => Date.now() + skipped,
     seed: 1,
@@ -128,7 +129,8 @@ function harness(shared?: { fleet: FakeFleet; source: ScriptedSource; stateDir: 
     },
   });
   const images = () => [...fleet.pods.values()].filter((p) => p.state === "running").map((p) => p.image).sort();
-  return { fleet, source, gate, reconciler, images, stateDir, observed, skip: (ms: number) => (skipped += ms), maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+  metrics.followStatus(() => reconciler.status());
+  return { fleet, source, gate, reconciler, metrics, images, stateDir, observed, skip: (ms: number) => (skipped += ms), maxApplying: () => maxApplying, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }
 
 async function until<T>(what: string, f: () => T | undefined): Promise<T> {
@@ -434,6 +436,39 @@ describe("Reconciler (the loop, on fake hosts)", function () {
   });
 
   // Guards the bug where a Host removed from git left its pods running and no plan mentioned them.
+  it("metrics: a rollout counted per service it changed, by result; host and service gauges as status says, a host that left git gone from them", async function () {
+    const series = async (name: string) => {
+      const m = (await h.metrics.registry.getSingleMetric(name)!.get()).values;
+      return Object.fromEntries(m.map((v) => [Object.values(v.labels).join(","), v.value]));
+    };
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
+    await h.reconciler.trigger("start");
+    await h.reconciler.trigger("resync");
+    assert.deepEqual(await series("berth_rollouts_total"), { "web,converged": 1 }, "the resync changed nothing and rolled nothing out");
+    assert.deepEqual(await series("berth_host_up"), { h1: 1, h2: 1, h3: 1 });
+    assert.deepEqual([await series("berth_service_replicas_desired"), await series("berth_service_replicas_ready")], [{ web: 3 }, { web: 3 }]);
+
+    h.fleet.brokenImages.add("app:broken");
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:broken") }, "web broken");
+    await h.reconciler.trigger("poll");
+    assert.deepEqual(await series("berth_rollouts_total"), { "web,converged": 1, "web,rolled-back": 1 });
+
+    h.fleet.down.add("h2");
+    await h.reconciler.trigger("resync");
+    assert.deepEqual(await series("berth_host_up"), { h1: 1, h2: 0, h3: 1 });
+    const s = h.reconciler.status();
+    assert.deepEqual(await series("berth_service_replicas_ready"), { web: s.services[0]!.ready }, "the gauge is the status' count");
+    h.fleet.down.delete("h2");
+    // Past h2's backoff, so the next pass observes it again.
+    h.skip(60_000);
+
+    const two = HOSTS.split("---\n").slice(0, 2).join("---\n");
+    h.source.push({ "hosts.yaml": two, "web.yaml": web("app:v1").replace("replicas: 3", "replicas: 2") }, "h3 leaves");
+    await h.reconciler.trigger("poll");
+    assert.deepEqual(await series("berth_host_up"), { h1: 1, h2: 1 });
+    assert.deepEqual(await series("berth_service_replicas_desired"), { web: 2 });
+  });
+
   it("a host removed from git is found through the deployment record and emptied", async function () {
     h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1") }, "web v1");
     await h.reconciler.trigger("start");
