@@ -543,10 +543,12 @@ export class Reconciler {
       p.lookAgainMs = wait;
     }
     // Hosts in git that were not observed: looked at again when their backoff lets them be tried, so a host that returns converges without a new commit.
-    const dark = raw.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => p.connected!.hosts.get(h.name));
-    if (dark.length > 0) {
-      const gate = Math.min(...dark.map((h) => (h instanceof BackedOffHost ? h.retryInMs() : 0)));
-      this.waitAgain(p, gate + HOST_GATE_SLACK_MS);
+    const darkNames = raw.hosts.filter((h) => h.state === "unreachable" && !h.leftGit).map((h) => h.name);
+    if (darkNames.length > 0) {
+      const gate = Math.min(...darkNames.map((n) => p.connected!.hosts.get(n)).map((h) => (h instanceof BackedOffHost ? h.retryInMs() : 0)));
+      // A dark host whose slots move once hostLostAfter has passed: looked at again then, not at the backoff's next try after it.
+      const lostIn = darkNames.map((n) => this.record?.lastSeen?.[n]).filter((seen): seen is string => seen !== undefined).map((seen) => Date.parse(seen) + this.deps.operator.config.hostLostAfterMs - t0).filter((ms) => ms > 0);
+      this.waitAgain(p, Math.min(gate, ...lostIn) + HOST_GATE_SLACK_MS);
     }
     p.plan = plan;
     if (plan.refused) {

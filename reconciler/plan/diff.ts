@@ -129,11 +129,20 @@ function blindSpot(group: string, slot: number, input: DiffInput, hosts: Readonl
   return { ...(names.length === 1 ? { host: names[0]! } : {}), reason: `no pod seen for slot ${slot}, but ${which}: it may run there; nothing is done until ${names.length === 1 ? "it answers" : "they answer"}` };
 }
 
-/** Why a slot last seen on a lost host is started elsewhere, or undefined. */
-function lostReason(group: string, slot: number, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): string | undefined {
+/** 312_000 → "5m12s"; 8_000 → "8s". */
+function minutesSeconds(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const m = Math.floor(total / 60);
+  return m > 0 ? `${m}m${String(total % 60).padStart(2, "0")}s` : `${total}s`;
+}
+
+/** Why a slot last seen on a lost host is started elsewhere, or undefined: `h7 unreachable for 5m12s: slot 3 moves to h2 …`. */
+function lostReason(group: string, slot: number, to: string, input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): string | undefined {
   const last = slotHost(input, group, slot);
   const since = last === undefined ? undefined : darkHosts(input, hosts).lost.get(last);
-  return since === undefined ? undefined : `${last} has not been seen for ${Math.round(since / 1000)} s (more than hostLostAfter): started elsewhere; the old pod is removed if ${last} returns`;
+  if (since === undefined) return undefined;
+  const after = minutesSeconds(input.hostLostAfterMs ?? DEFAULT_HOST_LOST_AFTER_MS);
+  return `${last} unreachable for ${minutesSeconds(since)} (more than hostLostAfter, ${after}): slot ${slot} moves to ${to}; the old pod is removed if ${last} returns`;
 }
 
 /** Running and past its health check (or without one): it counts for the service now. */
@@ -240,7 +249,7 @@ function diffService(svc: DesiredService, pods: readonly ObservedPod[], input: D
         changes.push({ action: "replace", slot, host, from: current.ref, reasons, order: svc.rollout.order });
       }
     } else {
-      changes.push({ action: "create", slot, host, reason: lostReason(svc.name, slot, input, hosts) ?? (pods.length === 0 ? "new service" : `no pod for slot ${slot}`) });
+      changes.push({ action: "create", slot, host, reason: lostReason(svc.name, slot, host, input, hosts) ?? (pods.length === 0 ? "new service" : `no pod for slot ${slot}`) });
     }
     for (const p of candidates) {
       // The same pod seen under a second host name (one engine named twice) is not a duplicate: removing it would remove the kept one.
