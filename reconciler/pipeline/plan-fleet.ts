@@ -5,6 +5,7 @@
 import { withAutoscaled } from "../autoscale/autoscaled-fleet.ts";
 import type { DeployedRecord } from "../model/deployed.ts";
 import type { Fleet } from "../model/fleet.ts";
+import { lostFor } from "../plan/host-lost.ts";
 import { observeFleet } from "../docker/observe-fleet.ts";
 import type { HostObservation, ObservedContainer, ProxyObservation } from "../docker/types.ts";
 import { observeProxies } from "../traffic/observe-proxies.ts";
@@ -46,11 +47,13 @@ export interface PlannedFleet {
  * Slots the record last saw on a host that is not observed now, and that no
  * observed pod stands for: kept as current placements (on a host the
  * scheduler sees as down), so the scheduler keeps their slot numbers instead
- * of adding a new slot beside the one that may still run there.
+ * of adding a new slot beside the one that may still run there. A host lost
+ * for longer than hostLostAfter keeps none: its slots are placed afresh on
+ * the hosts that answer (issue 16).
  */
-function darkSlots(record: DeployedRecord | undefined, observations: readonly HostObservation[], containers: readonly ObservedContainer[]): SlotPlacement[] {
+function darkSlots(record: DeployedRecord | undefined, observations: readonly HostObservation[], containers: readonly ObservedContainer[], now: number, lostAfterMs: number | undefined): SlotPlacement[] {
   if (!record) return [];
-  const dark = new Set(observations.filter((o) => !o.ok).map((o) => o.host));
+  const dark = new Set(observations.filter((o) => !o.ok && lostFor(record.lastSeen, o.host, now, lostAfterMs) === undefined).map((o) => o.host));
   const seen = new Set(containers.filter((c) => c.kind === "service").map((c) => `${c.group}\u0000${c.slot}`));
   return record.slots.filter((s) => dark.has(s.host) && !seen.has(`${s.group}\u0000${s.slot}`));
 }
@@ -78,7 +81,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     // Hosts that left git are observed (their pods go) but never placed on.
     hosts: schedHosts(inGit, observations),
     groups: schedGroups(fleet.services),
-    current: [...currentPlacements(containers), ...darkSlots(input.record, observations, containers)],
+    current: [...currentPlacements(containers), ...darkSlots(input.record, observations, containers, input.now, input.hostLostAfterMs)],
     seed: input.seed,
   });
   const byHost = new Map(observations.map((o) => [o.host, o]));

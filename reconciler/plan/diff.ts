@@ -8,6 +8,7 @@ import type { SlotPlacement } from "../../scheduler/types.ts";
 import type { DeployedRecord } from "../model/deployed.ts";
 import type { ExposedPort, JobSpec, RolloutPolicy } from "../model/fleet.ts";
 import { DEFAULT_HOST_LOST_AFTER_MS } from "../model/operator-config.ts";
+import { lostFor } from "./host-lost.ts";
 import type { PodSpec } from "../model/pod.ts";
 import { countNoun } from "./count-noun.ts";
 import { diffJobs } from "./job-diff.ts";
@@ -97,9 +98,8 @@ function darkHosts(input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { da
   const dark: PlanHost[] = [];
   for (const h of hosts.values()) {
     if (!isUnobserved(h)) continue;
-    const seen = input.record?.lastSeen?.[h.name];
-    const since = seen === undefined ? undefined : input.now - Date.parse(seen);
-    if (since !== undefined && since > lostAfter) lost.set(h.name, since);
+    const since = lostFor(input.record?.lastSeen, h.name, input.now, lostAfter);
+    if (since !== undefined) lost.set(h.name, since);
     else dark.push(h);
   }
   darkOf.set(hosts, { dark, lost });

@@ -111,13 +111,13 @@ export async function restoreBed(bed: BedLayout): Promise<void> {
  * (every engine and the registry, whatever failed) and the harness cleaned
  * up after. `setup` and `teardown` run the test's own steps inside them.
  */
-export function faultDaemon(name: string, hooks: { setup?: (bed: BedLayout) => Promise<void>; teardown?: (bed: BedLayout) => Promise<void> } = {}): { bed(): BedLayout; daemon(): DaemonHarness } {
+export function faultDaemon(name: string, hooks: { setup?: (bed: BedLayout) => Promise<void>; teardown?: (bed: BedLayout) => Promise<void>; args?: readonly string[] } = {}): { bed(): BedLayout; daemon(): DaemonHarness } {
   let bed: BedLayout | undefined;
   let d: DaemonHarness | undefined;
   before(async function () {
     bed = await useBed(this);
     await hooks.setup?.(bed);
-    d = new DaemonHarness(bed, { name });
+    d = new DaemonHarness(bed, { name, ...(hooks.args ? { args: hooks.args } : {}) });
     d.init();
   });
   afterEach(function () {

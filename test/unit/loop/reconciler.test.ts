@@ -218,6 +218,33 @@ describe("Reconciler (the loop, on fake hosts)", function () {
     await again.reconciler.stop();
   });
 
+  it("a host dark past hostLostAfter (default 5 min): its slot stays unknown until then, then moves to a host that answers (issue 16)", async function () {
+    // Two replicas on three hosts: at most one a host, so the lost slot has somewhere to go.
+    h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1").replace("replicas: 3", "replicas: 2") }, "web v1");
+    await h.reconciler.trigger("start");
+    await h.reconciler.trigger("poll");
+    const before = [...h.fleet.pods.values()].filter((p) => p.state === "running");
+    assert.equal(before.length, 2);
+    const victim = before[0]!;
+    const spare = ["h1", "h2", "h3"].find((n) => !before.some((p) => p.host === n))!;
+    h.fleet.down.add(victim.host);
+    const dark = await h.reconciler.trigger("retry");
+    assert.equal([...h.fleet.pods.values()].filter((p) => p.state === "running").length, 2, `nothing started while ${victim.host} is only dark`);
+    assert.equal(h.reconciler.status().lastPass?.result, "waiting");
+    // The loop looks again by itself no later than the grace's end.
+    assert.ok(dark.lookAgainMs !== undefined && dark.lookAgainMs <= 5 * 60_000 + 1_000, String(dark.lookAgainMs));
+    h.skip(5 * 60_000 + 1_000);
+    const lost = await h.reconciler.trigger("retry");
+    const moved = [...h.fleet.pods.values()].filter((p) => p.state === "running" && p.host === spare && p.slot === victim.slot);
+    assert.equal(moved.length, 1, `slot ${victim.slot} started on ${spare}: ${[...h.fleet.pods.values()].map((p) => `${p.host}/${p.slot}/${p.state}`).join(" ")}`);
+    assert.ok(lost.lookAgainMs !== undefined, `${victim.host} is still looked for: its pod is removed when it answers`);
+    h.fleet.down.delete(victim.host);
+    h.skip(lost.lookAgainMs);
+    await h.reconciler.trigger("retry");
+    assert.equal(h.fleet.pods.get(victim.pod)?.state === "running", false, `the pod left on ${victim.host} is stopped or removed once it answers`);
+    assert.equal([...h.fleet.pods.values()].filter((p) => p.state === "running").length, 2);
+  });
+
   describe("faults that are not the commit's: waiting, not held, looked at again (issue 11)", function () {
     const journal = () => readJournal(h.stateDir, "test");
 
