@@ -233,7 +233,8 @@ export class DockerodeHost implements DockerHost {
       // All or nothing: a pod with a missing container is not a pod.
       await Promise.all(created.map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(() => undefined)));
       await this.removePodVolumes(launch.pod).catch(() => undefined);
-      if (err instanceof HostUnreachableError) throw err;
+      // The engine, not the pod: a refused host key or certificate says so for every pod alike.
+      if (err instanceof HostUnreachableError || err instanceof EndpointRefusedError) throw err;
       throw new LaunchError({ host: this.name, pod: launch.pod, container: current, cause: causeOf(err) });
     }
   }
