@@ -18,7 +18,8 @@ import { DockerodeHost } from "../../../reconciler/docker/dockerode-host.ts";
 import { EndpointRefusedError, HostUnreachableError } from "../../../reconciler/docker/errors.ts";
 import { engineClient } from "../../../testbed/engines.ts";
 import { repoRoot, type BedLayout } from "../../../testbed/layout.ts";
-import { sshFiles } from "../../../testbed/ssh.ts";
+import { isAlive, readPid } from "../../../testbed/daemon.ts";
+import { pingSshd, sshFiles, startSshd, stopSshd } from "../../../testbed/ssh.ts";
 import { removeOwnerContainers, useBed } from "../../support/bed.ts";
 import { podId, podLaunch, pullBedImages } from "./bed-pods.ts";
 
@@ -101,6 +102,21 @@ describe("hosts: an engine over SSH (ssh://berth@127.0.0.1:2222 on the bed)", fu
       assert.ok(!err.message.includes(key.split("\n")[1]!));
       return true;
     });
+  });
+
+  it("the bed's sshd starts once (a second start finds it running) and its stop leaves no process or listener behind", async function () {
+    // A private one beside the bed's, as bed:up and bed:down run it: the shared one stays up for other suites.
+    const dir = path.join(tmp, "sshd");
+    const port = 2299;
+    const first = await startSshd({ dir, port, engineSocket: bed.ssh.host.socket });
+    assert.equal(first.state, "started");
+    assert.deepEqual(await startSshd({ dir, port, engineSocket: bed.ssh.host.socket }), { pid: first.pid, state: "running" });
+    assert.equal(await pingSshd(port), true);
+    assert.equal(await stopSshd(dir), true);
+    assert.equal(isAlive(first.pid), false);
+    assert.equal(readPid(sshFiles(dir).pidFile), undefined);
+    assert.equal(await pingSshd(port), false);
+    assert.equal(await stopSshd(dir), false);
   });
 
   it("berth plan reads the engine over SSH with the operator config's ssh section", async function () {
