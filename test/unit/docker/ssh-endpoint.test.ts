@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseSshEndpoint, resolveEndpoint } from "../../../reconciler/docker/endpoint.ts";
+import { DockerodeHost } from "../../../reconciler/docker/dockerode-host.ts";
 import { EndpointRefusedError } from "../../../reconciler/docker/errors.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "berth-ssh-endpoint-"));
@@ -43,6 +44,12 @@ describe("ssh endpoints", function () {
       { host: conn.host, port: conn.port, username: conn.username, knownHosts: conn.knownHosts, address: conn.address, agent: conn.agent, key: conn.privateKey?.toString() },
       { host: "127.0.0.1", port: 2222, username: "berth", knownHosts: "/etc/berth/known_hosts", address: "127.0.0.1", agent: undefined, key: KEY_TEXT },
     );
+  });
+
+  it("published ports are reached at the ssh host unless the Host's address says otherwise", function () {
+    const ssh = { identityFile: keyFile };
+    assert.equal(new DockerodeHost({ name: "web", endpoint: "ssh://deploy@web1.example.com:2222" }, { HOME: emptyHome }, { ssh }).address, "web1.example.com");
+    assert.equal(new DockerodeHost({ name: "web", endpoint: "ssh://deploy@web1.example.com", address: "10.0.0.9" }, { HOME: emptyHome }, { ssh }).address, "10.0.0.9");
   });
 
   it("defaults to SSH_AUTH_SOCK, ~/.ssh/known_hosts and the login name", function () {
