@@ -106,7 +106,7 @@ export class DockerodeHost implements DockerHost {
     this.endpoint = spec.endpoint;
     this.address = spec.address ?? conn.address;
     if (conn.kind === "ssh") {
-      this.ssh = { verifier: sshHostVerifier(conn), target: `${conn.username}@${conn.host}:${conn.port}` };
+      this.ssh = { verifier: sshHostVerifier({ host: conn.host, port: conn.port, knownHosts: conn.knownHosts }), target: `${conn.username}@${conn.host}:${conn.port}` };
       this.docker = sshDocker(conn, this.ssh.verifier);
     } else {
       this.docker =
