@@ -1,6 +1,6 @@
 /**
  * The test bed as a whole: 3 Docker engines, a registry, a git HTTP server,
- * etcd, Prometheus and the test images. `bedUp` is idempotent and quick when everything already
+ * etcd, Prometheus, sshd (engine h2 over SSH) and the test images. `bedUp` is idempotent and quick when everything already
  * answers; `bedDown` leaves no daemon, bridge or mount behind.
  */
 import { mkdirSync, rmSync } from "node:fs";
@@ -15,6 +15,7 @@ import { ensureImages } from "./images.ts";
 import { isAlive, readPid } from "./daemon.ts";
 import { pingEtcd, startEtcd, stopEtcd } from "./etcd.ts";
 import { pingPrometheus, startPrometheus, stopPrometheus } from "./prometheus.ts";
+import { pingSshd, startSshd, stopSshd } from "./ssh.ts";
 
 const run = promisify(execFile);
 
@@ -51,6 +52,8 @@ export async function bedUp(opts: { log?: (line: string) => void; layout?: BedLa
   const prometheus = await startPrometheus({ ...layout.prometheus, hosts: layout.hosts }, log);
   if (prometheus.state === "reloaded") log(`prometheus ${layout.prometheus.url}: read its new configuration`);
   note(`prometheus ${layout.prometheus.url} (scraping the app's pods on ${layout.hosts.map((h) => h.name).join(", ")})`, prometheus.state === "started" ? "started" : "running");
+  // After the engines: the login runs `docker system dial-stdio` against h2's socket.
+  note(`sshd ${layout.ssh.endpoint} (engine ${layout.ssh.host.name})`, (await startSshd({ dir: layout.ssh.dir, port: layout.ssh.port, engineSocket: layout.ssh.host.socket })).state);
   const imagesBuilt = await ensureImages(layout, engineClient(layout.hosts[0]!), log);
   return { layout, started, imagesBuilt, ms: Math.round(performance.now() - t0) };
 }
@@ -77,6 +80,7 @@ async function bridgesLeft(layout: BedLayout): Promise<string[]> {
 export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}): Promise<BedDownResult> {
   const layout = opts.layout ?? bedLayout();
   const stopped: string[] = [];
+  if (await stopSshd(layout.ssh.dir)) stopped.push("sshd");
   if (await stopPrometheus(layout.prometheus.pidFile)) stopped.push("prometheus");
   // Before the engines: their bridges carry etcd's listening addresses.
   if (await stopEtcd(layout.etcd.pidFile)) stopped.push("etcd");
@@ -87,7 +91,7 @@ export async function bedDown(opts: { purge?: boolean; layout?: BedLayout } = {}
   const leftovers = [
     ...mountsLeft(layout.stateDir).map((m) => `mount ${m}`),
     ...(await bridgesLeft(layout)),
-    ...[layout.prometheus.pidFile, layout.etcd.pidFile, layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
+    ...[layout.ssh.pidFile, layout.prometheus.pidFile, layout.etcd.pidFile, layout.git.pidFile, layout.registry.pidFile, ...layout.hosts.map((h) => h.pidFile)]
       .map((f) => readPid(f))
       .filter((pid): pid is number => pid !== undefined && isAlive(pid))
       .map((pid) => `process ${pid}`),
@@ -111,6 +115,7 @@ export async function bedStatus(layout: BedLayout = bedLayout()): Promise<BedSta
     { name: "git server", address: layout.git.url, up: await pingGitServer(layout.git) },
     { name: "etcd", address: [layout.etcd.url, ...layout.etcd.listenHosts.map((h) => `${h}:${layout.etcd.clientPort}`)].join(" | "), up: await pingEtcd(layout.etcd.url) },
     { name: "prometheus", address: await prometheusAddress(layout), up: await pingPrometheus(layout.prometheus.url) },
+    { name: "sshd", address: `${layout.ssh.endpoint} → engine ${layout.ssh.host.name} (key ${layout.ssh.identityFile})`, up: await pingSshd(layout.ssh.port) },
   ];
   return { up: components.every((c) => c.up), packagesMissing: await missingPackages(), components };
 }

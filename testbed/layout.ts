@@ -50,6 +50,18 @@ export interface BedLayout {
     readonly pidFile: string;
     readonly logFile: string;
   };
+  /** sshd on 127.0.0.1:2222: `endpoint` reaches engine `host` (h2) as user berth with `.bed/ssh/id_ed25519` (testbed/ssh.ts). */
+  readonly ssh: {
+    readonly endpoint: string;
+    readonly port: number;
+    /** The engine the login reaches. */
+    readonly host: BedHost;
+    /** Configuration, keys (`id_ed25519`), `known_hosts`, pid and log. */
+    readonly dir: string;
+    readonly identityFile: string;
+    readonly knownHosts: string;
+    readonly pidFile: string;
+  };
   readonly prometheus: {
     readonly url: string;
     /** `127.0.0.1:9090`, as `--web.listen-address` takes it. */
@@ -68,6 +80,9 @@ export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 /** The bed's etcd, from this machine. Pods on engine hN reach it at 198.18.N.1:2379 (`host.berth.internal:2379`). */
 export const ETCD_URL = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
+export const SSH_PORT = 2222;
+/** The bed's SSH engine: h2's socket, reached as `docker -H ssh://` would (testbed/ssh.ts). */
+export const SSH_ENDPOINT = `ssh://berth@127.0.0.1:${SSH_PORT}`;
 export const PROMETHEUS_PORT = 9090;
 /** The bed's Prometheus: it scrapes every berth-managed main container that publishes 8080, on every engine (testbed/prometheus.ts). */
 export const PROMETHEUS_URL = `http://127.0.0.1:${PROMETHEUS_PORT}`;
@@ -110,6 +125,7 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
   const registryDir = path.join(stateDir, "registry");
   const etcdDir = path.join(stateDir, "etcd");
   const prometheusDir = path.join(stateDir, "prometheus");
+  const sshDir = path.join(stateDir, "ssh");
   return {
     stateDir,
     hosts,
@@ -137,6 +153,15 @@ export function bedLayout(stateDir = path.join(repoRoot, ".bed")): BedLayout {
       dataDir: path.join(etcdDir, "data"),
       pidFile: path.join(etcdDir, "etcd.pid"),
       logFile: path.join(etcdDir, "etcd.log"),
+    },
+    ssh: {
+      endpoint: SSH_ENDPOINT,
+      port: SSH_PORT,
+      host: hosts[1]!,
+      dir: sshDir,
+      identityFile: path.join(sshDir, "id_ed25519"),
+      knownHosts: path.join(sshDir, "known_hosts"),
+      pidFile: path.join(sshDir, "sshd.pid"),
     },
     prometheus: {
       url: PROMETHEUS_URL,

@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { bedDown, bedStatus, bedUp } from "./bed.ts";
 
-const program = new Command("bed").description("berth's integration test bed (DESIGN §9): 3 Docker engines, a registry on 127.0.0.1:5000, a git smart-HTTP server, etcd on 127.0.0.1:2379, Prometheus on 127.0.0.1:9090 scraping the app's pods, and the test images. All state lives in .bed/.");
+const program = new Command("bed").description("berth's integration test bed (DESIGN §9): 3 Docker engines, a registry on 127.0.0.1:5000, a git smart-HTTP server, etcd on 127.0.0.1:2379, Prometheus on 127.0.0.1:9090 scraping the app's pods, sshd on 127.0.0.1:2222 (ssh://berth@127.0.0.1:2222 is engine h2), and the test images. All state lives in .bed/.");
 
 program
   .command("up")
@@ -13,12 +13,12 @@ program
   .action(async () => {
     const r = await bedUp({ log: (l) => console.log(`bed: ${l}`) });
     const what = r.started.length === 0 && r.imagesBuilt.length === 0 ? "already up" : "up";
-    console.log(`bed: ${what} in ${r.ms} ms — engines ${r.layout.hosts.map((h) => `${h.name}=${h.ip}`).join(" ")}, registry ${r.layout.registry.addr}, git ${r.layout.git.url}, etcd ${r.layout.etcd.url}, prometheus ${r.layout.prometheus.url}`);
+    console.log(`bed: ${what} in ${r.ms} ms — engines ${r.layout.hosts.map((h) => `${h.name}=${h.ip}`).join(" ")}, registry ${r.layout.registry.addr}, git ${r.layout.git.url}, etcd ${r.layout.etcd.url}, prometheus ${r.layout.prometheus.url}, ssh ${r.layout.ssh.endpoint}`);
   });
 
 program
   .command("down")
-  .description("Stop every engine, the registry, the git server, etcd and Prometheus; unmount and delete what they made. --purge also deletes .bed/.")
+  .description("Stop every engine, the registry, the git server, etcd, Prometheus and sshd; unmount and delete what they made. --purge also deletes .bed/.")
   .option("--purge", "delete the state folder (images, engine data) too")
   .action(async (opts: { purge?: boolean }) => {
     const r = await bedDown(opts);

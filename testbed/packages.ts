@@ -15,9 +15,10 @@ const run = promisify(execFile);
  * the fleet view's tests drive (test/integration/web/); etcd-server is the
  * bed's etcd (testbed/etcd.ts) and etcd-client's etcdctl is copied, with its
  * libraries, into the leader-elector image; prometheus is the bed's
- * Prometheus (testbed/prometheus.ts), which the autoscaling tests query.
+ * Prometheus (testbed/prometheus.ts), which the autoscaling tests query;
+ * openssh-server is the bed's sshd (testbed/ssh.ts), the SSH engine route.
  */
-export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy", "chromium", "etcd-server", "etcd-client", "prometheus"] as const;
+export const BED_PACKAGES = ["docker.io", "docker-registry", "busybox-static", "git", "iproute2", "openssl", "haproxy", "chromium", "etcd-server", "etcd-client", "prometheus", "openssh-server"] as const;
 
 export class MissingPackagesError extends Error {
   readonly code = "BED_PACKAGES_MISSING";

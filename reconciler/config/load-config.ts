@@ -11,7 +11,7 @@ import schema from "../../schemas/operator-config.schema.json" with { type: "jso
 import type { Diagnostic } from "../load/diagnostic.ts";
 import { parseYamlFile } from "../load/parse-yaml.ts";
 import { schemaDiagnostics } from "../load/schema-errors.ts";
-import type { OperatorConfig } from "../model/operator-config.ts";
+import type { OperatorConfig, SshSettings } from "../model/operator-config.ts";
 import { parseDuration } from "../model/quantity.ts";
 import { defaultOperatorConfig } from "./defaults.ts";
 
@@ -23,6 +23,17 @@ interface ConfigDoc {
   readonly traffic?: { readonly proxyImage?: string; readonly drainDelay?: string };
   readonly autoscale?: { readonly prometheusUrls?: readonly string[]; readonly interval?: string };
   readonly credentials?: { readonly registries?: readonly string[] };
+  readonly ssh?: { readonly identityFile?: string; readonly agent?: string; readonly knownHosts?: string };
+}
+
+/** The ssh section with its paths made absolute: relative ones are read from the config file's folder, like a `--config` beside its keys. */
+function sshSettings(ssh: NonNullable<ConfigDoc["ssh"]>, dir: string): SshSettings {
+  const abs = (p: string) => path.resolve(dir, p);
+  return {
+    ...(ssh.identityFile ? { identityFile: abs(ssh.identityFile) } : {}),
+    ...(ssh.agent ? { agent: abs(ssh.agent) } : {}),
+    ...(ssh.knownHosts ? { knownHosts: abs(ssh.knownHosts) } : {}),
+  };
 }
 
 let validator: ValidateFunction | undefined;
@@ -84,6 +95,7 @@ export function loadOperatorConfig(file: string | undefined, stateDir: string): 
         intervalMs: c.autoscale?.interval ? parseDuration(c.autoscale.interval) : defaults.autoscale.intervalMs,
       },
       ...(c.credentials?.registries ? { credentialRegistries: [...c.credentials.registries] } : {}),
+      ...(c.ssh ? { ssh: sshSettings(c.ssh, path.dirname(file)) } : {}),
     },
   };
 }

@@ -6,7 +6,11 @@ import Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
-import { resolveEndpoint, type EndpointSpec } from "./endpoint.ts";
+import { resolveEndpoint, type Connection, type EndpointSpec } from "./endpoint.ts";
+import type { SshSettings } from "../model/operator-config.ts";
+import { sshDialStdioAgent } from "./ssh-dial-stdio.ts";
+import { sshFailure } from "./ssh-failure.ts";
+import { sshHostVerifier, type SshHostVerifier } from "./ssh-host-verifier.ts";
 import { EndpointRefusedError, HostUnreachableError, LaunchError, ResizeError, causeOf } from "./errors.ts";
 import { parseResizedName, resizedName } from "./resized-name.ts";
 import { formatBytes } from "../plan/spec-changes.ts";
@@ -86,6 +90,27 @@ const CLOSE_AFTER_ANSWER = { Connection: "close" } as const;
 /** dockerode's info takes `abortSignal`; @types/dockerode 4.0.2 does not declare it. */
 const infoWith = (docker: Docker, abortSignal: AbortSignal): Promise<unknown> => (docker.info as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal });
 
+/**
+ * The engine behind `ssh://`, as `docker -H ssh://` reaches it: `docker
+ * system dial-stdio` on the host (ssh-dial-stdio.ts). Only the operator's
+ * key and agent are offered, and the host key must be in their known_hosts.
+ */
+function sshDocker(conn: Extract<Connection, { kind: "ssh" }>, verifier: SshHostVerifier): Docker {
+  const agent = sshDialStdioAgent({
+    host: conn.host,
+    port: conn.port,
+    username: conn.username,
+    ...(conn.privateKey ? { privateKey: conn.privateKey } : {}),
+    ...(conn.agent ? { agent: conn.agent } : {}),
+    hostVerifier: verifier.verify,
+    readyTimeout: 10_000,
+  });
+  // Plain HTTP inside the SSH channel; the host name only fills the Host header. docker-modem honours
+  // `agent`, which @types/dockerode does not list.
+  const options: Docker.DockerOptions & { agent: typeof agent } = { protocol: "http", host: conn.host, port: conn.port, agent };
+  return new Docker(options);
+}
+
 export class DockerodeHost implements DockerHost {
   readonly name: string;
   readonly address: string;
@@ -95,22 +120,30 @@ export class DockerodeHost implements DockerHost {
 
   /** False for an engine reached over plain TCP: whoever is on the path would read the registry password. */
   private readonly sendsCredentials: boolean;
+  /** For an ssh:// engine: the host key check, and `user@host:port` for messages. */
+  private readonly ssh?: { readonly verifier: SshHostVerifier; readonly target: string };
 
   constructor(
     spec: EndpointSpec,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    private readonly opts: { readonly credentialRegistries?: readonly string[] } = {},
+    private readonly opts: { readonly credentialRegistries?: readonly string[]; readonly ssh?: SshSettings } = {},
   ) {
-    const conn = resolveEndpoint(spec);
+    const conn = resolveEndpoint(spec, { ...(opts.ssh ? { ssh: opts.ssh } : {}), env });
     this.name = spec.name;
     this.tls = conn.kind === "tcp" && conn.tls !== undefined;
-    this.sendsCredentials = conn.kind === "unix" || this.tls;
+    // SSH encrypts and authenticates the engine (its host key), as TLS does.
+    this.sendsCredentials = conn.kind === "unix" || conn.kind === "ssh" || this.tls;
     this.endpoint = spec.endpoint;
     this.address = spec.address ?? conn.address;
-    this.docker =
-      conn.kind === "unix"
-        ? new Docker({ socketPath: conn.socketPath })
-        : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", headers: { ...CLOSE_AFTER_ANSWER }, ...(conn.tls ?? {}) });
+    if (conn.kind === "ssh") {
+      this.ssh = { verifier: sshHostVerifier({ host: conn.host, port: conn.port, knownHosts: conn.knownHosts }), target: `${conn.username}@${conn.host}:${conn.port}` };
+      this.docker = sshDocker(conn, this.ssh.verifier);
+    } else {
+      this.docker =
+        conn.kind === "unix"
+          ? new Docker({ socketPath: conn.socketPath })
+          : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", headers: { ...CLOSE_AFTER_ANSWER }, ...(conn.tls ?? {}) });
+    }
   }
 
   /** Wraps connection failures as `HostUnreachableError`; other errors pass through. */
@@ -119,6 +152,9 @@ export class DockerodeHost implements DockerHost {
       return await fn();
     } catch (err) {
       const code = (err as { code?: string }).code;
+      const ssh = this.ssh ? sshFailure(err, this.ssh.target, this.ssh.verifier.refusal()) : undefined;
+      if (ssh?.kind === "refused") throw new EndpointRefusedError({ host: this.name, endpoint: this.endpoint, reason: ssh.reason });
+      if (ssh?.kind === "unreachable") throw new HostUnreachableError({ host: this.name, endpoint: this.endpoint, cause: `${what}: ${ssh.cause}` });
       if (code && UNREACHABLE.has(code)) {
         // With TLS 1.3 an engine that refuses the client certificate just closes the connection.
         const hint = this.tls && code === "ECONNRESET" ? " (if this persists: does the engine accept the Host's tls.cert?)" : "";
@@ -246,7 +282,8 @@ export class DockerodeHost implements DockerHost {
       // All or nothing: a pod with a missing container is not a pod.
       await Promise.all(created.map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(() => undefined)));
       await this.removePodVolumes(launch.pod).catch(() => undefined);
-      if (err instanceof HostUnreachableError) throw err;
+      // The engine, not the pod: a refused host key or certificate says so for every pod alike.
+      if (err instanceof HostUnreachableError || err instanceof EndpointRefusedError) throw err;
       throw new LaunchError({ host: this.name, pod: launch.pod, container: current, cause: causeOf(err) });
     }
   }

@@ -1,11 +1,13 @@
 /**
  * How to reach one Docker engine from a Host's endpoint: `unix://` sockets,
- * `tcp://` with TLS from certificate files, and plain `tcp://` only when the
- * Host says `insecure: true` out loud.
+ * `tcp://` with TLS from certificate files, plain `tcp://` only when the
+ * Host says `insecure: true` out loud, and `ssh://user@host[:port]` with the
+ * operator's key and known_hosts (never anything from the repository).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { SshSettings } from "../model/operator-config.ts";
 import { EndpointRefusedError } from "./errors.ts";
 
 export interface EndpointSpec {
@@ -25,6 +27,20 @@ export type Connection =
       readonly port: number;
       readonly tls?: { readonly ca?: Buffer; readonly cert: Buffer; readonly key: Buffer };
       /** Where published ports of this engine are reached from the reconciler. */
+      readonly address: string;
+    }
+  | {
+      readonly kind: "ssh";
+      readonly host: string;
+      readonly port: number;
+      readonly username: string;
+      /** The operator's key file's content (ssh.identityFile), when one is configured or found in ~/.ssh. */
+      readonly privateKey?: Buffer;
+      /** The ssh-agent socket (ssh.agent, else SSH_AUTH_SOCK). */
+      readonly agent?: string;
+      /** The known_hosts file the host key is checked against; read at every handshake. */
+      readonly knownHosts: string;
+      /** The ssh host, unless the Host's `address` says otherwise. */
       readonly address: string;
     };
 
@@ -53,14 +69,68 @@ function readTlsFile(host: string, endpoint: string, what: string, path: string)
   }
 }
 
-export function resolveEndpoint(spec: EndpointSpec): Connection {
+/** The keys ssh tries when none is configured, in its order: the operator's own, never the repository's. */
+const DEFAULT_IDENTITIES = ["id_ed25519", "id_ecdsa", "id_rsa"] as const;
+
+/** `ssh://[user@]host[:port]` taken apart, or undefined. */
+export function parseSshEndpoint(endpoint: string): { username?: string; host: string; port: number } | undefined {
+  const m = /^ssh:\/\/(?:([^@/:\s]+)@)?([^@/:\s[\]]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?\/?$/.exec(endpoint);
+  if (!m) return undefined;
+  const port = m[3] === undefined ? 22 : Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { ...(m[1] ? { username: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ""), port };
+}
+
+function resolveSsh(spec: EndpointSpec, settings: SshSettings, env: NodeJS.ProcessEnv): Connection {
+  const { name, endpoint } = spec;
+  const parts = parseSshEndpoint(endpoint);
+  if (!parts) {
+    throw new EndpointRefusedError({ host: name, endpoint, reason: `endpoint "${endpoint}" is not ssh://user@host[:port] (a port from 1 to 65535, no path)` });
+  }
+  const home = env.HOME || os.homedir();
+  const agent = settings.agent ?? (env.SSH_AUTH_SOCK || undefined);
+  const identityFile = settings.identityFile ?? (agent ? undefined : DEFAULT_IDENTITIES.map((f) => path.join(home, ".ssh", f)).find((f) => existsSync(f)));
+  if (!identityFile && !agent) {
+    throw new EndpointRefusedError({
+      host: name,
+      endpoint,
+      reason: `no SSH key to reach ${endpoint}: set ssh.identityFile or ssh.agent in the operator config (--config), or run berth with an ssh-agent (SSH_AUTH_SOCK) or a key in ~/.ssh`,
+    });
+  }
+  let privateKey: Buffer | undefined;
+  if (identityFile) {
+    try {
+      privateKey = readFileSync(identityFile);
+    } catch (err) {
+      throw new EndpointRefusedError({ host: name, endpoint, reason: `cannot read the SSH key file "${identityFile}" (ssh.identityFile): ${(err as NodeJS.ErrnoException).code ?? "error"}` });
+    }
+  }
+  return {
+    kind: "ssh",
+    host: parts.host,
+    port: parts.port,
+    username: parts.username ?? (env.USER || os.userInfo().username),
+    ...(privateKey ? { privateKey } : {}),
+    ...(agent ? { agent } : {}),
+    knownHosts: settings.knownHosts ?? path.join(home, ".ssh", "known_hosts"),
+    address: parts.host,
+  };
+}
+
+/**
+ * The connection a Host's endpoint names. `ssh` is the operator's SSH
+ * settings (keys, known_hosts); `env` supplies their defaults
+ * (SSH_AUTH_SOCK, HOME).
+ */
+export function resolveEndpoint(spec: EndpointSpec, opts: { readonly ssh?: SshSettings; readonly env?: NodeJS.ProcessEnv } = {}): Connection {
   const { name, endpoint } = spec;
   if (endpoint.startsWith("unix://")) {
     return { kind: "unix", socketPath: endpoint.slice("unix://".length), address: "127.0.0.1" };
   }
+  if (endpoint.startsWith("ssh://")) return resolveSsh(spec, opts.ssh ?? {}, opts.env ?? process.env);
   const m = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(endpoint);
   if (!m) {
-    throw new EndpointRefusedError({ host: name, endpoint, reason: `endpoint "${endpoint}" is neither unix:///path nor tcp://host:port` });
+    throw new EndpointRefusedError({ host: name, endpoint, reason: `endpoint "${endpoint}" is none of unix:///path, tcp://host:port or ssh://user@host[:port]` });
   }
   const host = m[1]!.replace(/^\[|\]$/g, "");
   const port = Number(m[2]);

@@ -28,6 +28,16 @@ export interface AutoscaleSettings {
   readonly intervalMs: number;
 }
 
+/** How berth reaches `ssh://` engines: the operator's keys and known hosts, never the repository's. */
+export interface SshSettings {
+  /** A private key file (unencrypted; an encrypted key goes through the agent). */
+  readonly identityFile?: string;
+  /** An ssh-agent socket; absent: SSH_AUTH_SOCK. */
+  readonly agent?: string;
+  /** The known_hosts file host keys are checked against; absent: ~/.ssh/known_hosts. */
+  readonly knownHosts?: string;
+}
+
 export interface OperatorConfig {
   /** The file it was read from; absent for the defaults. */
   readonly file?: string;
@@ -53,4 +63,6 @@ export interface OperatorConfig {
   readonly autoscale: AutoscaleSettings;
   /** Registries that may receive credentials; absent: every one the credentials name. */
   readonly credentialRegistries?: readonly string[];
+  /** Absent: SSH_AUTH_SOCK, a key in ~/.ssh and ~/.ssh/known_hosts. */
+  readonly ssh?: SshSettings;
 }

@@ -35,10 +35,11 @@ export function departedHosts(inGit: readonly HostSpec[], recorded: readonly Hos
 /**
  * Connects the hosts in git (or the default engine) and those that left it.
  * With the operator's configuration, registry credentials go only to the
- * registries it names, and a plain-TCP `DOCKER_HOST` outside
- * `engines.plainTcp` is refused with the fix.
+ * registries it names, `ssh://` engines use its SSH keys and known_hosts,
+ * and a plain-TCP `DOCKER_HOST` outside `engines.plainTcp` is refused with
+ * the fix.
  */
-export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env, left: readonly HostSpec[] = [], operator?: Pick<OperatorConfig, "plainTcp" | "credentialRegistries">): ConnectedHosts {
+export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env, left: readonly HostSpec[] = [], operator?: Pick<OperatorConfig, "plainTcp" | "credentialRegistries" | "ssh">): ConnectedHosts {
   const local = defaultEndpoint(env);
   const inGit: HostSpec[] = specs.length > 0 ? [...specs] : [{ ...local, insecure: local.insecure ?? false, labels: {}, drain: false, source: { file: "(default)", line: 0 } }];
   const departed = left.filter((h) => !inGit.some((g) => g.name === h.name));
@@ -52,7 +53,10 @@ export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv 
       continue;
     }
     try {
-      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure, ...(s.address ? { address: s.address } : {}) }, env, operator?.credentialRegistries ? { credentialRegistries: operator.credentialRegistries } : {}));
+      hosts.set(s.name, new DockerodeHost({ name: s.name, endpoint: s.endpoint, ...(s.tls ? { tls: s.tls } : {}), insecure: s.insecure, ...(s.address ? { address: s.address } : {}) }, env, {
+        ...(operator?.credentialRegistries ? { credentialRegistries: operator.credentialRegistries } : {}),
+        ...(operator?.ssh ? { ssh: operator.ssh } : {}),
+      }));
     } catch (err) {
       refused.set(s.name, (err as Error).message);
     }

@@ -81,3 +81,16 @@ export function redactUrl(url: string): string {
     return url.replace(/\/\/[^@/]*@/, "//");
   }
 }
+
+/** `--repo` is an SSH remote (`ssh://…`, `git@host:path`): isomorphic-git speaks only http(s), so berth says what to use instead. */
+export class SshRemoteError extends GitSourceError {
+  readonly code = "git-ssh-remote";
+  readonly reaction = "stalled";
+  constructor(readonly data: { readonly repo: string; readonly httpsGuess?: string }) {
+    super(
+      `--repo ${data.repo} is an SSH remote, and berth reads git over https:// or from a local clone only: ` +
+        `pass its https:// URL${data.httpsGuess ? ` (likely ${data.httpsGuess})` : ""} with credentials in BERTH_GIT_TOKEN (or BERTH_GIT_USERNAME and BERTH_GIT_PASSWORD), ` +
+        `or clone it (git clone ${data.repo}) and pass the clone's path`,
+    );
+  }
+}

@@ -1,9 +1,12 @@
 /**
- * Picks the git source for `--repo`: an http(s) URL, or a local path.
+ * Picks the git source for `--repo`: an http(s) URL, or a local path. An
+ * SSH remote is refused with what to use instead (ssh-remote.ts).
  */
 import path from "node:path";
+import { SshRemoteError } from "./errors.ts";
 import { LocalGitSource } from "./local-source.ts";
 import { RemoteGitSource } from "./remote-source.ts";
+import { sshRemote } from "./ssh-remote.ts";
 import type { GitSource } from "./types.ts";
 
 export interface OpenSourceOptions {
@@ -27,6 +30,8 @@ export interface OpenSourceOptions {
  * const { files } = await source.checkout(commit);
  */
 export function openSource(opts: OpenSourceOptions): GitSource {
+  const ssh = /^https?:\/\//i.test(opts.repo) ? undefined : sshRemote(opts.repo);
+  if (ssh) throw new SshRemoteError({ repo: ssh.shown, ...(ssh.httpsGuess ? { httpsGuess: ssh.httpsGuess } : {}) });
   const common = { ...(opts.ref ? { ref: opts.ref } : {}), ...(opts.subPath ? { subPath: opts.subPath } : {}) };
   if (/^https?:\/\//i.test(opts.repo)) {
     return new RemoteGitSource({

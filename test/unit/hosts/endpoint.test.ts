@@ -78,14 +78,14 @@ describe("hosts: endpoint", () => {
       message: /^host "edge-7": cannot read TLS key file ".*nope\.pem"/,
     },
     {
-      name: "an ssh:// endpoint",
-      spec: () => ({ name: "h1", endpoint: "ssh://root@10.0.0.5" }),
-      message: /^host "h1": endpoint "ssh:\/\/root@10\.0\.0\.5" is neither unix:\/\/\/path nor tcp:\/\/host:port$/,
+      name: "an ssh:// endpoint with a path (docker -H ssh:// takes none)",
+      spec: () => ({ name: "h1", endpoint: "ssh://root@10.0.0.5/var/run/docker.sock" }),
+      message: /^host "h1": endpoint "ssh:\/\/root@10\.0\.0\.5\/var\/run\/docker\.sock" is not ssh:\/\/user@host\[:port\]/,
     },
     {
       name: "tcp without a port",
       spec: () => ({ name: "h1", endpoint: "tcp://10.0.0.5", insecure: true }),
-      message: /is neither unix:\/\/\/path nor tcp:\/\/host:port/,
+      message: /is none of unix:\/\/\/path, tcp:\/\/host:port or ssh:\/\/user@host\[:port\]$/,
     },
   ];
   for (const c of refused) {
