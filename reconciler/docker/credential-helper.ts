@@ -38,7 +38,11 @@ export interface HelperRun {
   readonly serverURL: string;
   /** Where the choice came from, for the error message: `credHelpers["ghcr.io"] in /root/.docker/config.json`. */
   readonly from: string;
-  /** The helper runs with the reconciler's environment (PATH, HOME, the keyring's variables), as under `docker`. */
+  /**
+   * The reconciler's environment: the helper gets it (PATH, HOME, the
+   * keyring's or the cloud's variables), as under `docker`, except berth's
+   * own BERTH_* variables, which hold secrets that are not the helper's.
+   */
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
 }
@@ -50,7 +54,8 @@ export function helperCredentials(run: HelperRun): Promise<HelperCredentials | u
   // A name with a slash would run some other program than a helper on PATH.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(helper)) return Promise.reject(fail(`"${helper}" is not a helper name (docker-credential-NAME on PATH)`));
   return new Promise((resolve, reject) => {
-    const child = execFile(`docker-credential-${helper}`, ["get"], { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20, windowsHide: true }, (err, stdout) => {
+    const helperEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("BERTH_")));
+    const child = execFile(`docker-credential-${helper}`, ["get"], { env: helperEnv, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20, windowsHide: true }, (err, stdout) => {
       if (err) {
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string };
         if (e.code === "ENOENT") return reject(fail(`docker-credential-${helper} is not on PATH; install it, or remove it from the config`));

@@ -32,4 +32,5 @@ export function writeHelpers(dir: string): void {
   helper("broken", `cat >/dev/null; echo "cannot decrypt ${SECRET}"; echo "gpg: ${SECRET}" >&2; exit 3`);
   helper("garbage", `cat >/dev/null; echo "Username=${SECRET}"`);
   helper("slow", `exec sleep 5`);
+  helper("env", `cat >/dev/null; printf '{"Username":"u","Secret":"%s"}' "$BERTH_GIT_TOKEN$HELPER_SEES"`);
 }

@@ -35,6 +35,11 @@ describe("docker: running a credential helper", function () {
     assert.equal(await run("fake", "quay.io"), undefined);
   });
 
+  it("the helper gets the reconciler's environment, but none of berth's own BERTH_* secrets", async () => {
+    const got = await helperCredentials({ helper: "env", serverURL: "ghcr.io", from: "credsStore", env: { ...env, BERTH_GIT_TOKEN: "git-token", HELPER_SEES: "aws-profile" } });
+    assert.deepEqual(got, { username: "u", password: "aws-profile" });
+  });
+
   const failures: { name: string; helper: string; timeoutMs?: number; message: RegExp; reaction: string }[] = [
     {
       name: "a helper that fails says which helper, registry and config, and how to see why",
