@@ -5,6 +5,10 @@
  * contexts/meta/<sha256(name)>/meta.json and contexts/tls/<same>/docker/*.pem).
  */
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defaultOperatorConfig } from "../../../reconciler/config/defaults.ts";
 import { contextId } from "../../../reconciler/docker/docker-context.ts";
 import { defaultEndpoint, type EndpointSpec } from "../../../reconciler/docker/endpoint.ts";
 import { EndpointRefusedError } from "../../../reconciler/docker/errors.ts";
@@ -109,5 +113,19 @@ describe("docker: the default host from docker contexts", () => {
     const connected = connectHosts([h1], nowhere);
     assert.deepEqual([...connected.hosts.keys()], ["h1"]);
     assert.equal(connected.refused.size, 0);
+  });
+
+  it("a plain-TCP context off loopback is refused as a plain DOCKER_HOST is, with the context's fix", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "berth-context-"));
+    try {
+      const metaDir = path.join(dir, "contexts", "meta", contextId("far"));
+      mkdirSync(metaDir, { recursive: true });
+      writeFileSync(path.join(metaDir, "meta.json"), JSON.stringify({ Name: "far", Endpoints: { docker: { Host: "tcp://203.0.113.5:2375", SkipTLSVerify: false } } }));
+      const far = connectHosts([], { HOME: dir, DOCKER_CONFIG: dir, DOCKER_CONTEXT: "far" }, [], defaultOperatorConfig(os.tmpdir()));
+      assert.equal(far.hosts.size, 0);
+      assert.match(far.refused.get("local") ?? "", /^the docker context's endpoint tcp:\/\/203\.0\.113\.5:2375 is plain TCP to 203\.0\.113\.5, .*: give the docker context TLS files \(`docker context update --docker host=…,ca=…,cert=…,key=…`\), or the operator can allow the address in engines\.plainTcp$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
