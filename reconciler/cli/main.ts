@@ -23,7 +23,37 @@ const program = new Command("berth")
   .version(berthVersion)
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ sortSubcommands: false })
-  .option("--no-color", "print no colour (as when NO_COLOR is set and not empty, or the output is not a terminal)");
+  .option("--no-color", "print no colour (as when NO_COLOR is set and not empty, or the output is not a terminal)")
+  .addHelpText(
+    "after",
+    "\nEnvironment (the operator's; docs/environment.md says which commands read each and its default):\n" +
+      "  BERTH_CONFIG              the operator configuration file (--config wins)\n" +
+      "  BERTH_STATE_DIR           berth's state folder (--state-dir wins; default ~/.local/state/berth)\n" +
+      "  BERTH_GIT_TOKEN           token for an http(s) --repo (BERTH_GIT_USERNAME default x-access-token)\n" +
+      "  BERTH_GIT_USERNAME, BERTH_GIT_PASSWORD   a login for an http(s) --repo\n" +
+      "  BERTH_REGISTRY_SERVER     the one registry that BERTH_REGISTRY_USERNAME and\n" +
+      "                            BERTH_REGISTRY_PASSWORD are sent to\n" +
+      "  BERTH_REGISTRY_CONFIG     a docker config.json whose auths berth uses instead of docker's own\n" +
+      "  BERTH_SECRET_*            what a Service's secretEnv may read (unless the config says otherwise)\n" +
+      "  BERTH_ETCD_USER, BERTH_ETCD_PASSWORD     etcd login for --lock\n" +
+      "  BERTH_WEBHOOK_SECRET      the secret git webhooks are checked against (run --webhook-listen)\n" +
+      "  BERTH_STATUS_TOKEN        bearer token for the daemon's /status, /metrics and fleet view\n" +
+      "  BERTH_LOG_LEVEL           trace, debug, info, warn or error\n" +
+      "  BERTH_OBSERVE_CONCURRENCY hosts observed at once (default 32; see docs/scale.md)\n" +
+      "  BERTH_COMMIT              the commit berth_build_info reports (an image build sets it)\n" +
+      "  DOCKER_HOST               the engine when the repository declares no Host (beats any context)\n" +
+      "  DOCKER_TLS_VERIFY, DOCKER_CERT_PATH      TLS for a tcp:// DOCKER_HOST, as for docker\n" +
+      "  DOCKER_CONTEXT            the docker context to use instead (default: docker context use's choice)\n" +
+      "  DOCKER_CONFIG             docker's folder: contexts and credentials (auths, credHelpers,\n" +
+      "                            credsStore, helpers run as docker runs them); default ~/.docker\n" +
+      "  SSH_AUTH_SOCK             the ssh-agent for ssh:// engines\n" +
+      "  NO_COLOR                  any non-empty value turns colour off, as --no-color does\n" +
+      "  CI                        apply prints one line per event instead of the live display\n\n" +
+      "Examples:\n" +
+      "  berth validate fleet/\n" +
+      "  DOCKER_CONTEXT=staging berth plan fleet/\n" +
+      "  berth apply --help",
+  );
 
 // Read before any subcommand runs, so every place that decides colour (useColor) sees it through NO_COLOR.
 program.hook("preAction", (cmd) => {

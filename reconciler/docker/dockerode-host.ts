@@ -17,6 +17,7 @@ import { formatBytes } from "../plan/spec-changes.ts";
 import type { ContainerResources } from "../plan/types.ts";
 import { pullFailure } from "./pull-failure.ts";
 import { EventLines } from "./event-lines.ts";
+import { CredentialHelperError } from "./credential-helper.ts";
 import { registryAuth, registryOf } from "./registry-auth.ts";
 import { LABEL, ownerFilter } from "./labels.ts";
 import { exitCodeFromStatus, healthFromStatus } from "./status-text.ts";
@@ -245,7 +246,8 @@ export class DockerodeHost implements DockerHost {
     if (have) return;
     try {
       const allowed = this.sendsCredentials && (this.opts.credentialRegistries === undefined || this.opts.credentialRegistries.includes(registryOf(image)));
-      const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig: allowed ? registryAuth(image, this.env) : {} }));
+      const authconfig = allowed ? await registryAuth(image, this.env) : {};
+      const stream = await this.call("pulling", () => this.docker.pull(image, { authconfig }));
       const done = new Promise<void>((resolve, reject) =>
         this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
           const failed = events?.find((e) => e.error);
@@ -259,7 +261,7 @@ export class DockerodeHost implements DockerHost {
         throw err;
       });
     } catch (err) {
-      if (err instanceof HostUnreachableError) throw err;
+      if (err instanceof HostUnreachableError || err instanceof CredentialHelperError) throw err;
       throw pullFailure(this.name, image, err);
     }
   }

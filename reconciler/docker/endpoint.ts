@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { SshSettings } from "../model/operator-config.ts";
+import { readFileIfPresent, type ReadFile } from "./docker-config.ts";
+import { dockerContext, type DockerContext } from "./docker-context.ts";
 import { EndpointRefusedError } from "./errors.ts";
 
 export interface EndpointSpec {
@@ -45,20 +47,38 @@ export type Connection =
     };
 
 /**
- * The default host when the repository declares none: DOCKER_HOST or the
- * local socket, read as the docker CLI reads them. DOCKER_TLS_VERIFY (any
- * value) turns TLS on with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH
- * (default ~/.docker); without it a tcp:// DOCKER_HOST is plain, because the
- * operator chose it for their local tools.
+ * The default host when the repository declares none, chosen as the docker
+ * CLI chooses: DOCKER_HOST wins; else the docker context named by
+ * DOCKER_CONTEXT or by `currentContext` in docker's config.json
+ * (docker-context.ts); else (or for the context `default`) the local
+ * socket. DOCKER_TLS_VERIFY (any value) turns TLS on for DOCKER_HOST with
+ * ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker). A
+ * tcp:// endpoint without TLS (DOCKER_HOST without DOCKER_TLS_VERIFY, or a
+ * context with no TLS files) is plain, for the same reason either way: the
+ * operator chose it for their local tools, and `docker` talks to it plain
+ * too (the operator config's engines.plainTcp still has the last word). An
+ * ssh:// endpoint is passed on as it is. A context berth cannot use is an
+ * EndpointRefusedError for host "local".
  */
-export function defaultEndpoint(env: NodeJS.ProcessEnv = process.env): EndpointSpec {
+export function defaultEndpoint(env: NodeJS.ProcessEnv = process.env, read: ReadFile = readFileIfPresent): EndpointSpec {
+  const name = "local";
+  if (!env.DOCKER_HOST) {
+    let context: DockerContext;
+    try {
+      context = dockerContext(env, read);
+    } catch (err) {
+      throw new EndpointRefusedError({ host: name, endpoint: "docker context", reason: (err as Error).message });
+    }
+    if (context.kind === "refused") throw new EndpointRefusedError({ host: name, endpoint: `docker context "${context.name}"`, reason: context.reason });
+    if (context.kind === "context") return context.tls ? { name, endpoint: context.endpoint, tls: context.tls } : { name, endpoint: context.endpoint, insecure: context.endpoint.startsWith("tcp://") };
+  }
   const endpoint = env.DOCKER_HOST || "unix:///var/run/docker.sock";
   const tcp = endpoint.startsWith("tcp://");
   if (tcp && env.DOCKER_TLS_VERIFY) {
     const dir = env.DOCKER_CERT_PATH || path.join(env.HOME || os.homedir(), ".docker");
-    return { name: "local", endpoint, tls: { ca: path.join(dir, "ca.pem"), cert: path.join(dir, "cert.pem"), key: path.join(dir, "key.pem") } };
+    return { name, endpoint, tls: { ca: path.join(dir, "ca.pem"), cert: path.join(dir, "cert.pem"), key: path.join(dir, "key.pem") } };
   }
-  return { name: "local", endpoint, insecure: tcp };
+  return { name, endpoint, insecure: tcp };
 }
 
 function readTlsFile(host: string, endpoint: string, what: string, path: string): Buffer {

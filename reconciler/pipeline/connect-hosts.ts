@@ -8,6 +8,7 @@ import type { HostSpec } from "../model/fleet.ts";
 import type { OperatorConfig } from "../model/operator-config.ts";
 import { DockerodeHost } from "../docker/dockerode-host.ts";
 import { defaultEndpoint } from "../docker/endpoint.ts";
+import { EndpointRefusedError } from "../docker/errors.ts";
 import type { DockerHost } from "../docker/types.ts";
 
 export interface ConnectedHosts {
@@ -28,8 +29,24 @@ export interface ConnectedHosts {
  */
 export function departedHosts(inGit: readonly HostSpec[], recorded: readonly HostSpec[] = [], env: NodeJS.ProcessEnv = process.env): HostSpec[] {
   const names = new Set(inGit.map((h) => h.name));
-  const endpoints = new Set((inGit.length > 0 ? inGit : [defaultEndpoint(env)]).map((h) => h.endpoint));
+  const endpoints = new Set((inGit.length > 0 ? inGit : [defaultHost(env).spec]).map((h) => h.endpoint));
   return recorded.filter((h) => !names.has(h.name) && !endpoints.has(h.endpoint));
+}
+
+/**
+ * The default engine as a Host, or, when the docker context it names cannot
+ * be used, a placeholder refused with why: reported like any refused Host
+ * (the plan is incomplete and says so), not thrown past the plan.
+ */
+function defaultHost(env: NodeJS.ProcessEnv): { spec: HostSpec; refused?: string } {
+  const source = { file: "(default)", line: 0 };
+  try {
+    const local = defaultEndpoint(env);
+    return { spec: { ...local, insecure: local.insecure ?? false, labels: {}, drain: false, source } };
+  } catch (err) {
+    if (!(err instanceof EndpointRefusedError)) throw err;
+    return { spec: { name: err.data.host, endpoint: err.data.endpoint, insecure: false, labels: {}, drain: false, source }, refused: err.message };
+  }
 }
 
 /**
@@ -40,16 +57,22 @@ export function departedHosts(inGit: readonly HostSpec[], recorded: readonly Hos
  * the fix.
  */
 export function connectHosts(specs: readonly HostSpec[], env: NodeJS.ProcessEnv = process.env, left: readonly HostSpec[] = [], operator?: Pick<OperatorConfig, "plainTcp" | "credentialRegistries" | "ssh">): ConnectedHosts {
-  const local = defaultEndpoint(env);
-  const inGit: HostSpec[] = specs.length > 0 ? [...specs] : [{ ...local, insecure: local.insecure ?? false, labels: {}, drain: false, source: { file: "(default)", line: 0 } }];
+  // The default host is read only when the repository declares none, so a stray DOCKER_CONTEXT cannot break a fleet that names its hosts.
+  const local = specs.length > 0 ? undefined : defaultHost(env);
+  const inGit: HostSpec[] = local ? [local.spec] : [...specs];
   const departed = left.filter((h) => !inGit.some((g) => g.name === h.name));
   const list = [...inGit, ...departed];
   const hosts = new Map<string, DockerHost>();
   const refused = new Map<string, string>();
   for (const s of list) {
+    if (local?.refused && s === local.spec) {
+      refused.set(s.name, local.refused);
+      continue;
+    }
     const plain = s.insecure ? tcpHost(s.endpoint) : undefined;
     if (specs.length === 0 && operator && plain !== undefined && !plainTcpAllowed(plain, operator)) {
-      refused.set(s.name, `DOCKER_HOST ${s.endpoint} is plain TCP to ${plain}, and whoever controls that engine would receive every secret berth sends it: set DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or the operator can allow the address in engines.plainTcp`);
+      const fix = env.DOCKER_HOST ? "set DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH" : "give the docker context TLS files (`docker context update --docker host=…,ca=…,cert=…,key=…`)";
+      refused.set(s.name, `${env.DOCKER_HOST ? "DOCKER_HOST" : "the docker context's endpoint"} ${s.endpoint} is plain TCP to ${plain}, and whoever controls that engine would receive every secret berth sends it: ${fix}, or the operator can allow the address in engines.plainTcp`);
       continue;
     }
     try {

@@ -1,12 +1,13 @@
 /**
  * Pulls from a registry that requires a login, with the credentials from
  * berth's environment (BERTH_REGISTRY_SERVER, _USERNAME and _PASSWORD, or
- * BERTH_REGISTRY_CONFIG):
+ * BERTH_REGISTRY_CONFIG, or docker's own config.json with a credential
+ * helper, run as a real program from PATH):
  * a second `docker-registry` with htpasswd auth, started by this suite next
  * to the bed's open one.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -80,7 +81,8 @@ describe("hosts: pulling from a registry that requires a login", function () {
 
   const h2 = () => {
     const h = bed.hosts[1]!;
-    return { engine: engineClient(h), host: (env: NodeJS.ProcessEnv) => new DockerodeHost({ name: h.name, endpoint: `unix://${h.socket}` }, env) };
+    return { engine: engineClient(h), // An empty docker config folder unless a case gives one, so the runner's own ~/.docker never takes part.
+    host: (env: NodeJS.ProcessEnv) => new DockerodeHost({ name: h.name, endpoint: `unix://${h.socket}` }, { DOCKER_CONFIG: path.join(dir, "no-docker-config"), ...env }) };
   };
 
   it("without credentials the pull is refused, naming host and image", async function () {
@@ -110,6 +112,25 @@ describe("hosts: pulling from a registry that requires a login", function () {
     const config = path.join(dir, "config.json");
     writeFileSync(config, JSON.stringify({ auths: { [addr]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }));
     await host({ BERTH_REGISTRY_CONFIG: config }).pull(image);
+    assert.ok((await engine.getImage(image).inspect()).RepoTags.includes(image));
+    await engine.getImage(image).remove({ force: true });
+  });
+
+  it("with DOCKER_CONFIG whose credHelpers names a helper for this registry, berth runs it as docker does and the engine pulls it", async function () {
+    const { engine, host } = h2();
+    const dockerConfig = path.join(dir, "docker");
+    const bin = path.join(dir, "bin");
+    mkdirSync(dockerConfig, { recursive: true });
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(dockerConfig, "config.json"), JSON.stringify({ credHelpers: { [addr]: "berth-test" } }));
+    // Answers only for the server it is asked about on stdin, as docker-credential-helpers do.
+    const helper = path.join(bin, "docker-credential-berth-test");
+    writeFileSync(
+      helper,
+      `#!/bin/sh\n[ "$1" = get ] || exit 2\n[ "$(cat)" = "${addr}" ] || { echo "credentials not found in native keychain"; exit 1; }\nprintf '{"ServerURL":"${addr}","Username":"${USER}","Secret":"${PASSWORD}"}'\n`,
+    );
+    chmodSync(helper, 0o755);
+    await host({ DOCKER_CONFIG: dockerConfig, PATH: `${bin}:${process.env.PATH}` }).pull(image);
     assert.ok((await engine.getImage(image).inspect()).RepoTags.includes(image));
     await engine.getImage(image).remove({ force: true });
   });
