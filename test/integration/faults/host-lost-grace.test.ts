@@ -9,14 +9,17 @@
  * The grace is 10 s here (operator config `timings.hostLostAfter`), the
  * default is 5 minutes.
  *
- * The host is lost the way a partition loses it: its engine socket is moved
- * aside, so berth cannot reach it while its pod goes on running. Stopping
- * the engine would not do: dockerd stops its containers on the way down,
- * and berth, seeing the pod exit on a host that still answers, heals the
- * slot at once, as it should.
+ * The host is lost the way a partition loses it: its dockerd is frozen
+ * (SIGSTOP), so nothing it is asked is answered while its pod goes on
+ * running under containerd; SIGCONT is the partition healing. Stopping the
+ * engine would not do: dockerd stops its containers on the way down, and
+ * berth, seeing the pod exit on a host that still answers, heals the slot
+ * at once, as it should. The open event stream does not notice a silent
+ * peer, so polls stay quiet and the daemon finds the host gone at its next
+ * resync: 2 s here, 5 minutes by default (docs/scale.md).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sleep, until } from "../../support/daemon-harness.ts";
@@ -30,11 +33,11 @@ writeFileSync(configFile, `apiVersion: berth/v1\nkind: OperatorConfig\ntimings:\
 
 describe("fault matrix: a host lost for longer than hostLostAfter (issue 16)", function () {
   this.timeout(180_000);
-  /** Puts the moved socket back; set while it is moved, so the bed is whole whatever fails. */
-  let restoreSocket: (() => void) | undefined;
+  /** Wakes the frozen engine; set while it is frozen, so the bed is whole whatever fails. */
+  let thaw: (() => void) | undefined;
   // Registered before faultDaemon's hooks, so it runs before they put the bed back.
-  after(() => restoreSocket?.());
-  const fleet = faultDaemon("host-lost-grace", { args: ["--config", configFile], teardown: async () => rmSync(work, { recursive: true, force: true }) });
+  after(() => thaw?.());
+  const fleet = faultDaemon("host-lost-grace", { args: ["--config", configFile, "--resync", "2s"], teardown: async () => rmSync(work, { recursive: true, force: true }) });
 
   it("nothing moves within the grace; the slot moves after it; the returning host's extra pod is removed", async function () {
     const bed = fleet.bed();
@@ -50,9 +53,9 @@ describe("fault matrix: a host lost for longer than hostLostAfter (issue 16)", f
     const spare = bed.hosts.find((x) => !before.some((c) => c.host === x.name))!.name;
     const survivors = before.filter((c) => c.host !== victim.name);
 
-    const hidden = `${victim.socket}.lost`;
-    renameSync(victim.socket, hidden);
-    restoreSocket = () => renameSync(hidden, victim.socket);
+    const dockerd = Number(readFileSync(victim.pidFile, "utf8").trim());
+    process.kill(dockerd, "SIGSTOP");
+    thaw = () => process.kill(dockerd, "SIGCONT");
     const stopped = Date.now();
     // Within the grace: the pod berth still sees is left alone and nothing is added.
     let samples = 0;
@@ -66,13 +69,13 @@ describe("fault matrix: a host lost for longer than hostLostAfter (issue 16)", f
     const moved = await until(`slot ${victimFact.slot} running on ${spare}`, async () => {
       const now = facts(await h.mains("web", [victim.name])).filter((c) => c.state === "running");
       return now.some((c) => c.host === spare && c.slot === victimFact.slot) ? now : undefined;
-    }, 60_000);
+    }, 90_000);
     const movedMs = Date.now() - stopped;
     assert.ok(movedMs >= GRACE_MS, `moved ${movedMs} ms after the stop, not before the grace`);
     assert.deepEqual(moved.map((c) => c.slot).sort(), [...before.map((c) => c.slot)].sort(), `one running pod per slot where berth can see: ${JSON.stringify(moved)}`);
 
-    restoreSocket();
-    restoreSocket = undefined;
+    thaw();
+    thaw = undefined;
     const back = Date.now();
     const settled = await until(`${victim.name}'s extra pod removed`, async () => {
       const all = facts(await h.mains("web"));
