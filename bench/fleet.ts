@@ -4,6 +4,7 @@
  * address per host, 2 pods a host.
  *
  *   npm run bench:fleet -- [hosts=10000] [idleSeconds=60]
+ *   BENCH_PROFILE=/tmp/prof npm run bench:fleet -- 10000 0   (CPU profiles of the plans)
  *
  * Runs, each a whole compiled CLI process timed by /usr/bin/time:
  *   1. plan, empty fleet: every slot a create (exit 2 with --detailed-exitcode);
@@ -74,7 +75,9 @@ interface Measured {
 /** One CLI process under /usr/bin/time: wall, max RSS, user + system CPU. */
 async function timed(cli: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   const timeFile = path.join(os.tmpdir(), `berth-bench-time-${process.pid}`);
-  const r = await run("/usr/bin/time", ["-o", timeFile, "-f", "%e %M %U %S", process.execPath, cli, ...args], { env, maxBuffer: 512 * 1024 * 1024 }).then(
+  // BENCH_PROFILE=DIR: a CPU profile of each process into DIR, for chrome://inspect or speedscope.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  const r = await run("/usr/bin/time", ["-o", timeFile, "-f", "%e %M %U %S", process.execPath, ...profile, cli, ...args], { env, maxBuffer: 512 * 1024 * 1024 }).then(
     (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof err.code === "number" ? err.code : 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" }),
   );
@@ -186,9 +189,9 @@ async function main(): Promise<void> {
 
 /** The daemon on the in-sync fleet: after its first pass, what each 5 s poll costs with no commit and no event. */
 async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: FakeEngineFleet, hang: string, dead: string): Promise<void> {
-  fleet.slow(hang, 0);
-  // The dead host stays dead: its event stream is retried with backoff, as on a real fleet.
-  void dead;
+  // Every host answers again: idle means nothing to wait for (a dead host is looked at again on its backoff, by design).
+  fleet.revive(hang);
+  fleet.revive(dead);
   const daemon = spawn(process.execPath, [cli, "run", "--repo", dir, "--owner", OWNER, "--interval", "5s", "--resync", "10m", "--listen", "127.0.0.1:19479"], { env: { ...env, BERTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   daemon.stderr.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));

@@ -54,6 +54,8 @@ export interface FakeEngineFleet {
   slow(address: string, ms: number): void;
   /** Reset every connection to this host at once. */
   dead(address: string): void;
+  /** Answer this host again (undoes slow and dead). */
+  revive(address: string): void;
   stats(): FleetStats;
   /** Counters back to zero (open connections stay counted). */
   reset(): void;
@@ -140,6 +142,10 @@ export async function startFakeEngines(opts: { latencyMs?: number; cpus?: number
     seed: (address, list) => void containers.set(address, list),
     slow: (address, ms) => void slowMs.set(address, ms),
     dead: (address) => void deadHosts.add(address),
+    revive: (address) => {
+      slowMs.delete(address);
+      deadHosts.delete(address);
+    },
     stats: () => {
       let requests = 0;
       let streams = 0;
