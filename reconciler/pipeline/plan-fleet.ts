@@ -81,7 +81,7 @@ export function planObserved(input: PlanFleetInput, observations: readonly HostO
     // Hosts that left git are observed (their pods go) but never placed on.
     hosts: schedHosts(inGit, observations),
     groups: schedGroups(fleet.services),
-    current: [...currentPlacements(containers), ...darkSlots(input.record, observations, containers, input.now, input.hostLostAfterMs)],
+    current: [...currentPlacements(containers, input.record?.slots), ...darkSlots(input.record, observations, containers, input.now, input.hostLostAfterMs)],
     seed: input.seed,
   });
   const byHost = new Map(observations.map((o) => [o.host, o]));

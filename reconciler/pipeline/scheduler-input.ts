@@ -39,13 +39,17 @@ export function schedGroups(services: readonly ServiceSpec[]): SchedGroup[] {
  * Where each slot runs now, read from the main containers' labels. Of
  * several pods for one slot (an interrupted rollout), a running one wins.
  */
-export function currentPlacements(containers: readonly ObservedContainer[]): SlotPlacement[] {
+export function currentPlacements(containers: readonly ObservedContainer[], recorded: readonly SlotPlacement[] = []): SlotPlacement[] {
+  // Where berth last put each slot: of two running pods in one slot (a lost host that came back with the pod
+  // whose slot was moved away), the one berth put there later stays, and the returning one goes.
+  const lastPut = new Map(recorded.map((r) => [`${r.group}\u0000${r.slot}`, r.host]));
   const best = new Map<string, ObservedContainer>();
   for (const c of containers) {
     if (c.kind !== "service" || c.container !== "main" || c.slot < 0) continue;
     const key = `${c.group}\u0000${c.slot}`;
     const prev = best.get(key);
-    if (!prev || (prev.state !== "running" && c.state === "running")) best.set(key, c);
+    const better = !prev || (prev.state !== "running" && c.state === "running") || (prev.state === c.state && prev.host !== lastPut.get(key) && c.host === lastPut.get(key));
+    if (better) best.set(key, c);
   }
   return [...best.values()].map((c) => ({ group: c.group, slot: c.slot, host: c.host }));
 }

@@ -66,9 +66,12 @@ describe("fault matrix: a host lost for longer than hostLostAfter (issue 16)", f
       await sleep(500);
     }
 
-    const moved = await until(`slot ${victimFact.slot} running on ${spare}`, async () => {
-      const now = facts(await h.mains("web", [victim.name])).filter((c) => c.state === "running");
-      return now.some((c) => c.host === spare && c.slot === victimFact.slot) ? now : undefined;
+    // Healthy, not just running: of two pods in one slot berth keeps a ready one, so the returning host's pod
+    // would rightly stay if the engine came back while the new one was still starting.
+    const moved = await until(`slot ${victimFact.slot} running and healthy on ${spare}`, async () => {
+      const list = await h.mains("web", [victim.name]);
+      const healthy = list.some((c) => c.host.name === spare && c.Labels["berth.slot"] === victimFact.slot && c.State === "running" && /\(healthy\)/.test(c.Status));
+      return healthy ? facts(list).filter((c) => c.state === "running") : undefined;
     }, 90_000);
     const movedMs = Date.now() - stopped;
     assert.ok(movedMs >= GRACE_MS, `moved ${movedMs} ms after the stop, not before the grace`);
