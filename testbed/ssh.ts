@@ -108,6 +108,10 @@ export function sshdConfig(opts: SshOptions): string {
     // startDetached writes the pid file of the foreground (-D) process.
     "PidFile none",
     `AuthorizedKeysFile ${f.authorizedKeys}`,
+    // The key file lives in the checkout's .bed/, and a checkout under /tmp (world-writable) fails sshd's check
+    // of every folder above it ("bad ownership or modes for directory /tmp"): seen on a fresh clone in /tmp.
+    // The bed's own key, for the bed's own user, whose only command is the engine's dial-stdio.
+    "StrictModes no",
     `AllowUsers ${SSH_USER}`,
     "PubkeyAuthentication yes",
     "PasswordAuthentication no",

@@ -64,8 +64,16 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
   const slots = new Map<string, SlotRecord>();
   for (const s of previous?.slots ?? []) if (!seen.has(s.host) && kept.has(s.host)) slots.set(`${s.group}\u0000${s.slot}`, s);
   const main = input.observed.filter((c) => c.kind === "service" && c.container === "main" && seen.has(c.host));
-  // A running pod stands for its slot over a stopped one (an unfinished rollout).
-  for (const c of [...main].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"))) slots.set(`${c.group}\u0000${c.slot}`, { group: c.group, slot: c.slot, host: c.host });
+  // A running pod stands for its slot over a stopped one (an unfinished rollout). Of two running pods in one slot
+  // (a lost host back with the pod whose slot was moved), the one where the record last put the slot stays its host.
+  const before = new Map((previous?.slots ?? []).map((s) => [`${s.group}\u0000${s.slot}`, s.host]));
+  const runningHere = new Set<string>();
+  for (const c of [...main].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"))) {
+    const key = `${c.group}\u0000${c.slot}`;
+    if (c.state === "running" && runningHere.has(key) && slots.get(key)?.host === before.get(key)) continue;
+    if (c.state === "running") runningHere.add(key);
+    slots.set(key, { group: c.group, slot: c.slot, host: c.host });
+  }
   for (const s of input.planned ?? []) slots.set(`${s.group}\u0000${s.slot}`, s);
   const at = new Date(input.now).toISOString();
   const lastSeen = Object.fromEntries([...Object.entries(previous?.lastSeen ?? {}).filter(([h]) => kept.has(h)), ...[...seen].filter((h) => kept.has(h)).map((h) => [h, at])].sort(([a], [b]) => (a! < b! ? -1 : 1)));

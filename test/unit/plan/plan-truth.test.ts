@@ -246,4 +246,13 @@ describe("the deployment record", function () {
     assert.deepEqual(emptied.observed, ["h1", "h2"]);
     assert.equal(emptied.commit, "c2");
   });
+
+  for (const order of [["h1", "h2"], ["h2", "h1"]]) {
+    it(`of two running pods in one slot, keeps the slot where it last put it (observed ${order.join(", ")}; issue 16)`, function () {
+      const fleet = { hosts: ["h1", "h2"].map(hostSpec), jobs: [] };
+      const moved = nextRecord({ owner: "o", now: 0, fleet, commit: "c1", applied: true, hosts: [down("h1"), up("h2")], observed: [observed(v1, 0, "h2")] });
+      const back = nextRecord({ owner: "o", now: 1, fleet, commit: "c1", applied: true, hosts: ["h1", "h2"].map(up), observed: order.map((h) => observed(v1, 0, h)), previous: moved });
+      assert.deepEqual(back.slots.map((x) => [x.slot, x.host]), [[0, "h2"]], "h1 came back with the old pod; the slot stays on h2, where it was moved");
+    });
+  }
 });
