@@ -87,3 +87,22 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, timeo
     await sleep(100);
   }
 }
+
+/**
+ * Waits for a daemon just started as `pid` to answer `probe`. An exit (a
+ * port taken, a bad flag) is reported at once, not after the timeout; either
+ * way the process is stopped and the cause returned for the caller's own
+ * error (with its log). `exited` may add to "the process exited".
+ */
+export async function waitForStart(opts: { pid: number; pidFile: string; probe: () => Promise<boolean>; timeoutMs: number; notReady: string; exited?: () => Promise<string> }): Promise<string | undefined> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (!(await opts.probe())) {
+    const cause = !isAlive(opts.pid) ? `the process exited${(await opts.exited?.()) ?? ""}` : Date.now() > deadline ? opts.notReady : undefined;
+    if (cause !== undefined) {
+      await stopByPidFile(opts.pidFile, 5_000);
+      return cause;
+    }
+    await sleep(100);
+  }
+  return undefined;
+}

@@ -8,8 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { isAlive, readPid, startDetached, stopByPidFile } from "./daemon.ts";
+import { isAlive, readPid, startDetached, stopByPidFile, waitForStart } from "./daemon.ts";
 
 export const ETCD_BINARY = "/usr/bin/etcd";
 
@@ -112,16 +111,8 @@ export async function startEtcd(opts: EtcdOptions): Promise<RunningEtcd> {
     pidFile: opts.pidFile,
   });
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  // Not `waitFor`: an etcd that exits (a port taken, a bad flag) is reported at once, not after the timeout.
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pingEtcd(health))) {
-    const cause = !isAlive(pid) ? "the process exited" : Date.now() > deadline ? `no healthy answer from ${health}/health within ${timeoutMs} ms` : undefined;
-    if (cause !== undefined) {
-      await stopByPidFile(opts.pidFile, 5_000);
-      throw new EtcdStartError({ url, logFile: opts.logFile, cause, logTail: logTail(opts.logFile) });
-    }
-    await sleep(100);
-  }
+  const cause = await waitForStart({ pid, pidFile: opts.pidFile, probe: () => pingEtcd(health), timeoutMs, notReady: `no healthy answer from ${health}/health within ${timeoutMs} ms` });
+  if (cause !== undefined) throw new EtcdStartError({ url, logFile: opts.logFile, cause, logTail: logTail(opts.logFile) });
   return { url, pid, state: "started" };
 }
 

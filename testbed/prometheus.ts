@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { isAlive, readPid, startDetached, stopByPidFile } from "./daemon.ts";
+import { isAlive, readPid, startDetached, stopByPidFile, waitForStart } from "./daemon.ts";
 import type { BedHost } from "./layout.ts";
 
 const run = promisify(execFile);
@@ -202,21 +202,18 @@ export async function startPrometheus(opts: PrometheusOptions, log: (line: strin
     pidFile: opts.pidFile,
   });
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  // An exit (the port taken, a bad configuration) is reported at once, not after the timeout.
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pingPrometheus(url))) {
-    const holder = !isAlive(pid) ? await listenerOf(port) : undefined;
-    const cause = !isAlive(pid)
-      ? `the process exited${holder !== undefined ? ` (port ${port} is held by pid ${holder})` : ""}`
-      : Date.now() > deadline
-        ? `${url}/-/ready did not answer 200 within ${timeoutMs} ms`
-        : undefined;
-    if (cause !== undefined) {
-      await stopByPidFile(opts.pidFile, 5_000);
-      throw new PrometheusStartError({ url, logFile: opts.logFile, cause, logTail: logTail(opts.logFile) });
-    }
-    await sleep(100);
-  }
+  const cause = await waitForStart({
+    pid,
+    pidFile: opts.pidFile,
+    probe: () => pingPrometheus(url),
+    timeoutMs,
+    notReady: `${url}/-/ready did not answer 200 within ${timeoutMs} ms`,
+    exited: async () => {
+      const holder = await listenerOf(port);
+      return holder !== undefined ? ` (port ${port} is held by pid ${holder})` : "";
+    },
+  });
+  if (cause !== undefined) throw new PrometheusStartError({ url, logFile: opts.logFile, cause, logTail: logTail(opts.logFile) });
   return { url, pid, state: "started" };
 }
 
