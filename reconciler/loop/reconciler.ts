@@ -24,6 +24,7 @@ import type { ObservedContainer } from "../docker/types.ts";
 import type { ServiceSpec } from "../model/fleet.ts";
 import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
 import { proxiesToPush } from "../traffic/routes.ts";
+import { lostInMs } from "../plan/host-lost.ts";
 import { planFleet, type PlannedFleet } from "../pipeline/plan-fleet.ts";
 import { plannedSlots, reachableDeparted, saveRecord } from "../pipeline/plan-from-record.ts";
 import type { StateStore } from "../record/state-store.ts";
@@ -547,7 +548,7 @@ export class Reconciler {
     if (darkNames.length > 0) {
       const gate = Math.min(...darkNames.map((n) => p.connected!.hosts.get(n)).map((h) => (h instanceof BackedOffHost ? h.retryInMs() : 0)));
       // A dark host whose slots move once hostLostAfter has passed: looked at again then, not at the backoff's next try after it.
-      const lostIn = darkNames.map((n) => this.record?.lastSeen?.[n]).filter((seen): seen is string => seen !== undefined).map((seen) => Date.parse(seen) + this.deps.operator.config.hostLostAfterMs - t0).filter((ms) => ms > 0);
+      const lostIn = darkNames.map((n) => lostInMs(this.record?.lastSeen, n, t0, this.deps.operator.config.hostLostAfterMs)).filter((ms): ms is number => ms !== undefined);
       this.waitAgain(p, Math.min(gate, ...lostIn) + HOST_GATE_SLACK_MS);
     }
     p.plan = plan;

@@ -14,3 +14,11 @@ export function lostFor(lastSeen: Readonly<Record<string, string>> | undefined, 
   const since = now - Date.parse(seen);
   return since > lostAfterMs ? since : undefined;
 }
+
+/** How long until a dark `host` counts as lost; undefined when it already is, or was never seen. */
+export function lostInMs(lastSeen: Readonly<Record<string, string>> | undefined, host: string, now: number, lostAfterMs = DEFAULT_HOST_LOST_AFTER_MS): number | undefined {
+  const seen = lastSeen?.[host];
+  if (seen === undefined) return undefined;
+  const left = Date.parse(seen) + lostAfterMs - now;
+  return left > 0 ? left : undefined;
+}
