@@ -2,6 +2,11 @@
  * One request through `git http-backend` (CGI): the request body goes to
  * its stdin (gunzipped when the client compressed it), and its stdout — a
  * CGI header block then the body — becomes the HTTP response.
+ *
+ * The body is read whole before http-backend starts: http-backend writes
+ * its `200` head before it reads its input, so a body found broken midway
+ * (bad gzip) could no longer be answered with a 400. The bed's requests
+ * are small enough to hold.
  */
 import { spawn } from "node:child_process";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -46,8 +51,33 @@ export interface CgiRequest {
   readonly onBodyBytes: (n: number) => void;
 }
 
+/** The request's body, gunzipped when the client compressed it. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const body = req.headers["content-encoding"] === "gzip" ? req.pipe(zlib.createGunzip()) : req;
+    const chunks: Buffer[] = [];
+    body.on("data", (c: Buffer) => chunks.push(c));
+    body.on("end", () => resolve(Buffer.concat(chunks)));
+    body.on("error", reject);
+  });
+}
+
 /** Runs `git http-backend` for one request; resolves with its stderr once the response has ended. */
-export function runHttpBackend({ req, res, env, onBodyBytes }: CgiRequest): Promise<string> {
+export async function runHttpBackend(request: CgiRequest): Promise<string> {
+  const { res } = request;
+  let body: Buffer;
+  try {
+    body = await readBody(request.req);
+  } catch (err) {
+    const why = `bad request body: ${(err as Error).message}`;
+    res.writeHead(400, { "content-type": "text/plain" });
+    res.end(`${why}\n`);
+    return why;
+  }
+  return runCgi(request, body);
+}
+
+function runCgi({ res, env, onBodyBytes }: CgiRequest, body: Buffer): Promise<string> {
   return new Promise((resolve) => {
     const cgi = spawn("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
@@ -68,10 +98,8 @@ export function runHttpBackend({ req, res, env, onBodyBytes }: CgiRequest): Prom
       if (cgi.exitCode === null && cgi.signalCode === null) cgi.kill("SIGKILL");
     });
 
-    const body = req.headers["content-encoding"] === "gzip" ? req.pipe(zlib.createGunzip()) : req;
-    body.on("error", (err) => fail(400, `bad request body: ${err.message}`));
-    body.pipe(cgi.stdin);
     cgi.stdin.on("error", () => undefined); // http-backend may exit before reading everything (e.g. on an error)
+    cgi.stdin.end(body);
 
     cgi.stdout.on("data", (chunk: Buffer) => {
       if (res.writableEnded) return;
