@@ -15,7 +15,7 @@
  *   4. the daemon idle on the in-sync fleet for `idleSeconds`: requests per
  *      host per poll after its first pass, CPU and RSS.
  * Targets on a 2-core machine, 10,000 hosts: plan ≤ 2 s wall and ≤ 300 MB
- * RSS; ≤ 2 requests per host per observation; open sockets bounded by the
+ * RSS; ≤ 2 requests per host per observation, on 1 connection; open sockets bounded by the
  * observation's concurrency (BERTH_OBSERVE_CONCURRENCY, 32: ≤ 64), not the
  * hosts; an idle poll 0 requests; idle CPU ≤ 5 % of a core; RSS ≤ 500 MB.
  */
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     row("wall", `${empty.wallS.toFixed(2)} s`, "≤ 2 s", empty.wallS <= 2);
     row("max RSS", `${empty.rssMiB.toFixed(0)} MiB`, "≤ 300 MB", empty.rssMiB * 1.048576 <= 300);
     row("requests per host (most of any host)", `${s1.maxRequestsPerHost} (${(s1.requests / hostCount).toFixed(2)} avg)`, "≤ 2", s1.maxRequestsPerHost <= 2);
+    row("connections per host (most of any host)", `${s1.maxConnectionsPerHost} (${(s1.connections / hostCount).toFixed(2)} avg)`, "≤ 1", s1.maxConnectionsPerHost <= 1);
     row("peak open sockets at the engines", String(s1.peakOpen), `≤ ${2 * CONCURRENCY}`, s1.peakOpen <= 2 * CONCURRENCY);
     row("exit code (changes pending)", String(empty.code), "2", empty.code === 2);
     const unreachable1 = plan.hosts.filter((h) => h.state === "unreachable").length;
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
     row("wall", `${synced.wallS.toFixed(2)} s`, "≤ 2 s", synced.wallS <= 2);
     row("max RSS", `${synced.rssMiB.toFixed(0)} MiB`, "≤ 300 MB", synced.rssMiB * 1.048576 <= 300);
     row("requests per host (most of any host)", String(s2.maxRequestsPerHost), "≤ 2", s2.maxRequestsPerHost <= 2);
+    row("connections per host (most of any host)", `${s2.maxConnectionsPerHost} (${(s2.connections / hostCount).toFixed(2)} avg)`, "≤ 1", s2.maxConnectionsPerHost <= 1);
     row("peak open sockets at the engines", String(s2.peakOpen), `≤ ${2 * CONCURRENCY}`, s2.peakOpen <= 2 * CONCURRENCY);
     row("exit code (in sync)", String(synced.code), "0", synced.code === 0 && changes === 0);
 

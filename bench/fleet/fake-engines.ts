@@ -30,6 +30,8 @@ export interface FakeContainer {
 
 export interface HostCounters {
   requests: number;
+  /** Connections made to this host. */
+  connections: number;
   open: number;
   peakOpen: number;
   streams: number;
@@ -44,6 +46,9 @@ export interface FleetStats {
   readonly streams: number;
   /** Requests of the busiest host. */
   readonly maxRequestsPerHost: number;
+  readonly connections: number;
+  /** Connections made to the host that got the most. */
+  readonly maxConnectionsPerHost: number;
   readonly byPath: Readonly<Record<string, number>>;
 }
 
@@ -75,7 +80,7 @@ export async function startFakeEngines(opts: { latencyMs?: number; cpus?: number
   const sockets = new Set<Socket>();
   const counterOf = (address: string): HostCounters => {
     let c = counters.get(address);
-    if (!c) counters.set(address, (c = { requests: 0, open: 0, peakOpen: 0, streams: 0 }));
+    if (!c) counters.set(address, (c = { requests: 0, connections: 0, open: 0, peakOpen: 0, streams: 0 }));
     return c;
   };
   const info = JSON.stringify({ NCPU: opts.cpus ?? 8, MemTotal: opts.memory ?? 32 * GiB, ServerVersion: "fake-24.0", OperatingSystem: "berth fake engine" });
@@ -123,6 +128,7 @@ export async function startFakeEngines(opts: { latencyMs?: number; cpus?: number
     if (deadHosts.has(address)) return void socket.resetAndDestroy();
     const c = counterOf(address);
     sockets.add(socket);
+    c.connections++;
     open++;
     peakOpen = Math.max(peakOpen, open);
     c.open++;
@@ -150,16 +156,21 @@ export async function startFakeEngines(opts: { latencyMs?: number; cpus?: number
       let requests = 0;
       let streams = 0;
       let maxRequestsPerHost = 0;
+      let connections = 0;
+      let maxConnectionsPerHost = 0;
       for (const c of counters.values()) {
         requests += c.requests;
+        connections += c.connections;
+        maxConnectionsPerHost = Math.max(maxConnectionsPerHost, c.connections);
         streams += c.streams;
         maxRequestsPerHost = Math.max(maxRequestsPerHost, c.requests);
       }
-      return { hosts: counters.size, requests, peakOpen, open, streams, maxRequestsPerHost, byPath: Object.fromEntries(byPath) };
+      return { hosts: counters.size, requests, peakOpen, open, streams, maxRequestsPerHost, connections, maxConnectionsPerHost, byPath: Object.fromEntries(byPath) };
     },
     reset: () => {
       for (const c of counters.values()) {
         c.requests = 0;
+        c.connections = 0;
         c.peakOpen = c.open;
       }
       byPath.clear();

@@ -2,10 +2,12 @@
  * `DockerHost` over dockerode. Thin: it turns berth's verbs into Engine API
  * calls and the answers into berth's types; policy lives in the rollout.
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
+import { createRequire } from "node:module";
 import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
+import { EngineReads } from "./engine-reads.ts";
 import { resolveEndpoint, type Connection, type EndpointSpec } from "./endpoint.ts";
 import type { SshSettings } from "../model/operator-config.ts";
 import { sshDialStdioAgent } from "./ssh-dial-stdio.ts";
@@ -77,26 +79,18 @@ async function cancelledAfter<T>(ms: number, what: string, fn: (signal: AbortSig
 }
 
 /**
- * Sockets to a tcp engine are closed after each answer (`Connection:
- * close`). Kept alive (Node's default, for 5 s) they grew with the hosts
- * observed, not with the observation's concurrency: 10,000 hosts ran the
- * process out of descriptors. A connection per request costs a handshake,
- * against answers that take milliseconds to tens of seconds. Not an
- * `agent` option: docker-modem formats every request's options, agent and
- * its sockets included, for a debug line even when debugging is off, which
- * took 30 ms a request with 32 hosts in flight.
- */
-const CLOSE_AFTER_ANSWER = { Connection: "close" } as const;
-
-/** dockerode's info takes `abortSignal`; @types/dockerode 4.0.2 does not declare it. */
-const infoWith = (docker: Docker, abortSignal: AbortSignal): Promise<unknown> => (docker.info as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal });
-
-/**
  * The engine behind `ssh://`, as `docker -H ssh://` reaches it: `docker
  * system dial-stdio` on the host (ssh-dial-stdio.ts). Only the operator's
  * key and agent are offered, and the host key must be in their known_hosts.
  */
-function sshDocker(conn: Extract<Connection, { kind: "ssh" }>, verifier: SshHostVerifier): Docker {
+/**
+ * dockerode (with docker-modem, ssh2 and its own gRPC stack), loaded when a
+ * host is first asked for more than an observation: 110 ms and 23 MiB a
+ * plan does not need, and no dockerode object for each of 10,000 hosts.
+ */
+const dockerode = (): typeof Docker => createRequire(import.meta.url)("dockerode") as typeof Docker;
+
+function sshDocker(conn: Extract<Connection, { kind: "ssh" }>, verifier: SshHostVerifier): { docker: () => Docker; reads: EngineReads } {
   const agent = sshDialStdioAgent({
     host: conn.host,
     port: conn.port,
@@ -109,13 +103,30 @@ function sshDocker(conn: Extract<Connection, { kind: "ssh" }>, verifier: SshHost
   // Plain HTTP inside the SSH channel; the host name only fills the Host header. docker-modem honours
   // `agent`, which @types/dockerode does not list.
   const options: Docker.DockerOptions & { agent: typeof agent } = { protocol: "http", host: conn.host, port: conn.port, agent };
-  return new Docker(options);
+  return { docker: () => new (dockerode())(options), reads: new EngineReads({ kind: "agent", agent, host: conn.host, port: conn.port }) };
 }
+
+/**
+ * dockerode's requests to a tcp engine close their socket after the answer
+ * (`Connection: close`): kept alive (Node's default, for 5 s) the sockets
+ * of an apply across thousands of hosts would grow with the hosts touched,
+ * not with the rollout's concurrency. Not an `agent` option: docker-modem
+ * formats every request's options, agent and its sockets included, for a
+ * debug line even when debugging is off. The observation's reads keep one
+ * socket for their two requests (engine-reads.ts).
+ */
+const CLOSE_AFTER_ANSWER = { Connection: "close" } as const;
 
 export class DockerodeHost implements DockerHost {
   readonly name: string;
   readonly address: string;
-  private readonly docker: Docker;
+  private readonly makeDocker: () => Docker;
+  private dockerInstance: Docker | undefined;
+  private get docker(): Docker {
+    return (this.dockerInstance ??= this.makeDocker());
+  }
+  /** The observation's two reads (containers, info), on one connection. */
+  private readonly reads: EngineReads;
   private readonly endpoint: string;
   private readonly tls: boolean;
 
@@ -138,12 +149,13 @@ export class DockerodeHost implements DockerHost {
     this.address = spec.address ?? conn.address;
     if (conn.kind === "ssh") {
       this.ssh = { verifier: sshHostVerifier({ host: conn.host, port: conn.port, knownHosts: conn.knownHosts }), target: `${conn.username}@${conn.host}:${conn.port}` };
-      this.docker = sshDocker(conn, this.ssh.verifier);
+      ({ docker: this.makeDocker, reads: this.reads } = sshDocker(conn, this.ssh.verifier));
+    } else if (conn.kind === "unix") {
+      this.makeDocker = () => new (dockerode())({ socketPath: conn.socketPath });
+      this.reads = new EngineReads({ kind: "unix", socketPath: conn.socketPath });
     } else {
-      this.docker =
-        conn.kind === "unix"
-          ? new Docker({ socketPath: conn.socketPath })
-          : new Docker({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", headers: { ...CLOSE_AFTER_ANSWER }, ...(conn.tls ?? {}) });
+      this.makeDocker = () => new (dockerode())({ host: conn.host, port: conn.port, protocol: conn.tls ? "https" : "http", headers: { ...CLOSE_AFTER_ANSWER }, ...(conn.tls ?? {}) });
+      this.reads = new EngineReads({ kind: "tcp", host: conn.host, port: conn.port, ...(conn.tls ? { tls: conn.tls } : {}) });
     }
   }
 
@@ -179,7 +191,7 @@ export class DockerodeHost implements DockerHost {
    */
   private listAll(): Promise<Docker.ContainerInfo[]> {
     if (this.listing) return this.listing;
-    const listing = this.call("listing containers", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "listing containers", (abortSignal) => this.docker.listContainers({ all: true, abortSignal })));
+    const listing = this.call("listing containers", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "listing containers", (signal) => this.reads.getJson<Docker.ContainerInfo[]>("/containers/json?all=1", signal)));
     this.listing = listing;
     queueMicrotask(() => {
       if (this.listing === listing) this.listing = undefined;
@@ -234,7 +246,7 @@ export class DockerodeHost implements DockerHost {
   }
 
   async capacity(): Promise<Capacity> {
-    const info = (await this.call("reading engine info", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "reading engine info", (abortSignal) => infoWith(this.docker, abortSignal)))) as { NCPU: number; MemTotal: number };
+    const info = await this.call("reading engine info", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "reading engine info", (signal) => this.reads.getJson<{ NCPU: number; MemTotal: number }>("/info", signal)));
     return { cpu: info.NCPU, memory: info.MemTotal };
   }
 

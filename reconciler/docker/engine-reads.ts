@@ -1,0 +1,92 @@
+/**
+ * An observation's reads of one engine (every container, the engine's
+ * info) as plain GETs through Node's http, both on one connection: the
+ * socket is kept alive between them and closed once neither is pending
+ * (issue 16). A tcp engine costs one handshake per observation, TLS
+ * included, and the sockets open are bounded by the hosts observed at
+ * once, not by the fleet.
+ *
+ * Not through docker-modem: it formats every request's options for a
+ * debug line even when debugging is off (with an agent, the agent and its
+ * sockets too) and parses and rebuilds each URL, which at 10,000 hosts was
+ * about a second of the observation (3.5 s against 2.4 s for the same
+ * 20,000 requests). Everything else berth asks an engine goes through
+ * dockerode.
+ */
+import http from "node:http";
+import https from "node:https";
+
+export type ReadTarget =
+  | { readonly kind: "unix"; readonly socketPath: string }
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number; readonly tls?: { readonly ca?: Buffer; readonly cert: Buffer; readonly key: Buffer } }
+  /** An agent that makes its own connections (ssh's dial-stdio) and keeps them as it sees fit. */
+  | { readonly kind: "agent"; readonly agent: http.Agent; readonly host: string; readonly port: number };
+
+/** What an engine answered with a status other than 2xx, as docker-modem reports it: the status and the engine's message. */
+export class EngineAnswerError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly json: { message?: string } | undefined,
+  ) {
+    super(`(HTTP code ${statusCode}) ${json?.message ?? "unexpected answer"}`);
+  }
+}
+
+export class EngineReads {
+  private readonly agent: http.Agent;
+  private readonly ownAgent: boolean;
+  private readonly request: typeof http.request;
+  private readonly where: http.RequestOptions;
+  private pending = 0;
+
+  constructor(target: ReadTarget) {
+    this.ownAgent = target.kind !== "agent";
+    if (target.kind === "agent") {
+      this.agent = target.agent;
+      this.request = http.request;
+      this.where = { host: target.host, port: target.port };
+    } else if (target.kind === "unix") {
+      this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.request = http.request;
+      this.where = { socketPath: target.socketPath };
+    } else {
+      const tls = target.tls;
+      this.agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(tls.ca ? { ca: tls.ca } : {}), cert: tls.cert, key: tls.key }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.request = tls ? https.request : http.request;
+      this.where = { host: target.host, port: target.port };
+    }
+  }
+
+  /**
+   * GET `path` and parse the JSON answer. `signal` cancels it: the socket
+   * is destroyed, so an engine that never answers holds no descriptor.
+   */
+  async getJson<T>(path: string, signal: AbortSignal): Promise<T> {
+    this.pending++;
+    try {
+      const { status, body } = await this.get(path, signal);
+      const json = body.length > 0 ? (JSON.parse(body.toString("utf8")) as unknown) : undefined;
+      if (status < 200 || status >= 300) throw new EngineAnswerError(status, json as { message?: string } | undefined);
+      return json as T;
+    } finally {
+      // The last pending read closes the kept socket (once the agent has it back): the next observation is seconds to minutes away.
+      if (--this.pending === 0 && this.ownAgent)
+        setImmediate(() => {
+          if (this.pending === 0) this.agent.destroy();
+        });
+    }
+  }
+
+  private get(path: string, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = this.request({ ...this.where, path, method: "GET", agent: this.agent, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+}
