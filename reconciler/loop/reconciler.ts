@@ -548,7 +548,7 @@ export class Reconciler {
     if (darkNames.length > 0) {
       const gate = Math.min(...darkNames.map((n) => p.connected!.hosts.get(n)).map((h) => (h instanceof BackedOffHost ? h.retryInMs() : 0)));
       // A dark host whose slots move once hostLostAfter has passed: looked at again then, not at the backoff's next try after it.
-      const lostIn = darkNames.map((n) => lostInMs(this.record?.lastSeen, n, t0, this.deps.operator.config.hostLostAfterMs)).filter((ms): ms is number => ms !== undefined);
+      const lostIn = darkNames.map((n) => lostInMs(this.record, n, t0, this.deps.operator.config.hostLostAfterMs)).filter((ms): ms is number => ms !== undefined);
       this.waitAgain(p, Math.min(gate, ...lostIn) + HOST_GATE_SLACK_MS);
     }
     p.plan = plan;

@@ -40,6 +40,14 @@ export interface DeployedRecord {
   readonly observed: readonly string[];
   /** When each host was last observed (ISO), for `hostLostAfter`. */
   readonly lastSeen?: Readonly<Record<string, string>>;
+  /**
+   * When a pass first found each host that is out of sight now unreachable
+   * (ISO); dropped once it answers. The grace counts from the later of this
+   * and lastSeen: while every event stream is open, polls observe nothing,
+   * so lastSeen alone can be minutes old when an engine goes dark, and the
+   * grace would be cut short by that much.
+   */
+  readonly darkSince?: Readonly<Record<string, string>>;
   /** Where each service slot's pod ran when last observed. */
   readonly slots: readonly SlotRecord[];
   readonly jobs: readonly JobRecord[];

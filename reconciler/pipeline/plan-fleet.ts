@@ -53,7 +53,7 @@ export interface PlannedFleet {
  */
 function darkSlots(record: DeployedRecord | undefined, observations: readonly HostObservation[], containers: readonly ObservedContainer[], now: number, lostAfterMs: number | undefined): SlotPlacement[] {
   if (!record) return [];
-  const dark = new Set(observations.filter((o) => !o.ok && lostFor(record.lastSeen, o.host, now, lostAfterMs) === undefined).map((o) => o.host));
+  const dark = new Set(observations.filter((o) => !o.ok && lostFor(record, o.host, now, lostAfterMs) === undefined).map((o) => o.host));
   const seen = new Set(containers.filter((c) => c.kind === "service").map((c) => `${c.group}\u0000${c.slot}`));
   return record.slots.filter((s) => dark.has(s.host) && !seen.has(`${s.group}\u0000${s.slot}`));
 }

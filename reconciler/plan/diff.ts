@@ -54,7 +54,7 @@ export interface DiffInput {
   /** The jobs git declares. */
   readonly jobs?: readonly JobSpec[];
   /** What berth deployed before, where (the durable record); absent when there is none. */
-  readonly record?: Pick<DeployedRecord, "slots" | "observed" | "jobs"> & Partial<Pick<DeployedRecord, "lastSeen" | "fromCommit">>;
+  readonly record?: Pick<DeployedRecord, "slots" | "observed" | "jobs"> & Partial<Pick<DeployedRecord, "lastSeen" | "darkSince" | "fromCommit">>;
   /** How long a dark host's slots stay unknown before they are placed elsewhere (default DEFAULT_HOST_LOST_AFTER_MS). */
   readonly hostLostAfterMs?: number;
   /** The repository's Policy says a commit may remove every pod (`allowEmpty: true`). */
@@ -98,7 +98,7 @@ function darkHosts(input: DiffInput, hosts: ReadonlyMap<string, PlanHost>): { da
   const dark: PlanHost[] = [];
   for (const h of hosts.values()) {
     if (!isUnobserved(h)) continue;
-    const since = lostFor(input.record?.lastSeen, h.name, input.now, lostAfter);
+    const since = lostFor(input.record, h.name, input.now, lostAfter);
     if (since !== undefined) lost.set(h.name, since);
     else dark.push(h);
   }

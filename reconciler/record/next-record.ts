@@ -6,6 +6,8 @@
  *   then where the apply about to run will start pods (`planned`), so a
  *   crash in the middle of it leaves no pod the record does not know of.
  * - observed and lastSeen: every host observed now or before, and when.
+ * - darkSince: for each host observed before and out of sight now, when a
+ *   pass first found it so (this one, unless an earlier one did).
  * - hosts: the Host documents in git, and those of hosts that left git
  *   while pods of this owner may remain there (unobserved, or seen with
  *   service pods); a host that left git and was seen without them is
@@ -78,6 +80,12 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
   const at = new Date(input.now).toISOString();
   const lastSeen = Object.fromEntries([...Object.entries(previous?.lastSeen ?? {}).filter(([h]) => kept.has(h)), ...[...seen].filter((h) => kept.has(h)).map((h) => [h, at])].sort(([a], [b]) => (a! < b! ? -1 : 1)));
 
+  const darkSince = Object.fromEntries(
+    Object.keys(lastSeen)
+      .filter((h) => !seen.has(h))
+      .map((h) => [h, previous?.darkSince?.[h] ?? at]),
+  );
+
   const jobs = input.applied ? jobRecords(fleet.jobs) : (previous?.jobs ?? []);
   return {
     apiVersion: "berth/v1",
@@ -88,6 +96,7 @@ export function nextRecord(input: NextRecordInput): DeployedRecord {
     hosts: [...fleet.hosts, ...departed].sort((a, b) => a.name.localeCompare(b.name)),
     observed: [...new Set([...(previous?.observed ?? []).filter((h) => kept.has(h)), ...[...seen].filter((h) => kept.has(h))])].sort(),
     lastSeen,
+    ...(Object.keys(darkSince).length > 0 ? { darkSince } : {}),
     // The newest 20 are enough: only a commit that is still the newest can be retried.
     held: (input.held ?? previous?.held ?? []).slice(-20),
     slots: [...slots.values()].sort((a, b) => a.group.localeCompare(b.group) || a.slot - b.slot),

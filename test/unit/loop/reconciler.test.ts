@@ -419,6 +419,32 @@ describe("Reconciler (the loop, on fake hosts)", function () {
       assert.ok(looked(), "a new commit observes");
       assert.deepEqual(h.images(), ["app:v2", "app:v2", "app:v2"]);
     });
+
+    // Guards the bug where quiet polls left lastSeen minutes old, so a host found dark 4 minutes into them was
+    // taken as lost after only one more minute of the 5-minute grace.
+    it("a host that goes dark after minutes of quiet polls gets the whole grace, counted from when a pass found it dark", async function () {
+      h.source.push({ "hosts.yaml": HOSTS, "web.yaml": web("app:v1").replace("replicas: 3", "replicas: 2") }, "web v1");
+      await h.reconciler.trigger("start");
+      await h.reconciler.trigger("poll");
+      for (let i = 0; i < 4; i++) {
+        h.skip(60_000);
+        await h.reconciler.trigger("poll");
+      }
+      assert.equal(h.reconciler.status().lastPass?.quietPolls, 4);
+      const running = () => [...h.fleet.pods.values()].filter((p) => p.state === "running");
+      const victim = running()[0]!;
+      const spare = ["h1", "h2", "h3"].find((n) => !running().some((p) => p.host === n))!;
+      h.fleet.down.add(victim.host);
+      live = false;
+      await h.reconciler.trigger("poll");
+      assert.equal(h.reconciler.status().lastPass?.result, "waiting");
+      h.skip(2 * 60_000);
+      await h.reconciler.trigger("retry");
+      assert.deepEqual(running().filter((p) => p.host === spare), [], `6 minutes after ${victim.host} was last seen, but 2 after it was found dark, nothing moved`);
+      h.skip(3 * 60_000 + 1_000);
+      await h.reconciler.trigger("retry");
+      assert.equal(running().filter((p) => p.host === spare && p.slot === victim.slot).length, 1, `slot ${victim.slot} moved to ${spare} once the grace had passed`);
+    });
   });
 
   it("heals a pod that died, between commits", async function () {

@@ -11,7 +11,13 @@ import { input, job, observed, pod, service } from "./mock.ts";
 const v1 = pod();
 const down = (name: string): PlanHost => ({ name, state: "unreachable", error: `host "${name}" cannot be reached: connect ECONNREFUSED` });
 const up = (name: string): PlanHost => ({ name, state: "ready" });
-const record = (slots: [string, number, string][], observedHosts: string[], lastSeen: Record<string, string> = {}) => ({ slots: slots.map(([group, slot, host]) => ({ group, slot, host })), observed: observedHosts, jobs: [], lastSeen });
+const record = (slots: [string, number, string][], observedHosts: string[], lastSeen: Record<string, string> = {}, darkSince: Record<string, string> = lastSeen) => ({
+  slots: slots.map(([group, slot, host]) => ({ group, slot, host })),
+  observed: observedHosts,
+  jobs: [],
+  lastSeen,
+  darkSince,
+});
 
 describe("plan truth: hosts that were not observed", function () {
   // Guards the bug where every host unreachable printed "In sync: 0 pods unchanged, 2 unplaced. Nothing to do." and exited 0.
@@ -85,6 +91,35 @@ describe("plan truth: hosts that were not observed", function () {
     const c = plan.services[0]!.changes[0]!;
     assert.equal(c.action, "create");
     assert.equal(c.action === "create" ? c.reason : "", "h3 unreachable for 6m00s (more than hostLostAfter, 5m00s): slot 0 moves to h1; the old pod is removed if h3 returns");
+  });
+
+  // Guards the bug where, with every event stream open, polls observed nothing for minutes, so a host found dark
+  // had a lastSeen that old and was taken as lost at once: the grace counts from when a pass first found it dark.
+  it("a host last seen 6 minutes ago but found dark only a minute ago is not lost yet", function () {
+    const now = Date.UTC(2026, 10, 22);
+    const plan = diffFleet(
+      input({
+        now,
+        hosts: [up("h1"), up("h2"), down("h3")],
+        services: [service({ replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 6 * 60_000).toISOString() }, { h3: new Date(now - 60_000).toISOString() }),
+        hostLostAfterMs: 5 * 60_000,
+      }),
+    );
+    assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
+    // A pass that finds it dark for the first time (not in darkSince yet) does not count it as lost either.
+    const first = diffFleet(
+      input({
+        now,
+        hosts: [up("h1"), up("h2"), down("h3")],
+        services: [service({ replicas: 1 })],
+        placements: [{ group: "web", slot: 0, host: "h1" }],
+        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 60 * 60_000).toISOString() }, {}),
+        hostLostAfterMs: 5 * 60_000,
+      }),
+    );
+    assert.deepEqual(first.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
   });
 
   it("with a record, a slot never placed on the dark host is created (a new service is not held up by a dark host)", function () {
@@ -222,6 +257,21 @@ describe("the deployment record", function () {
     const first = nextRecord({ owner: "o", now: 1000, fleet: { hosts: [hostSpec2("h1"), hostSpec2("h2")], jobs: [] }, commit: "c1", applied: true, hosts: [up("h1"), up("h2")], observed: [] });
     const later = nextRecord({ owner: "o", now: 9000, fleet: { hosts: [hostSpec2("h1"), hostSpec2("h2")], jobs: [] }, commit: "c1", applied: true, hosts: [up("h1"), down("h2")], observed: [], previous: first });
     assert.deepEqual(later.lastSeen, { h1: new Date(9000).toISOString(), h2: new Date(1000).toISOString() });
+  });
+
+  it("remembers when a pass first found a host dark, keeps it while the host stays dark, and forgets it once the host answers", function () {
+    const spec = (name: string) => ({ name, endpoint: `tcp://${name}:2375`, insecure: true, labels: {}, drain: false, source: { file: "hosts.yaml", line: 1 } });
+    const fleet = { hosts: [spec("h1"), spec("h2")], jobs: [] };
+    const at = (now: number, h2: PlanHost, previous?: ReturnType<typeof nextRecord>) => nextRecord({ owner: "o", now, fleet, commit: "c1", applied: true, hosts: [up("h1"), h2], observed: [], ...(previous ? { previous } : {}) });
+    const seen = at(1000, up("h2"));
+    assert.equal(seen.darkSince, undefined);
+    const dark = at(9000, down("h2"), seen);
+    assert.deepEqual(dark.darkSince, { h2: new Date(9000).toISOString() });
+    const stillDark = at(20_000, down("h2"), dark);
+    assert.deepEqual(stillDark.darkSince, { h2: new Date(9000).toISOString() }, "the first time it was found dark stays");
+    assert.equal(stillDark.lastSeen?.["h2"], new Date(1000).toISOString());
+    const back = at(30_000, up("h2"), stillDark);
+    assert.equal(back.darkSince, undefined);
   });
 
   const hostSpec = (name: string) => ({ name, endpoint: `tcp://${name}:2375`, insecure: true, labels: {}, drain: false, source: { file: "hosts.yaml", line: 1 } });
