@@ -162,7 +162,7 @@ withLock(withSource(
     .command("run")
     .description("Run the reconciler daemon: fetch, reconcile, self-heal, run jobs, serve status and metrics.")
     .option("--interval <duration>", "how often to poll the repository", "15s")
-    .option("--resync <duration>", "how often to re-observe every host even when nothing happened", "5m")
+    .option("--resync <duration>", "how often each host is looked at again even when nothing happened (one host at a time, spread over the interval)", "5m")
     .option("--listen <addr>", "address for /healthz, /status and /metrics, and for POST /hooks/git unless --webhook-listen is given", "127.0.0.1:9470")
     .option("--webhook-listen <addr>", "serve POST /hooks/git (and /healthz) only on this address, e.g. one the git host can reach while --listen stays private; needs BERTH_WEBHOOK_SECRET")
     .option("--owner <id>", "identity of this source on shared hosts (default: the repository URL + path)")

@@ -1,7 +1,7 @@
 /**
  * `berth run`: the reconciler daemon. It reconciles on start, on every new
  * commit (poll, watch of a local repository, or webhook), on engine events
- * (self-healing), and on a periodic full resync; runs jobs on their
+ * (self-healing), and when the resync sweep finds a host changed; runs jobs on their
  * schedules; and serves status and metrics. On stop it lets the pass in
  * progress finish.
  */
@@ -23,6 +23,8 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { LoadThread } from "../load/load-thread.ts";
 import { Reconciler } from "./reconciler.ts";
+import { ResyncSweep } from "./resync-sweep.ts";
+import type { DockerHost } from "../docker/types.ts";
 import { systemTimers } from "./timers.ts";
 
 export interface DaemonOptions {
@@ -58,6 +60,9 @@ export class Daemon {
   private readonly events: EngineEvents;
   private readonly jobs: JobRunner;
   private readonly autoscaler: Autoscaler;
+  private readonly sweep: ResyncSweep;
+  /** The hosts the last pass connected to, which the event streams and the resync sweep follow. */
+  private hosts: ReadonlyMap<string, DockerHost> = new Map();
   private timers: NodeJS.Timeout[] = [];
   private watcher: { close(): Promise<void> } | undefined;
   private server: ServerType | undefined;
@@ -99,10 +104,23 @@ export class Daemon {
       onHosts: (hosts) => {
         const warning = descriptorWarning(hosts.size, observeConcurrency(), openFileLimit((f) => readFileSync(f, "utf8")));
         if (warning && warning !== this.descriptorWarned) opts.log.warn((this.descriptorWarned = warning));
+        this.hosts = hosts;
         this.events.follow(hosts);
       },
       eventsLive: () => this.events.allLive(),
       loader: this.loader,
+    });
+    this.sweep = new ResyncSweep({
+      owner: opts.owner,
+      intervalMs: opts.resyncMs,
+      timers: systemTimers,
+      maxInFlight: observeConcurrency(),
+      hosts: () => this.hosts,
+      lastLook: (host) => this.reconciler.lastLook(host),
+      differs: (host, why) => {
+        opts.log.info({ host }, `resync: ${host} is not as the last pass saw it (${why})`);
+        void this.pass("resync");
+      },
     });
     this.jobs = new JobRunner({ owner: opts.owner, leads: () => opts.leadership.state().leader, ...(opts.claimRun ? { claimRun: opts.claimRun } : {}), secretRules: opts.operator.config.secrets, reconciler: this.reconciler, log: opts.log, metrics: opts.metrics, seed: opts.seed, timers: systemTimers });
     this.reconciler.jobsStatus = () => this.jobs.status();
@@ -154,7 +172,8 @@ export class Daemon {
     // The first pass may be a long rollout: serve status and take signals meanwhile.
     void this.pass("start");
     this.timers.push(setInterval(() => void this.pass("poll"), opts.intervalMs));
-    this.timers.push(setInterval(() => void this.pass("resync"), opts.resyncMs));
+    // The resync: every host looked at once per --resync, one after another over the interval.
+    this.sweep.start();
     this.timers.push(setInterval(() => void this.autoscaler.tick(), opts.operator.config.autoscale.intervalMs));
     this.watcher = opts.source.watch?.(() => void this.pass("watch"));
   }
@@ -182,6 +201,7 @@ export class Daemon {
     this.stopped = true;
     this.cancelLookAgain?.();
     for (const t of this.timers) clearInterval(t);
+    this.sweep.stop();
     this.timers = [];
     await this.watcher?.close();
     this.events.close();

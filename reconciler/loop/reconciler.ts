@@ -16,11 +16,12 @@
 import type { Fleet, HostSpec } from "../model/fleet.ts";
 import { formatDiagnostic } from "../load/diagnostic.ts";
 import { loadOnThisThread, type FleetLoader } from "../load/fleet-loader.ts";
-import type { DockerHost } from "../docker/types.ts";
+import type { DockerHost, HostObservation } from "../docker/types.ts";
 import type { OperatorRules } from "../load/check-operator.ts";
 import type { AutoscaledCount, DeployedRecord, SlotRecord } from "../model/deployed.ts";
 import { autoscaledReplicas } from "../autoscale/autoscaled-fleet.ts";
 import type { ObservedContainer } from "../docker/types.ts";
+import type { LastLook } from "./resync-sweep.ts";
 import type { ServiceSpec } from "../model/fleet.ts";
 import { connectHosts, type ConnectedHosts } from "../pipeline/connect-hosts.ts";
 import { proxiesToPush } from "../traffic/routes.ts";
@@ -119,6 +120,8 @@ export class Reconciler {
   private autoscaled: Record<string, AutoscaledCount> = {};
   /** This owner's containers as the last observation saw them (the autoscaler measures these). */
   observed: readonly ObservedContainer[] = [];
+  /** Each host as the last observation saw it, numbered by observation, for the resync sweep (lastLook). */
+  private looks: { readonly n: number; readonly byHost: ReadonlyMap<string, HostObservation> } = { n: 0, byHost: new Map() };
   /** True while an apply runs: autoscaling waits for it. */
   applying = false;
   /** The autoscaler's latest look at a service's metrics, for status. */
@@ -257,6 +260,23 @@ export class Reconciler {
       rollout: this.rollout.snapshot(),
       history: this.history,
     };
+  }
+
+  private sawHosts(observations: readonly HostObservation[]): void {
+    this.observed = observations.flatMap((o) => (o.ok ? o.containers : []));
+    this.looks = { n: this.looks.n + 1, byHost: new Map(observations.map((o) => [o.host, o])) };
+  }
+
+  /**
+   * What the last observation saw of `host`, for the resync sweep to
+   * compare with; undefined while a pass runs (it is about to see anew) or
+   * for a host no observation looked at.
+   */
+  lastLook(host: string): LastLook | undefined {
+    if (this.running) return undefined;
+    const o = this.looks.byHost.get(host);
+    if (!o) return undefined;
+    return { pass: this.looks.n, reachable: o.ok, containers: o.ok ? o.containers : [] };
   }
 
   /** True when `pod` is one berth stopped or removed itself in the last minute: its die/stop/destroy events are not drift. */
@@ -525,7 +545,7 @@ export class Reconciler {
     p.look = (at: number) =>
       planFleet({ fleet: target.fleet!, connected, owner: this.deps.owner, commit: target.commit.sha, now: at, seed: this.deps.seed, hostLostAfterMs: this.deps.operator.config.hostLostAfterMs, traffic: this.deps.operator.config.traffic, ...(this.record ? { record: { ...this.record, autoscaled: this.autoscaled } } : {}) });
     p.first = await p.look(p.t0);
-    this.observed = p.first.observations.flatMap((o) => (o.ok ? o.containers : []));
+    this.sawHosts(p.first.observations);
     const raw = p.first.plan;
     this.hosts = hostsOf(raw, p.first.observations, target.fleet!.hosts);
     return true;
@@ -652,7 +672,7 @@ export class Reconciler {
     if (afterLook) await this.saveRecord(target, result.services.every((s) => s.result === "converged"), afterLook);
     await this.journal(trigger, target.commit, { result: outcome, services: result.services.map((s) => ({ name: s.service, result: s.result, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { code: s.error.code } : {}) })), ms: now() - t0 });
     if (afterLook) {
-      this.observed = afterLook.observations.flatMap((o) => (o.ok ? o.containers : []));
+      this.sawHosts(afterLook.observations);
       this.services = this.statusOf(afterLook);
       this.hosts = hostsOf(afterLook.plan, afterLook.observations, target.fleet!.hosts);
     }
