@@ -76,19 +76,24 @@ describe("plan truth: hosts that were not observed", function () {
     assert.equal(plan.refused, undefined);
   });
 
-  it("a host dark for longer than hostLostAfter is lost: its slot is started elsewhere, and the plan says why", function () {
+  /** One replica last seen on h3, dark now, h1 the scheduler's choice; a 5-minute grace. `darkSince` absent: a first pass to find it dark. */
+  const h3Dark = (lastSeenAgoMs: number, darkSinceAgoMs?: number) => {
     const now = Date.UTC(2026, 10, 22);
-    const plan = diffFleet(
+    const ago = (ms: number) => ({ h3: new Date(now - ms).toISOString() });
+    return diffFleet(
       input({
         now,
         hosts: [up("h1"), up("h2"), down("h3")],
         services: [service({ replicas: 1 })],
         placements: [{ group: "web", slot: 0, host: "h1" }],
-        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 6 * 60_000).toISOString() }),
+        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], ago(lastSeenAgoMs), darkSinceAgoMs === undefined ? {} : ago(darkSinceAgoMs)),
         hostLostAfterMs: 5 * 60_000,
       }),
     );
-    const c = plan.services[0]!.changes[0]!;
+  };
+
+  it("a host dark for longer than hostLostAfter is lost: its slot is started elsewhere, and the plan says why", function () {
+    const c = h3Dark(6 * 60_000, 6 * 60_000).services[0]!.changes[0]!;
     assert.equal(c.action, "create");
     assert.equal(c.action === "create" ? c.reason : "", "h3 unreachable for 6m00s (more than hostLostAfter, 5m00s): slot 0 moves to h1; the old pod is removed if h3 returns");
   });
@@ -96,30 +101,9 @@ describe("plan truth: hosts that were not observed", function () {
   // Guards the bug where, with every event stream open, polls observed nothing for minutes, so a host found dark
   // had a lastSeen that old and was taken as lost at once: the grace counts from when a pass first found it dark.
   it("a host last seen 6 minutes ago but found dark only a minute ago is not lost yet", function () {
-    const now = Date.UTC(2026, 10, 22);
-    const plan = diffFleet(
-      input({
-        now,
-        hosts: [up("h1"), up("h2"), down("h3")],
-        services: [service({ replicas: 1 })],
-        placements: [{ group: "web", slot: 0, host: "h1" }],
-        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 6 * 60_000).toISOString() }, { h3: new Date(now - 60_000).toISOString() }),
-        hostLostAfterMs: 5 * 60_000,
-      }),
-    );
-    assert.deepEqual(plan.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
+    assert.deepEqual(h3Dark(6 * 60_000, 60_000).services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
     // A pass that finds it dark for the first time (not in darkSince yet) does not count it as lost either.
-    const first = diffFleet(
-      input({
-        now,
-        hosts: [up("h1"), up("h2"), down("h3")],
-        services: [service({ replicas: 1 })],
-        placements: [{ group: "web", slot: 0, host: "h1" }],
-        record: record([["web", 0, "h3"]], ["h1", "h2", "h3"], { h3: new Date(now - 60 * 60_000).toISOString() }, {}),
-        hostLostAfterMs: 5 * 60_000,
-      }),
-    );
-    assert.deepEqual(first.services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
+    assert.deepEqual(h3Dark(60 * 60_000).services[0]!.changes.map((c) => [c.slot, c.action]), [[0, "unknown"]]);
   });
 
   it("with a record, a slot never placed on the dark host is created (a new service is not held up by a dark host)", function () {
