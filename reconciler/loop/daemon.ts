@@ -106,6 +106,7 @@ export class Daemon {
         if (warning && warning !== this.descriptorWarned) opts.log.warn((this.descriptorWarned = warning));
         this.hosts = hosts;
         this.events.follow(hosts);
+        this.sweep.hostsChanged();
       },
       eventsLive: () => this.events.allLive(),
       loader: this.loader,

@@ -72,6 +72,18 @@ export class ResyncSweep {
     this.cancel?.();
   }
 
+  /**
+   * The pass connected another set of hosts: the next turn comes one new
+   * gap from now. Without this, a sweep started before the first pass
+   * (no host known: one gap is the whole interval) first looked a whole
+   * `--resync` after start.
+   */
+  hostsChanged(): void {
+    if (this.stopped || this.cancel === undefined) return;
+    this.cancel();
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     const gap = this.deps.intervalMs / Math.max(1, this.deps.hosts().size);

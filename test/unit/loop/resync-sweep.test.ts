@@ -23,7 +23,7 @@ interface Engine {
 function setup(names: string[], intervalMs: number) {
   const timers = new FakeTimers();
   const engines = new Map(names.map((n) => [n, { containers: [pod(`${n}-p`)], down: false, hang: false, asked: [] } as Engine]));
-  const hosts = new Map(
+  const all = new Map(
     names.map((n) => {
       const e = engines.get(n)!;
       const host = {
@@ -38,6 +38,8 @@ function setup(names: string[], intervalMs: number) {
       return [n, host as unknown as DockerHost];
     }),
   );
+  // Until `connect()`, the sweep knows the hosts from the start (the daemon's first pass connects them).
+  let hosts: ReadonlyMap<string, DockerHost> = all;
   let pass = 1;
   let running = false;
   const differs: [string, string][] = [];
@@ -52,7 +54,8 @@ function setup(names: string[], intervalMs: number) {
     differs: (h, why) => differs.push([h, why]),
   });
   const t0 = timers.now();
-  return { timers, engines, sweep, differs, t0, newPass: () => pass++, setRunning: (r: boolean) => (running = r) };
+  const connect = (known: boolean) => (hosts = known ? all : new Map());
+  return { timers, engines, sweep, differs, t0, connect, newPass: () => pass++, setRunning: (r: boolean) => (running = r) };
 }
 
 describe("loop: the resync sweep", function () {
@@ -70,6 +73,21 @@ describe("loop: the resync sweep", function () {
     s.sweep.stop();
     await s.timers.advance(8_000);
     assert.deepEqual([...s.engines.values()].map((e) => e.asked.length), [2, 2, 2, 2], "nothing after stop");
+  });
+
+  it("a sweep started before the first pass knew any host begins its lap once they are known, not a whole interval later", async () => {
+    // The bug it guards: at 10,000 hosts and --resync 10m, the first look came 600 s after start (one gap of an empty fleet).
+    const s = setup(["h1", "h2", "h3", "h4"], 4_000);
+    s.connect(false);
+    s.sweep.start();
+    await s.timers.advance(500);
+    s.connect(true);
+    s.sweep.hostsChanged();
+    await s.timers.advance(1_000);
+    assert.deepEqual([...s.engines.values()].map((e) => e.asked.map((t) => t - s.t0)), [[1_500], [], [], []], "one gap (1 s) after the hosts are known");
+    await s.timers.advance(3_000);
+    assert.deepEqual([...s.engines.values()].map((e) => e.asked.length), [1, 1, 1, 1]);
+    s.sweep.stop();
   });
 
   it("a host whose pod died, or that stopped answering, asks for a pass saying what differs", async () => {
