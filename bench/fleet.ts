@@ -197,7 +197,9 @@ async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: Fak
   // Every host answers again: idle means nothing to wait for (a dead host is looked at again on its backoff, by design).
   fleet.revive(hang);
   fleet.revive(dead);
-  const daemon = spawn(process.execPath, [cli, "run", "--repo", dir, "--owner", OWNER, "--interval", "5s", "--resync", `${RESYNC_S}s`, "--listen", "127.0.0.1:19479"], { env: { ...env, BERTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "pipe"] });
+  // BENCH_PROFILE=DIR: the daemon's CPU profile too (written when it exits), and a heap snapshot on SIGUSR2.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${process.env.BENCH_PROFILE}`] : [];
+  const daemon = spawn(process.execPath, [...profile, cli, "run", "--repo", dir, "--owner", OWNER, "--interval", "5s", "--resync", `${RESYNC_S}s`, "--listen", "127.0.0.1:19479"], { env: { ...env, BERTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   daemon.stderr.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
   try {
@@ -206,11 +208,14 @@ async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: Fak
     fleet.reset();
     const cpu0 = cpuOf(daemon.pid!);
     const t0 = Date.now();
-    let peakRss = 0;
+    const rss: number[] = [];
     while (Date.now() - t0 < idleSeconds * 1000) {
       await new Promise((r) => setTimeout(r, 1000));
-      peakRss = Math.max(peakRss, rssOf(daemon.pid!));
+      rss.push(rssOf(daemon.pid!));
     }
+    const lastRss = rss[rss.length - 1] ?? 0;
+    // Every tenth of the window, to show whether it settles or grows.
+    const course = Array.from({ length: 10 }, (_, i) => rss[Math.min(rss.length - 1, Math.round(((i + 1) * rss.length) / 10) - 1)]!.toFixed(0)).join(" ");
     const s = fleet.stats();
     const cpuShare = (cpuOf(daemon.pid!) - cpu0) / ((Date.now() - t0) / 1000);
     const polls = Math.floor(idleSeconds / 5);
@@ -221,7 +226,8 @@ async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: Fak
     row("engine requests per poll, beyond the sweep", `${((s.requests - lists) / polls).toFixed(1)} (${s.requests - lists} in all)`, "0", s.requests === lists);
     row("the sweep: requests per host (most of any host)", `${s.maxRequestsPerHost} (${lists} lists in all)`, `≤ ${laps + 1} (${laps} a ${RESYNC_S} s lap)`, s.maxRequestsPerHost <= laps + 1);
     row("CPU", `${(cpuShare * 100).toFixed(1)} % of a core`, "≤ 5 %", cpuShare <= 0.05);
-    row("RSS", `${peakRss.toFixed(0)} MiB`, "≤ 500 MB", peakRss * 1.048576 <= 500);
+    row(`RSS after ${idleSeconds} s`, `${lastRss.toFixed(0)} MiB`, "≤ 500 MB", lastRss * 1.048576 <= 500);
+    console.log(`  RSS over the window (MiB, each tenth): ${course}; peak ${Math.max(...rss).toFixed(0)}`);
     if (s.requests > lists) console.log(`  requests by path: ${JSON.stringify(s.byPath)}`);
   } finally {
     daemon.kill("SIGTERM");

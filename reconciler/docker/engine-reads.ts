@@ -33,25 +33,26 @@ export class EngineAnswerError extends Error {
 }
 
 export class EngineReads {
-  private readonly agent: http.Agent;
-  private readonly ownAgent: boolean;
+  /** The agent of the reads pending now; berth's own is made for them and dropped after, so 10,000 idle hosts hold none. */
+  private agent: http.Agent | undefined;
+  private readonly makeAgent: (() => http.Agent) | undefined;
+  private readonly sharedAgent: http.Agent | undefined;
   private readonly request: typeof http.request;
   private readonly where: http.RequestOptions;
   private pending = 0;
 
   constructor(target: ReadTarget) {
-    this.ownAgent = target.kind !== "agent";
     if (target.kind === "agent") {
-      this.agent = target.agent;
+      this.sharedAgent = target.agent;
       this.request = http.request;
       this.where = { host: target.host, port: target.port };
     } else if (target.kind === "unix") {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.makeAgent = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
       this.request = http.request;
       this.where = { socketPath: target.socketPath };
     } else {
       const tls = target.tls;
-      this.agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(tls.ca ? { ca: tls.ca } : {}), cert: tls.cert, key: tls.key }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.makeAgent = tls ? () => new https.Agent({ keepAlive: true, maxSockets: 1, ...(tls.ca ? { ca: tls.ca } : {}), cert: tls.cert, key: tls.key }) : () => new http.Agent({ keepAlive: true, maxSockets: 1 });
       this.request = tls ? https.request : http.request;
       this.where = { host: target.host, port: target.port };
     }
@@ -63,23 +64,26 @@ export class EngineReads {
    */
   async getJson<T>(path: string, signal: AbortSignal): Promise<T> {
     this.pending++;
+    const agent = this.sharedAgent ?? (this.agent ??= this.makeAgent!());
     try {
-      const { status, body } = await this.get(path, signal);
+      const { status, body } = await this.get(path, agent, signal);
       const json = body.length > 0 ? (JSON.parse(body.toString("utf8")) as unknown) : undefined;
       if (status < 200 || status >= 300) throw new EngineAnswerError(status, json as { message?: string } | undefined);
       return json as T;
     } finally {
       // The last pending read closes the kept socket (once the agent has it back): the next observation is seconds to minutes away.
-      if (--this.pending === 0 && this.ownAgent)
+      if (--this.pending === 0 && !this.sharedAgent)
         setImmediate(() => {
-          if (this.pending === 0) this.agent.destroy();
+          if (this.pending > 0 || this.agent !== agent) return;
+          agent.destroy();
+          this.agent = undefined;
         });
     }
   }
 
-  private get(path: string, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+  private get(path: string, agent: http.Agent, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const req = this.request({ ...this.where, path, method: "GET", agent: this.agent, signal }, (res) => {
+      const req = this.request({ ...this.where, path, method: "GET", agent, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));

@@ -86,7 +86,7 @@ export class LoadThread implements FleetLoader {
   private started(): Worker {
     if (this.worker) return this.worker;
     // Parsing allocates many short-lived objects; a larger young generation means fewer collections (as in parse-pool.ts).
-    const worker = startWorker("load-worker", { maxYoungGenerationSizeMb: 64 });
+    const worker = startWorker("load-worker", { maxYoungGenerationSizeMb: 32 });
     worker.unref();
     worker.on("message", (response: LoadResponse) => {
       const w = this.waiting.get(response.id);

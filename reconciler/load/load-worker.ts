@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { OperatorConfig } from "../model/operator-config.ts";
 import { loadFleet } from "./load-fleet.ts";
+import { collectWhenIdle } from "./idle-collection.ts";
 import { resultParts, type ResultPart } from "./load-result-parts.ts";
 import type { RefusedFile, SourceFile } from "./source.ts";
 
@@ -44,6 +45,8 @@ function answer(id: number, job: Job): LoadResponse {
   }
   const last = job.next === job.parts?.length;
   if (last) jobs.delete(id);
+  // The thread may now be idle for hours: its load's garbage goes now, not at the next load.
+  if (last && jobs.size === 0) collectWhenIdle();
   return { id, part, last };
 }
 
