@@ -71,6 +71,8 @@ interface Measured {
   wallS: number;
   rssMiB: number;
   cpuS: number;
+  /** CPU seconds the simulated engines (this process) spent meanwhile: on 2 cores the wall cannot be under (cpuS + enginesCpuS) / 2. */
+  enginesCpuS: number;
   stdout: string;
   stderr: string;
 }
@@ -80,12 +82,14 @@ async function timed(cli: string, args: readonly string[], env: NodeJS.ProcessEn
   const timeFile = path.join(os.tmpdir(), `berth-bench-time-${process.pid}`);
   // BENCH_PROFILE=DIR: a CPU profile of each process into DIR, for chrome://inspect or speedscope.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  const engines0 = process.cpuUsage();
   const r = await run("/usr/bin/time", ["-o", timeFile, "-f", "%e %M %U %S", process.execPath, ...profile, cli, ...args], { env, maxBuffer: 512 * 1024 * 1024 }).then(
     (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof err.code === "number" ? err.code : 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" }),
   );
   const [wall, rssKiB, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-  return { ...r, wallS: wall!, rssMiB: rssKiB! / 1024, cpuS: user! + sys! };
+  const engines = process.cpuUsage(engines0);
+  return { ...r, wallS: wall!, rssMiB: rssKiB! / 1024, cpuS: user! + sys!, enginesCpuS: (engines.user + engines.system) / 1e6 };
 }
 
 /** The containers `plan`'s apply would leave: each launch step's pod, running and healthy, with berth's labels. */
@@ -113,6 +117,12 @@ function seedFrom(plan: Plan, fleet: FakeEngineFleet): number {
   }
   for (let i = 0; i < hostCount; i++) fleet.seed(fakeHostAddress(i), byHost.get(`h${String(i).padStart(5, "0")}`) ?? []);
   return n;
+}
+
+/** Where the CPU went: berth's process and the simulated engines share this machine's cores. */
+function cpuLine(m: Measured): void {
+  const cores = os.availableParallelism();
+  console.log(`  CPU: berth ${m.cpuS.toFixed(2)} s, the simulated engines ${m.enginesCpuS.toFixed(2)} s; on ${cores} cores no wall is under ${((m.cpuS + m.enginesCpuS) / cores).toFixed(2)} s`);
 }
 
 function row(what: string, figure: string, target: string, ok: boolean): void {
@@ -146,6 +156,7 @@ async function main(): Promise<void> {
     const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
     console.log(`\nplan, empty fleet (every slot a create): exit ${empty.code}, ${plan.summary.create} creates, ${plan.summary.unplaced} unplaced`);
     row("wall", `${empty.wallS.toFixed(2)} s`, "≤ 2 s", empty.wallS <= 2);
+    cpuLine(empty);
     row("max RSS", `${empty.rssMiB.toFixed(0)} MiB`, "≤ 300 MB", empty.rssMiB * 1.048576 <= 300);
     row("requests per host (most of any host)", `${s1.maxRequestsPerHost} (${(s1.requests / hostCount).toFixed(2)} avg)`, "≤ 2", s1.maxRequestsPerHost <= 2);
     row("connections per host (most of any host)", `${s1.maxConnectionsPerHost} (${(s1.connections / hostCount).toFixed(2)} avg)`, "≤ 1", s1.maxConnectionsPerHost <= 1);
@@ -162,6 +173,7 @@ async function main(): Promise<void> {
     const changes = plan2.services.reduce((n, s) => n + s.changes.filter((c) => c.action !== "keep").length, 0);
     console.log(`\nplan, in sync (${seeded} containers seeded): exit ${synced.code}, ${changes} changes`);
     row("wall", `${synced.wallS.toFixed(2)} s`, "≤ 2 s", synced.wallS <= 2);
+    cpuLine(synced);
     row("max RSS", `${synced.rssMiB.toFixed(0)} MiB`, "≤ 300 MB", synced.rssMiB * 1.048576 <= 300);
     row("requests per host (most of any host)", String(s2.maxRequestsPerHost), "≤ 2", s2.maxRequestsPerHost <= 2);
     row("connections per host (most of any host)", `${s2.maxConnectionsPerHost} (${(s2.connections / hostCount).toFixed(2)} avg)`, "≤ 1", s2.maxConnectionsPerHost <= 1);

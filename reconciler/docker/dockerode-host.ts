@@ -68,20 +68,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * then, so an engine that never answers holds neither a descriptor nor the
  * command's exit (issue 16).
  */
-async function cancelledAfter<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  // Not AbortSignal.timeout: its timer outlives the answer, 20,000 of them for 10 s over a 10,000-host plan.
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  try {
-    return await fn(controller.signal);
-  } catch (err) {
-    if (controller.signal.aborted) throw Object.assign(new Error(`${what} timed out after ${ms / 1000} s`), { code: "ETIMEDOUT" });
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * dockerode (with docker-modem, ssh2 and its own gRPC stack), loaded when a
  * host is first asked for more than an observation: 110 ms and 23 MiB a
@@ -190,7 +176,7 @@ export class DockerodeHost implements DockerHost {
    */
   private listAll(): Promise<Docker.ContainerInfo[]> {
     if (this.listing) return this.listing;
-    const listing = this.call("listing containers", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "listing containers", (signal) => this.reads.getJson<Docker.ContainerInfo[]>("/containers/json?all=1", signal)));
+    const listing = this.call("listing containers", () => this.reads.getJson<Docker.ContainerInfo[]>("/containers/json?all=1", { timeoutMs: OBSERVE_TIMEOUT_MS, what: "listing containers" }));
     this.listing = listing;
     queueMicrotask(() => {
       if (this.listing === listing) this.listing = undefined;
@@ -245,7 +231,7 @@ export class DockerodeHost implements DockerHost {
   }
 
   async capacity(): Promise<Capacity> {
-    const info = await this.call("reading engine info", () => cancelledAfter(OBSERVE_TIMEOUT_MS, "reading engine info", (signal) => this.reads.getJson<{ NCPU: number; MemTotal: number }>("/info", signal)));
+    const info = await this.call("reading engine info", () => this.reads.getJson<{ NCPU: number; MemTotal: number }>("/info", { timeoutMs: OBSERVE_TIMEOUT_MS, what: "reading engine info" }));
     return { cpu: info.NCPU, memory: info.MemTotal };
   }
 

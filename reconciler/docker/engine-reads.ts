@@ -59,14 +59,17 @@ export class EngineReads {
   }
 
   /**
-   * GET `path` and parse the JSON answer. `signal` cancels it: the socket
-   * is destroyed, so an engine that never answers holds no descriptor.
+   * GET `path` and parse the JSON answer, giving up `timeoutMs` after it
+   * was asked (an `ETIMEDOUT` error naming `what`): the socket is then
+   * destroyed, so an engine that never answers holds no descriptor. A
+   * timer, not an AbortSignal: an AbortController and the listeners http
+   * adds for it were about 0.2 s of CPU over a 10,000-host observation.
    */
-  async getJson<T>(path: string, signal: AbortSignal): Promise<T> {
+  async getJson<T>(path: string, deadline: { readonly timeoutMs: number; readonly what: string }): Promise<T> {
     this.pending++;
     const agent = this.sharedAgent ?? (this.agent ??= this.makeAgent!());
     try {
-      const { status, body } = await this.get(path, agent, signal);
+      const { status, body } = await this.get(path, agent, deadline);
       const json = body.length > 0 ? (JSON.parse(body.toString("utf8")) as unknown) : undefined;
       if (status < 200 || status >= 300) throw new EngineAnswerError(status, json as { message?: string } | undefined);
       return json as T;
@@ -81,15 +84,29 @@ export class EngineReads {
     }
   }
 
-  private get(path: string, agent: http.Agent, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+  private get(path: string, agent: http.Agent, deadline: { readonly timeoutMs: number; readonly what: string }): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const req = this.request({ ...this.where, path, method: "GET", agent, signal }, (res) => {
+      let timedOut = false;
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(timedOut ? Object.assign(new Error(`${deadline.what} timed out after ${deadline.timeoutMs / 1000} s`), { code: "ETIMEDOUT" }) : err);
+      };
+      const req = this.request({ ...this.where, path, method: "GET", agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on("error", reject);
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
+        res.on("error", fail);
+        // Destroyed mid-answer, the response may end with neither `end` nor `error`.
+        res.on("aborted", () => fail(new Error("the engine's answer was cut off")));
       });
-      req.on("error", reject);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy();
+      }, deadline.timeoutMs);
+      req.on("error", fail);
       req.end();
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The observation's reads against a real HTTP server on loopback and on a
  * unix socket: both GETs of an observation share one connection, which is
- * closed once neither is pending; a read is cancelled at its signal with
+ * closed once neither is pending; a read is cancelled at its timeout with
  * its socket; an engine's error answer keeps its status and message.
  */
 import assert from "node:assert/strict";
@@ -11,6 +11,8 @@ import type { AddressInfo, Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { EngineAnswerError, EngineReads } from "../../../reconciler/docker/engine-reads.ts";
+
+const deadline = { timeoutMs: 5_000, what: "reading" };
 
 interface Engine {
   server: http.Server;
@@ -50,15 +52,14 @@ describe("docker: the observation's reads", function () {
   it("asks for the containers and the info on one connection, and closes it once both are answered", async () => {
     const e = await engine((s, ready) => s.listen(0, "127.0.0.1", ready));
     const reads = new EngineReads({ kind: "tcp", host: "127.0.0.1", port: (e.server.address() as AddressInfo).port });
-    const signal = AbortSignal.timeout(5_000);
-    const [list, info] = await Promise.all([reads.getJson<{ Id: string }[]>("/containers/json?all=1", signal), reads.getJson<{ NCPU: number }>("/info", signal)]);
+    const [list, info] = await Promise.all([reads.getJson<{ Id: string }[]>("/containers/json?all=1", deadline), reads.getJson<{ NCPU: number }>("/info", deadline)]);
     assert.deepEqual(list, [{ Id: "c1" }]);
     assert.equal(info.NCPU, 4);
     assert.deepEqual(e.requests, ["/containers/json?all=1", "/info"]);
     assert.equal(e.connections, 1, "both reads on one connection");
     assert.equal(await closeSoon(e), 0, "the socket is closed once no read is pending");
     // The next observation opens a connection of its own.
-    await reads.getJson("/info", AbortSignal.timeout(5_000));
+    await reads.getJson("/info", deadline);
     assert.equal(e.connections, 2);
     assert.equal(await closeSoon(e), 0);
     await stop(e);
@@ -70,8 +71,7 @@ describe("docker: the observation's reads", function () {
     const e = await engine((s, ready) => s.listen(socketPath, ready));
     try {
       const reads = new EngineReads({ kind: "unix", socketPath });
-      const signal = AbortSignal.timeout(5_000);
-      await Promise.all([reads.getJson("/containers/json?all=1", signal), reads.getJson("/info", signal)]);
+      await Promise.all([reads.getJson("/containers/json?all=1", deadline), reads.getJson("/info", deadline)]);
       assert.equal(e.connections, 1);
       assert.equal(await closeSoon(e), 0);
     } finally {
@@ -80,16 +80,39 @@ describe("docker: the observation's reads", function () {
     }
   });
 
-  it("gives up at the signal and closes the socket of an engine that never answers", async () => {
+  it("gives up at its timeout and closes the socket of an engine that never answers", async () => {
     const e = await engine((s, ready) => s.listen(0, "127.0.0.1", ready), () => undefined);
     const reads = new EngineReads({ kind: "tcp", host: "127.0.0.1", port: (e.server.address() as AddressInfo).port });
     const started = Date.now();
-    const signal = AbortSignal.timeout(200);
-    const outcomes = await Promise.allSettled([reads.getJson("/containers/json?all=1", signal), reads.getJson("/info", signal)]);
+    const outcomes = await Promise.allSettled([reads.getJson("/containers/json?all=1", { timeoutMs: 200, what: "listing containers" }), reads.getJson("/info", { timeoutMs: 200, what: "reading engine info" })]);
     assert.ok(Date.now() - started < 2_000, `gave up after ${Date.now() - started} ms`);
-    for (const o of outcomes) assert.equal(o.status, "rejected");
-    assert.ok(signal.aborted);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === "rejected" ? [(o.reason as { code?: string }).code, (o.reason as Error).message] : o.status)),
+      [
+        ["ETIMEDOUT", "listing containers timed out after 0.2 s"],
+        ["ETIMEDOUT", "reading engine info timed out after 0.2 s"],
+      ],
+    );
     assert.equal(await closeSoon(e), 0, "no socket left open to the hung engine");
+    await stop(e);
+  });
+
+  it("gives up at its timeout on an engine that stops in the middle of its answer", async () => {
+    const e = await engine(
+      (s, ready) => s.listen(0, "127.0.0.1", ready),
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write("[{");
+      },
+    );
+    const reads = new EngineReads({ kind: "tcp", host: "127.0.0.1", port: (e.server.address() as AddressInfo).port });
+    const err = await reads.getJson("/containers/json?all=1", { timeoutMs: 200, what: "listing containers" }).then(
+      () => assert.fail("a cut answer resolved"),
+      (x: unknown) => x as Error & { code?: string },
+    );
+    assert.equal(err.code, "ETIMEDOUT");
+    assert.equal(err.message, "listing containers timed out after 0.2 s");
+    assert.equal(await closeSoon(e), 0, "no socket left open to the stalled engine");
     await stop(e);
   });
 
@@ -99,7 +122,7 @@ describe("docker: the observation's reads", function () {
       (_req, res) => res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "engine is shutting down" })),
     );
     const reads = new EngineReads({ kind: "tcp", host: "127.0.0.1", port: (e.server.address() as AddressInfo).port });
-    const err = await reads.getJson("/info", AbortSignal.timeout(5_000)).then(
+    const err = await reads.getJson("/info", deadline).then(
       () => assert.fail("an error answer resolved"),
       (x: unknown) => x,
     );
