@@ -239,7 +239,7 @@ async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: Fak
     row("the sweep: requests per host (most of any host)", `${s.maxRequestsPerHost} (${lists} lists in all)`, `≤ ${laps + 1} (${laps} a ${RESYNC_S} s lap)`, s.maxRequestsPerHost <= laps + 1);
     row("CPU", `${(cpuShare * 100).toFixed(1)} % of a core`, "≤ 5 %", cpuShare <= 0.05);
     row(`RSS after ${idleSeconds} s`, `${lastRss.toFixed(0)} MiB`, "≤ 500 MB", lastRss * 1.048576 <= 500);
-    console.log(`  RSS over the window (MiB, each tenth): ${course}; peak ${Math.max(...rss).toFixed(0)}`);
+    console.log(`  RSS over the window (MiB, each tenth): ${course}; peak ${Math.max(...rss).toFixed(0)} at ${rss.indexOf(Math.max(...rss)) + 1} s`);
     if (s.requests > lists) console.log(`  requests by path: ${JSON.stringify(s.byPath)}`);
   } finally {
     daemon.kill("SIGTERM");
