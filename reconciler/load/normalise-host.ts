@@ -21,6 +21,9 @@ export function normaliseHost({ doc, at }: Located<HostDoc>, out: Diagnostic[]):
   if (spec.endpoint.startsWith("unix://") && spec.tls !== undefined) {
     out.push(diagnosticAt(at, ["spec", "tls"], "tls-on-unix", `TLS files do not apply to the unix socket ${JSON.stringify(spec.endpoint)}`, { key: true, severity: "warning" }));
   }
+  if (spec.endpoint.startsWith("ssh://") && spec.tls !== undefined) {
+    out.push(diagnosticAt(at, ["spec", "tls"], "tls-on-ssh", `TLS files do not apply to ${JSON.stringify(spec.endpoint)}: berth reaches an ssh:// engine through SSH, with the operator's keys and known_hosts (ssh: in the operator config); remove \`tls\``, { key: true, severity: "warning" }));
+  }
   if (out.slice(before).some((d) => d.severity === "error")) return undefined;
   const capacity =
     spec.capacity === undefined
@@ -32,7 +35,7 @@ export function normaliseHost({ doc, at }: Located<HostDoc>, out: Diagnostic[]):
   return {
     name: doc.metadata.name,
     endpoint: spec.endpoint,
-    ...(spec.tls === undefined || spec.endpoint.startsWith("unix://") ? {} : { tls: spec.tls }),
+    ...(spec.tls === undefined || spec.endpoint.startsWith("unix://") || spec.endpoint.startsWith("ssh://") ? {} : { tls: spec.tls }),
     insecure: spec.insecure === true,
     labels: { ...(spec.labels ?? {}) },
     ...(capacity === undefined ? {} : { capacity }),

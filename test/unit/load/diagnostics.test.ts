@@ -226,6 +226,22 @@ describe("loader diagnostics", () => {
     });
   }
 
+  it("TLS files on a unix:// or ssh:// engine are a warning, and the host is loaded without them", () => {
+    const tls = lines("  tls:", "    ca: /etc/berth/ca.pem", "    cert: /etc/berth/cert.pem", "    key: /etc/berth/key.pem");
+    const hosts = HOSTS.replace("  endpoint: tcp://127.0.0.11:2375\n  insecure: true\n", `  endpoint: unix:///var/run/docker.sock\n${tls}`).replace("  endpoint: tcp://127.0.0.12:2375\n  insecure: true\n", `  endpoint: ssh://berth@10.0.0.2\n${tls}`);
+    const result = loadWith({ "hosts.yaml": hosts });
+    assert.equal(result.ok, true);
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.severity, d.code, d.path, d.line]),
+      [
+        ["warning", "tls-on-unix", "spec.tls", 7],
+        ["warning", "tls-on-ssh", "spec.tls", 20],
+      ],
+    );
+    assert.match(result.diagnostics[1]!.message, /ssh:\/\/berth@10\.0\.0\.2.*through SSH.*remove `tls`/);
+    assert.ok(result.ok && result.fleet.hosts.every((h) => h.tls === undefined), "neither host keeps TLS files it would not use");
+  });
+
   it("formats a diagnostic as file:line:col: error: message (at path)", () => {
     const result = loadWith({ [WEB_FILE]: WEB + lines("  rollout:", "    maxSurge: -1") });
     assert.deepEqual(result.diagnostics.map((d) => formatDiagnostic(d)), ["services/web.yaml:19:15: error: must be >= 0; got -1 (at spec.rollout.maxSurge)"]);
