@@ -32,27 +32,32 @@ export class EngineAnswerError extends Error {
   }
 }
 
+/** How long a read may take, and what it is called in the error when it takes longer. */
+export interface ReadDeadline {
+  readonly timeoutMs: number;
+  readonly what: string;
+}
+
 export class EngineReads {
-  /** The agent of the reads pending now; berth's own is made for them and dropped after, so 10,000 idle hosts hold none. */
-  private agent: http.Agent | undefined;
-  private readonly makeAgent: (() => http.Agent) | undefined;
-  private readonly sharedAgent: http.Agent | undefined;
+  /** Where reads get their agent: the one given (ssh's), or berth's own, made for the reads pending and dropped after, so 10,000 idle hosts hold none. */
+  private readonly agents: { readonly shared: http.Agent } | { readonly make: () => http.Agent };
+  private own: http.Agent | undefined;
   private readonly request: typeof http.request;
   private readonly where: http.RequestOptions;
   private pending = 0;
 
   constructor(target: ReadTarget) {
     if (target.kind === "agent") {
-      this.sharedAgent = target.agent;
+      this.agents = { shared: target.agent };
       this.request = http.request;
       this.where = { host: target.host, port: target.port };
     } else if (target.kind === "unix") {
-      this.makeAgent = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents = { make: () => new http.Agent({ keepAlive: true, maxSockets: 1 }) };
       this.request = http.request;
       this.where = { socketPath: target.socketPath };
     } else {
       const tls = target.tls;
-      this.makeAgent = tls ? () => new https.Agent({ keepAlive: true, maxSockets: 1, ...(tls.ca ? { ca: tls.ca } : {}), cert: tls.cert, key: tls.key }) : () => new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents = { make: tls ? () => new https.Agent({ keepAlive: true, maxSockets: 1, ...(tls.ca ? { ca: tls.ca } : {}), cert: tls.cert, key: tls.key }) : () => new http.Agent({ keepAlive: true, maxSockets: 1 }) };
       this.request = tls ? https.request : http.request;
       this.where = { host: target.host, port: target.port };
     }
@@ -65,33 +70,38 @@ export class EngineReads {
    * timer, not an AbortSignal: an AbortController and the listeners http
    * adds for it were about 0.2 s of CPU over a 10,000-host observation.
    */
-  async getJson<T>(path: string, deadline: { readonly timeoutMs: number; readonly what: string }): Promise<T> {
+  async getJson<T>(path: string, deadline: ReadDeadline): Promise<T> {
     this.pending++;
-    const agent = this.sharedAgent ?? (this.agent ??= this.makeAgent!());
+    const agent = "shared" in this.agents ? this.agents.shared : (this.own ??= this.agents.make());
     try {
       const { status, body } = await this.get(path, agent, deadline);
       const json = body.length > 0 ? (JSON.parse(body.toString("utf8")) as unknown) : undefined;
       if (status < 200 || status >= 300) throw new EngineAnswerError(status, json as { message?: string } | undefined);
       return json as T;
     } finally {
-      // The last pending read closes the kept socket (once the agent has it back): the next observation is seconds to minutes away.
-      if (--this.pending === 0 && !this.sharedAgent)
+      // The last pending read closes berth's own socket (once the agent has it back): the next observation is seconds to minutes away.
+      if (--this.pending === 0 && agent === this.own)
         setImmediate(() => {
-          if (this.pending > 0 || this.agent !== agent) return;
+          if (this.pending > 0 || this.own !== agent) return;
           agent.destroy();
-          this.agent = undefined;
+          this.own = undefined;
         });
     }
   }
 
-  private get(path: string, agent: http.Agent, deadline: { readonly timeoutMs: number; readonly what: string }): Promise<{ status: number; body: Buffer }> {
+  private get(path: string, agent: http.Agent, deadline: ReadDeadline): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
+      const req = this.request({ ...this.where, path, method: "GET", agent });
       let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy();
+      }, deadline.timeoutMs);
       const fail = (err: Error) => {
         clearTimeout(timer);
         reject(timedOut ? Object.assign(new Error(`${deadline.what} timed out after ${deadline.timeoutMs / 1000} s`), { code: "ETIMEDOUT" }) : err);
       };
-      const req = this.request({ ...this.where, path, method: "GET", agent }, (res) => {
+      req.on("response", (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
@@ -102,10 +112,6 @@ export class EngineReads {
         // Destroyed mid-answer, the response may end with neither `end` nor `error`.
         res.on("aborted", () => fail(new Error("the engine's answer was cut off")));
       });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy();
-      }, deadline.timeoutMs);
       req.on("error", fail);
       req.end();
     });
