@@ -4,7 +4,7 @@
  * address per host, 2 pods a host.
  *
  *   npm run bench:fleet -- [hosts=10000] [idleSeconds=60] [resyncSeconds=600]
- *   BENCH_PROFILE=/tmp/prof npm run bench:fleet -- 10000 0   (CPU profiles of the plans)
+ *   BENCH_PROFILE=/tmp/prof npm run bench:fleet -- 10000 0   (CPU profiles of the plans and the daemon)
  *
  * Runs, each a whole compiled CLI process timed by /usr/bin/time:
  *   1. plan, empty fleet: every slot a create (exit 2 with --detailed-exitcode);
@@ -77,11 +77,20 @@ interface Measured {
   stderr: string;
 }
 
+/**
+ * BENCH_PROFILE=DIR: node flags for a CPU profile of each process into DIR
+ * (for chrome://inspect or speedscope; written when it exits), and a heap
+ * snapshot there on SIGUSR2.
+ */
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ["--cpu-prof", "--cpu-prof-dir", dir, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`] : [];
+}
+
 /** One CLI process under /usr/bin/time: wall, max RSS, user + system CPU. */
 async function timed(cli: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   const timeFile = path.join(os.tmpdir(), `berth-bench-time-${process.pid}`);
-  // BENCH_PROFILE=DIR: a CPU profile of each process into DIR, for chrome://inspect or speedscope.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  const profile = profileFlags();
   const engines0 = process.cpuUsage();
   const r = await run("/usr/bin/time", ["-o", timeFile, "-f", "%e %M %U %S", process.execPath, ...profile, cli, ...args], { env, maxBuffer: 512 * 1024 * 1024 }).then(
     (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
@@ -209,9 +218,7 @@ async function idle(cli: string, dir: string, env: NodeJS.ProcessEnv, fleet: Fak
   // Every host answers again: idle means nothing to wait for (a dead host is looked at again on its backoff, by design).
   fleet.revive(hang);
   fleet.revive(dead);
-  // BENCH_PROFILE=DIR: the daemon's CPU profile too (written when it exits), and a heap snapshot on SIGUSR2.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${process.env.BENCH_PROFILE}`] : [];
-  const daemon = spawn(process.execPath, [...profile, cli, "run", "--repo", dir, "--owner", OWNER, "--interval", "5s", "--resync", `${RESYNC_S}s`, "--listen", "127.0.0.1:19479"], { env: { ...env, BERTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "pipe"] });
+  const daemon = spawn(process.execPath, [...profileFlags(), cli, "run", "--repo", dir, "--owner", OWNER, "--interval", "5s", "--resync", `${RESYNC_S}s`, "--listen", "127.0.0.1:19479"], { env: { ...env, BERTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   daemon.stderr.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
   try {
