@@ -54,10 +54,16 @@ export class CrashWatch {
     });
   }
 
-  /** One loop per host, while any pod on it is watched. */
+  /**
+   * One loop per host, while any pod on it is watched. A look is due every
+   * WATCH_POLL_MS, and also the moment the first window on the host ends:
+   * that pod's verdict then comes when its window does, not up to a poll
+   * later (the rollout waits for it before it removes the old pods).
+   */
   private async poll(host: DockerHost): Promise<void> {
     for (;;) {
-      await this.clock.sleep(WATCH_POLL_MS);
+      const firstEnd = Math.min(...(this.hosts.get(host) ?? []).map((w) => w.until));
+      await this.clock.sleep(Math.max(0, Math.min(WATCH_POLL_MS, firstEnd - this.clock.now())));
       const watchers = this.hosts.get(host) ?? [];
       let seen: ObservedContainer[] | undefined;
       try {

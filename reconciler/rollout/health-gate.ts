@@ -126,6 +126,7 @@ export async function waitReady(input: GateInput, clock: Clock, prober: Prober):
       readySince = undefined;
     }
     if (now >= input.deadline) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: `progress deadline passed (${lastReason})` });
-    await clock.sleep(POLL_MS);
+    // The last look of minReady comes when it ends, not up to a poll later.
+    await clock.sleep(readySince === undefined ? POLL_MS : Math.min(POLL_MS, readySince + input.minReadyMs - now));
   }
 }

@@ -69,6 +69,27 @@ describe("health gate: the container's own HEALTHCHECK, run before the engine's 
   });
 });
 
+describe("health gate: minReady", function () {
+  it("counts the pod when minReady ends, not at the next poll after it (each look here takes 30 ms)", async function () {
+    const clock = fakeClock();
+    let looks = 0;
+    const h = {
+      name: "h1",
+      address: "127.0.0.1",
+      status: async (id: string): Promise<ContainerStatus> => {
+        looks++;
+        await clock.sleep(30);
+        return { id, state: "running", health: "healthy", ports: [] };
+      },
+    } as unknown as DockerHost;
+    await waitReady({ host: h, pod: "p1", spec: pod(), containerIds: ["c1"], deadline: 60_000, minReadyMs: 1_000, mask: (t) => t }, clock, { http: async () => false, tcp: async () => false });
+    // Healthy at the first look's answer (30 ms); the last look starts 1 s later, at 1,030 ms, and answers at 1,060.
+    // Polling every 200 ms after each look would have ended at 1,180 ms.
+    assert.equal(clock.now(), 1_060);
+    assert.equal(looks, 6);
+  });
+});
+
 describe("healthTestCommand: a HEALTHCHECK's Test as a command", function () {
   const cases: { name: string; test: string[] | undefined; want: readonly string[] | undefined }[] = [
     { name: "CMD-SHELL runs in the image's shell", test: ["CMD-SHELL", "curl -f localhost || exit 1"], want: ["/bin/sh", "-c", "curl -f localhost || exit 1"] },
