@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import schema from "../../schemas/operator-config.schema.json" with { type: "json" };
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { OperatorConfig as compiledValidator } from "../load/compiled-schemas.ts";
 import type { Diagnostic } from "../load/diagnostic.ts";
 import { parseYamlFile } from "../load/parse-yaml.ts";
 import { schemaDiagnostics } from "../load/schema-errors.ts";
@@ -36,11 +36,9 @@ function sshSettings(ssh: NonNullable<ConfigDoc["ssh"]>, dir: string): SshSettin
   };
 }
 
-let validator: ValidateFunction | undefined;
-
+/** Checks a configuration against schemas/operator-config.schema.json (compiled ahead of time, load/compile-schemas.ts). */
 function validate(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, verbose: true, strict: true }).compile(schema);
-  return validator;
+  return compiledValidator as unknown as ValidateFunction;
 }
 
 /** Where the configuration comes from: `--config`, else `BERTH_CONFIG`; undefined for the defaults. */

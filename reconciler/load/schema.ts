@@ -1,8 +1,9 @@
 /**
- * The JSON Schemas of `schemas/`, compiled once per process with ajv
- * (draft 2020-12). The loader picks the validator by `kind`.
+ * The JSON Schemas of `schemas/` and their ajv validators (draft 2020-12),
+ * compiled ahead of time. The loader picks the validator by `kind`.
  */
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import * as compiled from "./compiled-schemas.ts";
 import berthSchema from "../../schemas/berth.schema.json" with { type: "json" };
 import commonSchema from "../../schemas/common.schema.json" with { type: "json" };
 import hostSchema from "../../schemas/host.schema.json" with { type: "json" };
@@ -28,26 +29,10 @@ export type DocumentValidators = Readonly<Record<DocumentKind, ValidateFunction>
   readonly any: ValidateFunction;
 };
 
-let compiled: DocumentValidators | undefined;
-
-/** The compiled validators, built on first use and reused for the life of the process. */
+/**
+ * The validators, compiled ahead of time (compile-schemas.ts writes
+ * compiled-schemas.ts; a unit test checks it matches the schemas).
+ */
 export function documentValidators(): DocumentValidators {
-  if (compiled !== undefined) return compiled;
-  // allErrors: users get every mistake in one run; verbose: messages can quote the offending value.
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  for (const schema of Object.values(SCHEMAS)) ajv.addSchema(schema);
-  const get = (schema: { $id: string }): ValidateFunction => {
-    const fn = ajv.getSchema(schema.$id);
-    if (fn === undefined) throw new Error(`schema ${schema.$id} did not compile`);
-    return fn;
-  };
-  compiled = {
-    Host: get(hostSchema),
-    Service: get(serviceSchema),
-    Job: get(jobSchema),
-    Template: get(templateSchema),
-    Policy: get(policySchema),
-    any: get(berthSchema),
-  };
-  return compiled;
+  return compiled as unknown as DocumentValidators;
 }
