@@ -37,9 +37,7 @@ function sshSettings(ssh: NonNullable<ConfigDoc["ssh"]>, dir: string): SshSettin
 }
 
 /** Checks a configuration against schemas/operator-config.schema.json (compiled ahead of time, load/compile-schemas.ts). */
-function validate(): ValidateFunction {
-  return compiledValidator as unknown as ValidateFunction;
-}
+const validate = compiledValidator as unknown as ValidateFunction;
 
 /** Where the configuration comes from: `--config`, else `BERTH_CONFIG`; undefined for the defaults. */
 export function configFile(opts: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -69,8 +67,7 @@ export function loadOperatorConfig(file: string | undefined, stateDir: string): 
   if (!doc || parsed.documents.length > 1) {
     return { diagnostics: [{ file, line: 1, col: 1, severity: "error", code: "config-shape", message: "the operator config must be exactly one YAML document (apiVersion: berth/v1, kind: OperatorConfig)", path: "" }] };
   }
-  const check = validate();
-  if (!check(doc.value)) return { diagnostics: schemaDiagnostics(doc, check.errors ?? []) };
+  if (!validate(doc.value)) return { diagnostics: schemaDiagnostics(doc, validate.errors ?? []) };
   const c = doc.value as ConfigDoc;
   return {
     config: {
