@@ -18,7 +18,7 @@
  */
 import { countNoun } from "./count-noun.ts";
 import { describePod, type PodLine } from "./describe-pod.ts";
-import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
+import { BACKGROUND_STOP, describeTrack, stopsInBackground, waveTitle, type Words } from "./describe-steps.ts";
 import { describeBackend, describeExpose, describeProxy, routeChanges, serviceSize, shortSha } from "./format-text.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
 import { hostsLine, incompleteNotice, refusedNotice, warningNotices } from "./plan-notices.ts";
@@ -139,7 +139,8 @@ function rolloutHead(s: ServicePlan): string {
 
 function rolloutSteps(s: ServicePlan): string {
   const items = s.waves.map((w) => [`- ${waveTitle(w, MD)}`, ...w.tracks.map((t) => `  - ${describeTrack(t, MD)}`)].join("\n"));
-  return `${rolloutHead(s)}, wave after wave; the tracks of a wave run at the same time (gate: wait until the new pod is ready):\n\n${items.join("\n")}`;
+  const background = stopsInBackground(s.waves) ? `; ${BACKGROUND_STOP}` : "";
+  return `${rolloutHead(s)}, wave after wave; the tracks of a wave run at the same time (gate: wait until the new pod is ready)${background}:\n\n${items.join("\n")}`;
 }
 
 function fullService(s: ServicePlan): string {

@@ -18,7 +18,7 @@ import { styleText } from "node:util";
 import type { PodSpec } from "../model/pod.ts";
 import { countNoun } from "./count-noun.ts";
 import { describePod } from "./describe-pod.ts";
-import { describeTrack, waveTitle, type Words } from "./describe-steps.ts";
+import { BACKGROUND_STOP, describeTrack, stopsInBackground, waveTitle, type Words } from "./describe-steps.ts";
 import { withPlanDefaults, type SavedPlan } from "./plan-defaults.ts";
 import { hostsLine, incompleteNotice, refusedNotice, warningNotices } from "./plan-notices.ts";
 import { strategies } from "./steps.ts";
@@ -261,7 +261,8 @@ function legend(plan: Plan, showKeep: boolean): string[] {
   const marks = order.filter((a) => used.has(a)).map((a) => `${MARK[a]} ${[...used.get(a)!].join("/")}`);
   const lines = marks.length ? [`Marks: ${marks.join(", ")}`] : [];
   if (plan.services.some((s) => s.waves.some((w) => w.tracks.length > 0))) {
-    lines.push("Rollout: each wave starts when the one before has finished; the tracks of a wave run at the same time, each track's steps in order (gate: wait until the new pod is ready).");
+    const background = plan.services.some((s) => stopsInBackground(s.waves)) ? ` ${BACKGROUND_STOP[0]!.toUpperCase()}${BACKGROUND_STOP.slice(1)}.` : "";
+    lines.push(`Rollout: each wave starts when the one before has finished; the tracks of a wave run at the same time, each track's steps in order (gate: wait until the new pod is ready).${background}`);
   }
   return lines;
 }

@@ -18,7 +18,12 @@
  *   repair   creates, recreates, and replacements whose old pod has
  *            already exited, all at once: they only add ready pods
  *   replace  `maxSurge + maxUnavailable` slots a wave. A start-first slot
- *            spends surge (launch, gate, then stop the old pod); a slot that
+ *            spends surge (launch, gate, then stop the old pod); when the
+ *            pod has no fixed host port, that stop runs in the background:
+ *            the next wave starts as soon as it has begun (the old pod
+ *            counts no longer, and holds nothing a new pod needs), and the
+ *            wave after that one waits for it to end, so no more than one
+ *            wave's old pods are stopping beside the surge. A slot that
  *            cannot start first spends unavailability (stop, launch, gate),
  *            and says why: a fixed host port its old pod holds, or the
  *            wave's surge budget being spent. With `maxUnavailable: 0`, a
@@ -81,8 +86,8 @@ function retireSteps(ref: { host: string; pod: string; status: string }, slot: n
  * could never be replaced; the plan says so through the strategy reason.
  */
 function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod: PodSpec | undefined, routing: Routing): Track[][] {
-  const replaceTrack = (c: Replace, strategy: "start-first" | "stop-first", why?: string) => trackOf(c, strategy, routing, why);
   const ports = pod ? fixedHostPorts(pod) : [];
+  const replaceTrack = (c: Replace, strategy: "start-first" | "stop-first", why?: string) => trackOf(c, strategy, { ...routing, portsFixed: ports.length > 0 }, why);
   const portHeld = (c: Replace) => rollout.order === "start-first" && ports.length > 0 && c.from.host === c.host;
   const mustStopFirst = (c: Replace) => rollout.order === "stop-first" || portHeld(c);
   // The token a must-stop-first slot gets when maxUnavailable is 0; only such slots may spend it.
@@ -119,10 +124,16 @@ function replaceWaves(replaces: readonly Replace[], rollout: RolloutPolicy, pod:
   return waves;
 }
 
-function trackOf(c: Replace, strategy: "start-first" | "stop-first", routing: Routing, why?: string): Track {
+/**
+ * One replacement's track. Start-first, its old pod stops in the background
+ * unless the pod has a fixed host port: a later wave's pod on that host
+ * could not bind the port while the old pod still holds it.
+ */
+function trackOf(c: Replace, strategy: "start-first" | "stop-first", routing: Routing & { readonly portsFixed: boolean }, why?: string): Track {
   const stop = stopSteps(c.from, c.slot, routing);
   const start = startSteps(c.host, c.slot, routing);
-  const steps = strategy === "start-first" ? [...start, ...stop] : [...stop, ...start];
+  const background = (s: RolloutStep): RolloutStep => (s.verb === "stop" ? { ...s, background: true } : s);
+  const steps = strategy === "start-first" ? [...start, ...(routing.portsFixed ? stop : stop.map(background))] : [...stop, ...start];
   return { slot: c.slot, host: c.host, strategy, ...(why ? { strategyReason: why } : {}), steps };
 }
 

@@ -103,6 +103,16 @@ export interface RolloutStep {
   readonly pod?: string;
   /** `resize`: the limits each container gets. */
   readonly resources?: readonly ContainerResources[];
+  /**
+   * `stop` of a start-first track whose pod holds no fixed host port: the
+   * wave does not wait for it to end, so the next wave starts as soon as the
+   * stop has begun (the pod stopped counting as ready then, and it holds
+   * nothing a later launch needs). The wave after that one waits for it, so
+   * at most one wave's old pods are stopping at a time; the rollout waits
+   * for every such stop before it removes the replaced pods, rolls back or
+   * ends.
+   */
+  readonly background?: true;
 }
 
 /** The steps of one slot (or one host's pulls) within a wave, carried out in order. */

@@ -2,7 +2,11 @@
  * The rollout: carries out a Plan, service by service (several at once).
  * Each service's waves come from plan/steps.ts, the same data `berth plan`
  * prints: a wave's tracks run at the same time, a track's steps in order,
- * and a wave starts once the one before it has finished. What this file adds
+ * and a wave starts once the one before it has finished, except for a stop
+ * in the background (steps.ts): the track is done for its wave once that
+ * stop has begun, and the rollout waits for it before it removes replaced
+ * pods, undoes anything, or ends; a stop that failed there fails its track
+ * as it would have in its wave. What this file adds
  * is the bookkeeping: which new pod a gate waits for, which old pods were
  * stopped, and what to undo.
  *
@@ -77,6 +81,24 @@ interface TrackState {
   monitor?: Promise<void>;
   /** Set when the new pod died or turned unhealthy within that window. */
   crashed?: unknown;
+}
+
+/** A track's steps from its stop in the background on: under way while later waves run. */
+interface Background {
+  /** The index of the wave the track is of. */
+  readonly wave: number;
+  readonly track: Track;
+  readonly state: TrackState;
+  /** Settles when the steps have ended: with their error, or without one. */
+  readonly ended: Promise<{ failed: boolean; error?: unknown }>;
+}
+
+/** A track of a wave once it has settled: failed, with the error, or not. */
+interface Settled {
+  readonly track: Track;
+  readonly state: TrackState;
+  readonly failed: boolean;
+  readonly error?: unknown;
 }
 
 function errorText(err: unknown): string {
@@ -230,13 +252,51 @@ class ServiceRollout {
     return r;
   }
 
+  /** Tracks' stops in the background (and any steps after them), not yet judged. */
+  private background: Background[] = [];
+  /** Set once one of them has failed. */
+  private backgroundFailed = false;
+
   /**
-   * Carries out one track's steps in order. The track's new pod (launch,
-   * then gate) and whether its old pod was stopped are kept in `state` for
-   * the rollback.
+   * Carries out one track's steps in order, up to a stop in the background,
+   * which goes on after the track is done (see `background`). The track's
+   * new pod (launch, then gate) and whether its old pod was stopped are kept
+   * in `state` for the rollback.
    */
-  private async runTrack(track: Track, state: TrackState): Promise<void> {
-    for (const step of track.steps) {
+  private async runTrack(wave: number, track: Track, state: TrackState): Promise<void> {
+    const split = track.steps.findIndex((s) => s.background);
+    if (split < 0) return this.runSteps(track.steps, state);
+    await this.runSteps(track.steps.slice(0, split), state);
+    const ended = this.runSteps(track.steps.slice(split), state).then(
+      () => ({ failed: false }),
+      (error: unknown) => {
+        this.backgroundFailed = true;
+        return { failed: true, error };
+      },
+    );
+    this.background.push({ wave, track, state, ended });
+  }
+
+  /**
+   * Waits until the stops in the background of the waves before `wave`
+   * have ended (they are judged later, with the rest): a stop lets the next
+   * wave start, not the one after it, so at most one wave's old pods are
+   * still stopping beside the pods it launches.
+   */
+  private async stopsBefore(wave: number): Promise<void> {
+    await Promise.all(this.background.filter((b) => b.wave < wave).map((b) => b.ended));
+  }
+
+  /** Waits until every stop in the background has ended; returns those not judged yet, and forgets them. */
+  private async backgroundEnded(): Promise<Settled[]> {
+    const pending = this.background;
+    this.background = [];
+    this.backgroundFailed = false;
+    return Promise.all(pending.map(async (b) => ({ track: b.track, state: b.state, ...(await b.ended) })));
+  }
+
+  private async runSteps(steps: readonly Track["steps"][number][], state: TrackState): Promise<void> {
+    for (const step of steps) {
       switch (step.verb) {
         case "pull":
           this.events("pull", `pulling ${step.image}`, step.host);
@@ -298,18 +358,27 @@ class ServiceRollout {
    */
   private async runWave(wave: Wave): Promise<{ states: Map<Track, TrackState>; failures: Map<Track, unknown> }> {
     const tracks = wave.tracks.filter((t) => !this.touchesLost(t));
-    const states = new Map(tracks.map((t): [Track, TrackState] => [t, { oldStopped: false, ready: false }]));
-    const settled = await Promise.allSettled(tracks.map((t) => this.runTrack(t, states.get(t)!)));
+    const states = tracks.map((): TrackState => ({ oldStopped: false, ready: false }));
+    const settled = await Promise.allSettled(tracks.map((t, i) => this.runTrack(wave.index, t, states[i]!)));
+    return this.sortOut(settled.map((r, i) => ({ track: tracks[i]!, state: states[i]!, failed: r.status === "rejected", ...(r.status === "rejected" ? { error: r.reason } : {}) })));
+  }
+
+  /**
+   * Sorts settled tracks: one that failed because its host stopped
+   * answering loses that host and is put back as far as it can be (it is
+   * left out of the states returned); every other failure is returned.
+   */
+  private async sortOut(settled: readonly Settled[]): Promise<{ states: Map<Track, TrackState>; failures: Map<Track, unknown> }> {
+    const states = new Map(settled.map((s): [Track, TrackState] => [s.track, s.state]));
     const failures = new Map<Track, unknown>();
     const hostFailed: Track[] = [];
-    settled.forEach((r, i) => {
-      if (r.status === "fulfilled") return;
-      const track = tracks[i]!;
-      if (r.reason instanceof HostUnreachableError) {
-        this.loseHost(r.reason);
-        hostFailed.push(track);
-      } else failures.set(track, r.reason);
-    });
+    for (const s of settled) {
+      if (!s.failed) continue;
+      if (s.error instanceof HostUnreachableError) {
+        this.loseHost(s.error);
+        hostFailed.push(s.track);
+      } else failures.set(s.track, s.error);
+    }
     // The slot goes back to what it was where the hosts still answer; on the lost host nothing can be done now.
     await Promise.allSettled(hostFailed.filter((t) => t.slot !== undefined && this.replaceOf.has(t.slot)).map((t) => this.undo({ track: t, state: states.get(t)! })));
     for (const t of hostFailed) states.delete(t);
@@ -358,6 +427,42 @@ class ServiceRollout {
       return this.recover(crashed, still, reason, errorInfo(crashed[0]!.state.crashed));
     };
 
+    /** What a wave's failed tracks lead to (a stop that failed in the background counts as one of its replace wave). */
+    const onFailures = async (kind: Wave["kind"], states: ReadonlyMap<Track, TrackState>, failures: ReadonlyMap<Track, unknown>): Promise<ServiceResult> => {
+      this.failing = true;
+      const first = [...failures.values()][0];
+      const reason = errorText(first);
+      const error = errorInfo(first);
+      if (kind === "pull") {
+        this.events("failed", reason);
+        return { service: name, result: error.reaction === "retry" ? "waiting" : "failed", reason: `${reason}; nothing was changed`, error };
+      }
+      if ([...failures.values()].every((f) => errorInfo(f).reaction === "retry")) {
+        // Not the commit's fault: the failed slots go back, what counts is kept, and the loop tries again.
+        if (kind === "replace") await Promise.allSettled([...failures.keys()].map((t) => this.undo({ track: t, state: states.get(t)! })));
+        const crash = await onCrash(true);
+        if (crash) return crash;
+        await this.finish(replaced);
+        this.events("failed", `waiting: ${reason}`);
+        return { service: name, result: "waiting", reason, error, ...this.hostsResult() };
+      }
+      if (kind !== "replace") return { service: name, result: "failed", reason, error };
+      return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason, error);
+    };
+    /** Stops in the background that ended: one that failed fails its track. `all`: waits for every one; else looks only once one has failed. */
+    const onBackground = async (all: boolean): Promise<ServiceResult | undefined> => {
+      if (!all && !this.backgroundFailed) return undefined;
+      const ended = await this.backgroundEnded();
+      if (!ended.some((e) => e.failed)) return undefined;
+      const { states, failures } = await this.sortOut(ended);
+      // A track that failed, or was put back because its host stopped answering, no longer counts.
+      const lost = new Set(ended.map((e) => e.track).filter((t) => !states.has(t) || failures.has(t)));
+      for (const list of [replaced, watched]) for (let i = list.length - 1; i >= 0; i--) if (lost.has(list[i]!.track)) list.splice(i, 1);
+      return failures.size > 0 ? onFailures("replace", states, failures) : undefined;
+    };
+
+    /** The index of the wave run last. */
+    let previous = 0;
     for (const wave of svc.waves) {
       if (stopping() && wave.kind !== "pull" && wave.kind !== "finish") {
         this.failing = true;
@@ -365,38 +470,26 @@ class ServiceRollout {
         this.events("done", `interrupted: ${replaced.length} of ${replaceTotal} replaced; the rest is left for the next run`);
         return { service: name, result: "interrupted", reason: `berth was stopping: ${replaced.length} of ${replaceTotal} replacements done` };
       }
-      // The old pods go only once every new pod has passed its crash window; removals wait for it too.
-      const crash = await onCrash(wave.kind === "finish" || wave.kind === "remove");
+      // The old pods go only once every stop has ended and every new pod has passed its crash window; removals wait for both too.
+      const removing = wave.kind === "finish" || wave.kind === "remove";
+      await this.stopsBefore(previous);
+      const stopFailed = await onBackground(removing);
+      if (stopFailed) return stopFailed;
+      const crash = await onCrash(removing);
       if (crash) return crash;
       if (wave.kind === "finish") {
         await this.finish(replaced);
         continue;
       }
       const { states, failures } = await this.runWave(wave);
+      previous = wave.index;
       if (wave.kind === "replace") for (const [track, state] of states) if (!failures.has(track)) replaced.push({ track, state });
       if (wave.kind === "replace" || wave.kind === "repair") for (const [track, state] of states) if (!failures.has(track)) watched.push({ track, state, kind: wave.kind });
       for (const t of wave.tracks) if (!this.touchesLost(t) && !failures.has(t)) for (const st of t.steps) this.done.add(st.host);
-      if (failures.size === 0) continue;
-      this.failing = true;
-      const first = [...failures.values()][0];
-      const reason = errorText(first);
-      const error = errorInfo(first);
-      if (wave.kind === "pull") {
-        this.events("failed", reason);
-        return { service: name, result: error.reaction === "retry" ? "waiting" : "failed", reason: `${reason}; nothing was changed`, error };
-      }
-      if ([...failures.values()].every((f) => errorInfo(f).reaction === "retry")) {
-        // Not the commit's fault: the failed slots go back, what counts is kept, and the loop tries again.
-        if (wave.kind === "replace") await Promise.allSettled([...failures.keys()].map((t) => this.undo({ track: t, state: states.get(t)! })));
-        const crash = await onCrash(true);
-        if (crash) return crash;
-        await this.finish(replaced);
-        this.events("failed", `waiting: ${reason}`);
-        return { service: name, result: "waiting", reason, error, ...this.hostsResult() };
-      }
-      if (wave.kind !== "replace") return { service: name, result: "failed", reason, error };
-      return this.recover([...failures.keys()].map((t) => ({ track: t, state: states.get(t)! })), replaced, reason, error);
+      if (failures.size > 0) return onFailures(wave.kind, states, failures);
     }
+    const stopFailed = await onBackground(true);
+    if (stopFailed) return stopFailed;
     const crash = await onCrash(true);
     if (crash) return crash;
     if (this.lost.size > 0) {
@@ -428,6 +521,8 @@ class ServiceRollout {
   private async finish(replaced: readonly { track: Track }[]): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    // Reached on a failure or an interruption too: a stop still under way ends first, whatever its outcome (the removal follows either way).
+    await this.backgroundEnded();
     await Promise.all(
       replaced.flatMap(({ track }) => {
         const old = this.replaceOf.get(track.slot!);
@@ -489,6 +584,8 @@ class ServiceRollout {
   private async recover(failed: readonly { track: Track; state: TrackState }[], replaced: readonly { track: Track; state: TrackState }[], reason: string, error: ErrorInfo): Promise<ServiceResult> {
     const name = this.svc.name;
     const rollback = this.svc.rollout!.onFailure === "rollback";
+    // An old pod still stopping is started again only once its stop has ended; one whose stop failed still runs, and its undo only removes the new pod.
+    await this.backgroundEnded();
     // A slot on a host that stopped answering cannot be put back now: the next pass does it.
     const toUndo = (rollback ? [...failed, ...replaced] : failed).filter((t) => !this.touchesLost(t.track));
     const results = await Promise.allSettled(toUndo.map((t) => this.undo(t)));

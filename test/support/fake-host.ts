@@ -19,7 +19,8 @@ export interface FakePod {
   readonly slot: number;
   readonly image: string;
   readonly specHash: string;
-  state: "running" | "stopped" | "exited";
+  /** `stopping`: a stop has begun and not ended (the engine still says running; it no longer counts as ready). */
+  state: "running" | "stopping" | "stopped" | "exited";
   health: "starting" | "healthy" | "unhealthy";
   looks: number;
   /** The spec it was launched from, shown as the engine's `berth.spec` label when set. */
@@ -60,8 +61,12 @@ export class FakeFleet {
   looksToHealthy = 2;
   /** The least number of ready pods per group seen after any change. */
   readonly minReady = new Map<string, number>();
-  /** The most pods (of any state but removed) per group seen after any change. */
+  /** The most running pods per group seen after any change (a pod that is stopping is not counted). */
   readonly maxPods = new Map<string, number>();
+  /** The most pods per group alive at once: running, or still stopping. */
+  readonly maxAlive = new Map<string, number>();
+  /** Event-loop turns a stop takes, the pod `stopping` meanwhile; 0: a stop ends at once. */
+  stopTurns = 0;
   /** Every exec, in order (not in `calls`, so existing call lists stay as they were). */
   readonly execs: FakeExec[] = [];
   /**
@@ -88,6 +93,8 @@ export class FakeFleet {
       this.minReady.set(g, Math.min(this.minReady.get(g) ?? Infinity, this.ready(g)));
       const live = [...this.pods.values()].filter((p) => p.group === g && p.state === "running").length;
       this.maxPods.set(g, Math.max(this.maxPods.get(g) ?? 0, live));
+      const alive = [...this.pods.values()].filter((p) => p.group === g && (p.state === "running" || p.state === "stopping")).length;
+      this.maxAlive.set(g, Math.max(this.maxAlive.get(g) ?? 0, alive));
     }
   }
 
@@ -141,7 +148,7 @@ export class FakeHost implements DockerHost {
         labels: (p.spec ? { [LABEL.spec]: JSON.stringify(p.spec) } : {}) as Record<string, string>,
         ...(p.resized?.["main"] ? { resources: p.resized["main"] } : {}),
         image: p.image,
-        state: p.state === "running" ? "running" : "exited",
+        state: p.state === "running" || p.state === "stopping" ? "running" : "exited",
         health: p.health,
         // As the engine's list reports it ("Exited (1) …"), like status() below.
         ...(p.state === "exited" ? { exitCode: 1 } : {}),
@@ -190,8 +197,16 @@ export class FakeHost implements DockerHost {
   async stopPod(_owner: string, pod: string, graceMs: number): Promise<void> {
     this.reach("stopping a container");
     const p = this.mine(pod);
-    if (p) p.state = "stopped";
     this.fleet.graces.set(pod, graceMs);
+    if (p && p.state === "running" && this.fleet.stopTurns > 0) {
+      p.state = "stopping";
+      this.fleet.record(`${this.name} stop ${p.group}/${p.slot} ${p.image}`);
+      for (let i = 0; i < this.fleet.stopTurns; i++) await new Promise((resolve) => setImmediate(resolve));
+      if (p.state === "stopping") p.state = "stopped";
+      this.fleet.record(`${this.name} stopped ${p.group}/${p.slot} ${p.image}`);
+      return;
+    }
+    if (p) p.state = "stopped";
     this.fleet.record(`${this.name} stop ${p?.group}/${p?.slot} ${p?.image}`);
   }
 
@@ -237,7 +252,7 @@ export class FakeHost implements DockerHost {
       else if (p.looks >= this.fleet.looksToHealthy) p.health = this.fleet.brokenImages.has(p.image) ? "unhealthy" : "healthy";
       this.fleet.record(`${this.name} look ${p.group}/${p.slot} ${p.state} ${p.health}`);
     }
-    return { id, state: p.state === "running" ? "running" : "exited", health: p.health, ...(p.state === "exited" ? { exitCode: 1 } : {}), ports: this.fleet.portsOf?.(p) ?? [] };
+    return { id, state: p.state === "running" || p.state === "stopping" ? "running" : "exited", health: p.health, ...(p.state === "exited" ? { exitCode: 1 } : {}), ports: this.fleet.portsOf?.(p) ?? [] };
   }
 
   async exec(id: string, command: readonly string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {

@@ -13,7 +13,8 @@ import { useBed } from "../../support/bed.ts";
 import { DaemonHarness, until } from "../../support/daemon-harness.ts";
 import { hostsYaml, serviceYaml } from "../../support/fleet-dir.ts";
 import { engineClient } from "../../../testbed/engines.ts";
-import type { BedHost, BedLayout } from "../../../testbed/layout.ts";
+import type { BedLayout } from "../../../testbed/layout.ts";
+import { recordStops } from "../../support/engine-stops.ts";
 
 const PROBE = ["  health:", "    http:", "      path: /healthz", "      port: http", "  rollout:", "    progressDeadline: 40s", "    monitor: 1s"].join("\n");
 const TOOLBOX = "127.0.0.1:5000/berth/toolbox:v1";
@@ -26,40 +27,6 @@ const SLOW_START = "trap 'exit 0' TERM; sleep 8 & wait $!; echo ok > /www/health
 
 /** This test's waits look every 100 ms (the harness's default is 150): the sooner the kill follows the v2 pod's start, the more of its 8 s are left. */
 const LOOK = { everyMs: 100 } as const;
-
-/** A container's stop as the engine recorded it: the first kill, die or stop event. */
-interface StopEvent {
-  readonly id: string;
-  readonly host: string;
-  readonly slot: string;
-  readonly image: string;
-  readonly at: number;
-}
-
-/** Follows the engines' container events for `owner`'s main containers, keeping each container's first stop. */
-async function recordStops(hosts: readonly BedHost[], owner: string, since: number): Promise<{ stops: Map<string, StopEvent>; close: () => void }> {
-  const stops = new Map<string, StopEvent>();
-  const streams = await Promise.all(
-    hosts.map(async (h) => {
-      const filters = { type: ["container" as const], event: ["kill", "die", "stop"], label: [`berth.owner=${owner}`, "berth.container=main"] };
-      const stream = (await engineClient(h).getEvents({ since: Math.floor(since / 1000), filters })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-      let buf = "";
-      stream.on("data", (chunk: Buffer) => {
-        buf += chunk.toString();
-        const lines = buf.split("\n");
-        buf = lines.pop()!;
-        for (const line of lines.filter(Boolean)) {
-          const e = JSON.parse(line) as { id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
-          if (stops.has(e.id)) continue;
-          const a = e.Actor.Attributes;
-          stops.set(e.id, { id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at: Math.floor(e.timeNano / 1e6) });
-        }
-      });
-      return stream;
-    }),
-  );
-  return { stops, close: () => streams.forEach((s) => s.destroy()) };
-}
 
 /** When the container printed `serving` (v2 answers /healthz from then on), by the engine's log timestamp; undefined before. */
 async function servingSince(docker: Docker, id: string): Promise<number | undefined> {

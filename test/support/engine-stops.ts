@@ -1,0 +1,44 @@
+/**
+ * The engines' own record of when each of an owner's main containers began
+ * to stop: the first `kill`, `die` or `stop` event the engine sent for it.
+ * `docker stop` sends `kill` (SIGTERM) at once, while the container is still
+ * listed as running until its process exits, so a test can tell a pod berth
+ * has begun to stop from one still meant to run.
+ */
+import { engineClient } from "../../testbed/engines.ts";
+import type { BedHost } from "../../testbed/layout.ts";
+
+/** A container's stop as the engine recorded it: the first kill, die or stop event. */
+export interface StopEvent {
+  readonly id: string;
+  readonly host: string;
+  readonly slot: string;
+  readonly image: string;
+  /** The engine's time of the event, ms since the epoch. */
+  readonly at: number;
+}
+
+/** Follows the engines' container events for `owner`'s main containers from `since` (ms), keeping each container's first stop. */
+export async function recordStops(hosts: readonly BedHost[], owner: string, since: number): Promise<{ stops: Map<string, StopEvent>; close: () => void }> {
+  const stops = new Map<string, StopEvent>();
+  const streams = await Promise.all(
+    hosts.map(async (h) => {
+      const filters = { type: ["container" as const], event: ["kill", "die", "stop"], label: [`berth.owner=${owner}`, "berth.container=main"] };
+      const stream = (await engineClient(h).getEvents({ since: Math.floor(since / 1000), filters })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+      let buf = "";
+      stream.on("data", (chunk: Buffer) => {
+        buf += chunk.toString();
+        const lines = buf.split("\n");
+        buf = lines.pop()!;
+        for (const line of lines.filter(Boolean)) {
+          const e = JSON.parse(line) as { id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+          if (stops.has(e.id)) continue;
+          const a = e.Actor.Attributes;
+          stops.set(e.id, { id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at: Math.floor(e.timeNano / 1e6) });
+        }
+      });
+      return stream;
+    }),
+  );
+  return { stops, close: () => streams.forEach((s) => s.destroy()) };
+}
