@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { healthTestCommand } from "../../../reconciler/docker/dockerode-host.ts";
 import type { ContainerStatus, DockerHost } from "../../../reconciler/docker/types.ts";
-import { POLL_MS, waitReady } from "../../../reconciler/rollout/health-gate.ts";
+import { EARLY_FOR_MS, EARLY_POLL_MS, POLL_MS, waitReady } from "../../../reconciler/rollout/health-gate.ts";
 import { fakeClock } from "../../support/fake-host.ts";
 import { pod } from "../plan/mock.ts";
 
@@ -53,19 +53,40 @@ describe("health gate: the container's own HEALTHCHECK, run before the engine's 
 
   it("a test that fails is not a verdict: the gate waits for the engine", async function () {
     const { h, execs } = host({ engineLooks: 3, check: "fails" });
-    assert.equal(await gate(h), 3 * POLL_MS);
+    assert.equal(await gate(h), 3 * EARLY_POLL_MS);
     assert.equal(execs.length, 3);
   });
 
   it("a test that cannot be run (no shell in the image) leaves it to the engine too", async function () {
     const { h } = host({ engineLooks: 2, check: "throws" });
-    assert.equal(await gate(h), 2 * POLL_MS);
+    assert.equal(await gate(h), 2 * EARLY_POLL_MS);
   });
 
   it("a container without a HEALTHCHECK test is not exec'd", async function () {
     const { h, execs } = host({ engineLooks: 2, check: "none" });
-    assert.equal(await gate(h), 2 * POLL_MS);
+    assert.equal(await gate(h), 2 * EARLY_POLL_MS);
     assert.deepEqual(execs, []);
+  });
+});
+
+describe("health gate: its cadence", function () {
+  it("looks every 20 ms for the first second after the start, then every 200 ms (a server that starts fast is counted within 20 ms)", async function () {
+    const clock = fakeClock();
+    const at: number[] = [];
+    const h = {
+      name: "h1",
+      address: "127.0.0.1",
+      status: async (id: string): Promise<ContainerStatus> => {
+        at.push(clock.now());
+        return { id, state: "running", health: clock.now() >= 1_500 ? "healthy" : "starting", ports: [] };
+      },
+    } as unknown as DockerHost;
+    await waitReady({ host: h, pod: "p1", spec: pod(), containerIds: ["c1"], deadline: 60_000, minReadyMs: 0, mask: (t) => t }, clock, { http: async () => false, tcp: async () => false });
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    const early = EARLY_FOR_MS / EARLY_POLL_MS;
+    assert.deepEqual(gaps.slice(0, early), Array(early).fill(EARLY_POLL_MS));
+    assert.deepEqual(gaps.slice(early), [POLL_MS, POLL_MS, POLL_MS]);
+    assert.equal(clock.now(), 1_600);
   });
 });
 
@@ -82,11 +103,12 @@ describe("health gate: minReady", function () {
         return { id, state: "running", health: "healthy", ports: [] };
       },
     } as unknown as DockerHost;
-    await waitReady({ host: h, pod: "p1", spec: pod(), containerIds: ["c1"], deadline: 60_000, minReadyMs: 1_000, mask: (t) => t }, clock, { http: async () => false, tcp: async () => false });
-    // Healthy at the first look's answer (30 ms); the last look starts 1 s later, at 1,030 ms, and answers at 1,060.
-    // Polling every 200 ms after each look would have ended at 1,180 ms.
-    assert.equal(clock.now(), 1_060);
-    assert.equal(looks, 6);
+    await waitReady({ host: h, pod: "p1", spec: pod(), containerIds: ["c1"], deadline: 60_000, minReadyMs: 2_000, mask: (t) => t }, clock, { http: async () => false, tcp: async () => false });
+    // Healthy at the first look's answer (30 ms). Looks answer every 50 ms up to 1,030 ms (20 ms apart in the first second),
+    // then every 230 ms: 1,260 … 1,950; the last starts when minReady ends, at 2,030 ms, and answers at 2,060.
+    // Polling every 200 ms after each look would have ended at 2,180 ms.
+    assert.equal(clock.now(), 2_060);
+    assert.equal(looks, 26);
   });
 });
 
