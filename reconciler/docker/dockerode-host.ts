@@ -3,7 +3,7 @@
  * calls and the answers into berth's types; policy lives in the rollout.
  */
 import type Docker from "dockerode";
-import { createRequire } from "node:module";
+import { dockerode } from "./load-dockerode.ts";
 import { PassThrough } from "node:stream";
 import type { ContainerSpec } from "../model/pod.ts";
 import { containerName, createOptions, podVolumeName } from "./container-config.ts";
@@ -62,18 +62,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     }),
   ]);
 }
-
-/**
- * One observation request, cancelled at its timeout: the socket is closed
- * then, so an engine that never answers holds neither a descriptor nor the
- * command's exit (issue 16).
- */
-/**
- * dockerode (with docker-modem, ssh2 and its own gRPC stack), loaded when a
- * host is first asked for more than an observation: 110 ms and 23 MiB a
- * plan does not need, and no dockerode object for each of 10,000 hosts.
- */
-const dockerode = (): typeof Docker => createRequire(import.meta.url)("dockerode") as typeof Docker;
 
 function sshDocker(conn: Extract<Connection, { kind: "ssh" }>, verifier: SshHostVerifier): { docker: () => Docker; reads: EngineReads } {
   const agent = sshDialStdioAgent({
