@@ -17,7 +17,7 @@ import { fencedHost } from "../lease/fenced-host.ts";
 import { createLogger } from "../loop/logger.ts";
 import { renderPlan } from "./render-plan.ts";
 import { useColor } from "./use-color.ts";
-import { jsonProgress, lineProgress, terminalProgress, type Progress } from "./progress.ts";
+import { jsonProgress, lineProgress, type Progress } from "./progress.ts";
 import { APPLY_QUESTION, confirmed } from "./confirm.ts";
 import { fail, type CommandFailure } from "./fail.ts";
 import { LocalLockHeld } from "../lease/local-lock.ts";
@@ -121,7 +121,7 @@ async function applyWith(desired: NonNullable<Awaited<ReturnType<typeof loadDesi
   const progress: Progress = json
     ? jsonProgress(process.stdout)
     : process.stdout.isTTY && process.env.CI === undefined
-      ? terminalProgress(process.stdout, { color: useColor(process.stdout), plan })
+      ? (await import("./terminal-progress.ts")).terminalProgress(process.stdout, { color: useColor(process.stdout), plan })
       : lineProgress(process.stdout);
   // Before anything starts: a crash in the middle leaves no pod the record does not know of.
   try {

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { ConsecutiveBreaker, circuitBreaker, handleAll, noop } from "cockatiel";
 import type { Etcd3 } from "etcd3";
 import { parseLockAddress, type LockAddress } from "./lock-address.ts";
 
@@ -30,17 +29,19 @@ export interface EtcdConnection {
 export const ETCD_CALL_MS = 2_000;
 
 /**
- * etcd3 and its gRPC stack, loaded on the first `--lock`: 120 ms and 25 MiB
- * that every other command (a plan over 10,000 hosts among them) would pay
- * for nothing.
+ * etcd3 and its gRPC stack, and cockatiel for its circuit breaker, loaded on
+ * the first `--lock`: 120 ms and 25 MiB, and cockatiel 20–40 ms, that every
+ * other command (a plan over 10,000 hosts among them) would pay for nothing.
  */
 const etcd3 = (): typeof import("etcd3") => createRequire(import.meta.url)("etcd3") as typeof import("etcd3");
+const cockatiel = (): typeof import("cockatiel") => createRequire(import.meta.url)("cockatiel") as typeof import("cockatiel");
 
 export function openEtcd(opts: EtcdOptions): EtcdConnection {
   const tls = Boolean(opts.cacert || opts.cert);
   const address = parseLockAddress(opts.lock, tls);
   if (Boolean(opts.cert) !== Boolean(opts.key)) throw new Error("--etcd-cert and --etcd-key go together");
   if (opts.user && !opts.password) throw new Error(`--etcd-user ${opts.user} needs BERTH_ETCD_PASSWORD set`);
+  const { ConsecutiveBreaker, circuitBreaker, handleAll, noop } = cockatiel();
   const read = (flag: string, file: string) => {
     try {
       return readFileSync(file);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { ProgressBoard, type Paint } from "../../../reconciler/cli/progress-board.ts";
-import { terminalProgress } from "../../../reconciler/cli/progress.ts";
+import { terminalProgress } from "../../../reconciler/cli/terminal-progress.ts";
 import type { Plan } from "../../../reconciler/plan/types.ts";
 import type { RolloutEvent } from "../../../reconciler/rollout/events.ts";
 
