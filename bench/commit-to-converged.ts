@@ -6,7 +6,8 @@
  *
  *   npx tsx bench/commit-to-converged.ts [commits=10]
  *
- * Target: p50 ≤ 2 s on the bed. Polling is set to 10 minutes so only the
+ * Target: p50 ≤ 1 s on the bed (issue 15; issue 7 asked ≤ 2 s), next to the
+ * engines' floor for the same rollout. Polling is set to 10 minutes so only the
  * watch or the webhook can trigger a pass.
  */
 import { TEST_OPERATOR } from "../test/support/operator.ts";
@@ -16,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import type Docker from "dockerode";
 import pino from "pino";
 import { bedUp } from "../testbed/bed.ts";
 import { engineClient, pullImage } from "../testbed/engines.ts";
@@ -49,21 +51,46 @@ function healthy(url: string): Promise<boolean> {
   });
 }
 
-/** Engines' floor: one app:v2 container per engine, in parallel, create+start until /healthz answers. */
+/** Creates and starts one app container of `tag` on `h`, and resolves once its /healthz answers. */
+async function startApp(h: (typeof bed.hosts)[number], tag: string): Promise<Docker.Container> {
+  const docker = engineClient(h);
+  const c = await docker.createContainer({ Image: `127.0.0.1:5000/berth/app:${tag}`, ExposedPorts: { "8080/tcp": {} }, HostConfig: { PortBindings: { "8080/tcp": [{ HostPort: "" }] } } });
+  await c.start();
+  const port = (await c.inspect()).NetworkSettings.Ports["8080/tcp"]![0]!.HostPort;
+  while (!(await healthy(`http://${h.ip}:${port}/healthz`))) await new Promise((r) => setTimeout(r, 20));
+  return c;
+}
+
+/** Engines' floor for starting: one app:v2 container per engine, in parallel, create+start until /healthz answers. */
 async function floor(): Promise<number> {
   const t0 = performance.now();
-  const made = await Promise.all(
-    bed.hosts.map(async (h) => {
-      const docker = engineClient(h);
-      const c = await docker.createContainer({ Image: "127.0.0.1:5000/berth/app:v2", ExposedPorts: { "8080/tcp": {} }, HostConfig: { PortBindings: { "8080/tcp": [{ HostPort: "" }] } } });
-      await c.start();
-      const port = (await c.inspect()).NetworkSettings.Ports["8080/tcp"]![0]!.HostPort;
-      while (!(await healthy(`http://${h.ip}:${port}/healthz`))) await new Promise((r) => setTimeout(r, 20));
-      return { docker, id: c.id };
-    }),
-  );
+  const made = await Promise.all(bed.hosts.map((h) => startApp(h, "v2")));
   const ms = performance.now() - t0;
-  await Promise.all(made.map((m) => m.docker.getContainer(m.id).remove({ force: true })));
+  await Promise.all(made.map((c) => c.remove({ force: true })));
+  return ms;
+}
+
+/**
+ * Engines' floor for the rollout itself, with berth's guarantees (maxSurge 1;
+ * an old pod may still be stopping while the next new one starts): with one
+ * v1 container per engine, each in turn gets its v2 (create+start until
+ * /healthz answers) and then its v1 is told to stop; once every stop has
+ * ended, the v1s are removed. No detection, plan or bookkeeping: what a
+ * rollout of this commit cannot do without on these engines.
+ */
+async function rolloutFloor(): Promise<number> {
+  const old = await Promise.all(bed.hosts.map((h) => startApp(h, "v1")));
+  const t0 = performance.now();
+  const fresh: Docker.Container[] = [];
+  const stops: Promise<unknown>[] = [];
+  for (const [i, h] of bed.hosts.entries()) {
+    fresh.push(await startApp(h, "v2"));
+    stops.push(old[i]!.stop());
+  }
+  await Promise.all(stops);
+  await Promise.all(old.map((c) => c.remove()));
+  const ms = performance.now() - t0;
+  await Promise.all(fresh.map((c) => c.remove({ force: true })));
   return ms;
 }
 
@@ -111,7 +138,11 @@ async function measure(mode: string, source: (dir: string) => GitSource, publish
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const floors: number[] = [];
-for (let i = 0; i < 3; i++) floors.push(await floor());
+const rolloutFloors: number[] = [];
+for (let i = 0; i < 3; i++) {
+  floors.push(await floor());
+  rolloutFloors.push(await rolloutFloor());
+}
 
 const watch = await measure("watch", (dir) => new LocalGitSource({ path: dir }), () => undefined, async () => undefined);
 
@@ -135,6 +166,8 @@ rmSync(bare, { recursive: true, force: true });
 console.log(`commit-to-converged, 3-replica image change (start-first, maxSurge 1, rollout.monitor ${MONITOR ?? "5s, the default"}), ${commits} commits each:`);
 console.log(`  watch mode (local repository):  p50 ${p50(watch).toFixed(0)} ms, max ${Math.max(...watch).toFixed(0)} ms`);
 console.log(`  webhook mode (git over HTTP):   p50 ${p50(webhook).toFixed(0)} ms, max ${Math.max(...webhook).toFixed(0)} ms`);
+const rf = p50(rolloutFloors);
 console.log(`  engines' floor, 3 containers in parallel, create+start until /healthz answers: p50 ${p50(floors).toFixed(0)} ms`);
-console.log(`  (berth replaces the 3 replicas one after another, as maxSurge 1 requires; the floor starts them all at once)`);
-console.log(`  target: p50 ≤ 2000 ms — watch ${p50(watch) <= 2000 ? "met" : "not met"}, webhook ${p50(webhook) <= 2000 ? "met" : "not met"}`);
+console.log(`  engines' floor for this rollout, the 3 replicas one after another as maxSurge 1 requires (start the new, stop the old in the background, remove the old): p50 ${rf.toFixed(0)} ms`);
+console.log(`  berth / rollout floor: watch ${(p50(watch) / rf).toFixed(2)}, webhook ${(p50(webhook) / rf).toFixed(2)}`);
+console.log(`  target: p50 ≤ 1000 ms (issue 15) — watch ${p50(watch) <= 1000 ? "met" : "not met"}, webhook ${p50(webhook) <= 1000 ? "met" : "not met"}${rf > 1000 ? `; the rollout floor alone is ${rf.toFixed(0)} ms on these engines` : ""}`);
