@@ -59,6 +59,8 @@ export class ResyncSweep {
   private next = 0;
   private inFlight = 0;
   private cancel: (() => void) | undefined;
+  /** When the next turn is due (timers' ms). */
+  private due: number | undefined;
   private stopped = false;
 
   constructor(private readonly deps: ResyncSweepDeps) {}
@@ -81,13 +83,23 @@ export class ResyncSweep {
   hostsChanged(): void {
     if (this.stopped || this.cancel === undefined) return;
     this.cancel();
+    this.due = undefined;
     this.schedule();
   }
 
+  /**
+   * Each turn is due one gap after the turn before it was due, not after it
+   * ran: a timer fires a little late, and at 10,000 hosts that was enough
+   * for a lap to take 1.4 % longer than `--resync` (9,862 hosts in 600 s).
+   * A turn more than a gap late runs at once, and the turns after it keep
+   * their spacing from there: a stalled loop causes no burst.
+   */
   private schedule(): void {
     if (this.stopped) return;
     const gap = this.deps.intervalMs / Math.max(1, this.deps.hosts().size);
-    this.cancel = this.deps.timers.after(gap, () => {
+    const now = this.deps.timers.now();
+    this.due = this.due === undefined ? now + gap : Math.max(this.due + gap, now);
+    this.cancel = this.deps.timers.after(this.due - now, () => {
       this.turn();
       this.schedule();
     });

@@ -20,8 +20,17 @@ interface Engine {
   asked: number[];
 }
 
-function setup(names: string[], intervalMs: number) {
-  const timers = new FakeTimers();
+/** Fake time whose timers each fire `lateMs` after they are due, as real ones do by a little. */
+class LateTimers extends FakeTimers {
+  constructor(private readonly lateMs: number) {
+    super();
+  }
+  override after(ms: number, fn: () => void): () => void {
+    return super.after(ms + this.lateMs, fn);
+  }
+}
+
+function setup(names: string[], intervalMs: number, timers: FakeTimers = new FakeTimers()) {
   const engines = new Map(names.map((n) => [n, { containers: [pod(`${n}-p`)], down: false, hang: false, asked: [] } as Engine]));
   const all = new Map(
     names.map((n) => {
@@ -73,6 +82,18 @@ describe("loop: the resync sweep", function () {
     s.sweep.stop();
     await s.timers.advance(8_000);
     assert.deepEqual([...s.engines.values()].map((e) => e.asked.length), [2, 2, 2, 2], "nothing after stop");
+  });
+
+  it("timers that fire late do not stretch the lap: each turn is due a gap after the last was due", async () => {
+    // The bug it guards: each turn was timed from the one before, so lateness added up (at 10,000 hosts, 9,862 looked at in a 600 s lap).
+    const names = Array.from({ length: 100 }, (_, i) => `h${String(i).padStart(3, "0")}`);
+    const s = setup(names, 10_000, new LateTimers(5));
+    s.sweep.start();
+    await s.timers.advance(10_005);
+    assert.equal([...s.engines.values()].filter((e) => e.asked.length === 1).length, 100, "every host once in one interval (plus one timer's lateness)");
+    const at = [...s.engines.values()].map((e) => e.asked[0]! - s.t0);
+    assert.deepEqual(at.slice(0, 3), [105, 205, 305], "a gap (100 ms) apart, each 5 ms late, none later than that");
+    s.sweep.stop();
   });
 
   it("a sweep started before the first pass knew any host begins its lap once they are known, not a whole interval later", async () => {
