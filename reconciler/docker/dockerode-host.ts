@@ -280,12 +280,14 @@ export class DockerodeHost implements DockerHost {
     return list.map((c) => ({ id: c.Id, container: c.Labels?.[LABEL.container] ?? "main", running: c.State === "running" || c.State === "restarting" }));
   }
 
-  async stopPod(owner: string, pod: string, graceMs: number): Promise<void> {
+  async stopPod(owner: string, pod: string, graceMs: number, onStopping?: () => void): Promise<void> {
     const list = await this.podContainers(owner, pod);
     const t = Math.ceil(graceMs / 1000);
     const stop = (id: string) => this.call("stopping a container", () => this.docker.getContainer(id).stop({ t })).catch(ignoreGone);
     await Promise.all(list.filter((c) => c.container !== "main" && c.running).map((c) => stop(c.id)));
-    await Promise.all(list.filter((c) => c.container === "main" && c.running).map((c) => stop(c.id)));
+    const mains = list.filter((c) => c.container === "main" && c.running).map((c) => stop(c.id));
+    onStopping?.();
+    await Promise.all(mains);
   }
 
   async startPod(owner: string, pod: string): Promise<void> {

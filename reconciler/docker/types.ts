@@ -127,8 +127,13 @@ export interface DockerHost {
   pull(image: string): Promise<void>;
   /** Creates and starts every container of the pod, or none: on failure, what was created is removed. */
   launchPod(launch: PodLaunch): Promise<{ readonly containers: readonly { readonly name: string; readonly id: string }[] }>;
-  /** Stops the pod's containers, others first and main last, each with the grace period. */
-  stopPod(owner: string, pod: string, graceMs: number): Promise<void>;
+  /**
+   * Stops the pod's containers, others first and main last, each with the
+   * grace period. `onStopping` is called once main has been told to stop
+   * (or, when main is not running, once the others have stopped): from then
+   * on the pod serves nothing new.
+   */
+  stopPod(owner: string, pod: string, graceMs: number, onStopping?: () => void): Promise<void>;
   /** Starts a stopped pod again (main first), for rollbacks. */
   startPod(owner: string, pod: string): Promise<void>;
   /**

@@ -28,7 +28,7 @@ export function fencedHost(inner: DockerHost, leadership: Pick<Leadership, "fenc
     // A pull changes no container: it is left unfenced, so a follower's image cache may warm, and a long pull is not cut.
     pull: (image) => inner.pull(image),
     launchPod: fenced((launch) => inner.launchPod(launch)),
-    stopPod: fenced((owner, pod, graceMs) => inner.stopPod(owner, pod, graceMs)),
+    stopPod: fenced((owner, pod, graceMs, onStopping) => inner.stopPod(owner, pod, graceMs, onStopping)),
     startPod: fenced((owner, pod) => inner.startPod(owner, pod)),
     removePod: fenced((owner, pod) => inner.removePod(owner, pod)),
     resizePod: fenced((owner, pod, resources) => inner.resizePod(owner, pod, resources)),

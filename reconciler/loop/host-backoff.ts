@@ -67,7 +67,7 @@ export class BackedOffHost implements DockerHost {
 
   pull: DockerHost["pull"] = (image) => this.inner.pull(image);
   launchPod: DockerHost["launchPod"] = (launch) => this.inner.launchPod(launch);
-  stopPod: DockerHost["stopPod"] = (owner, pod, graceMs) => this.inner.stopPod(owner, pod, graceMs);
+  stopPod: DockerHost["stopPod"] = (owner, pod, graceMs, onStopping) => this.inner.stopPod(owner, pod, graceMs, onStopping);
   startPod: DockerHost["startPod"] = (owner, pod) => this.inner.startPod(owner, pod);
   removePod: DockerHost["removePod"] = (owner, pod) => this.inner.removePod(owner, pod);
   resizePod: DockerHost["resizePod"] = (owner, pod, resources) => this.inner.resizePod(owner, pod, resources);

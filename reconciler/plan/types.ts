@@ -106,7 +106,8 @@ export interface RolloutStep {
   /**
    * `stop` of a start-first track whose pod holds no fixed host port: the
    * wave does not wait for it to end, so the next wave starts as soon as the
-   * stop has begun (the pod stopped counting as ready then, and it holds
+   * old pod's main container has been told to stop, its sidecars having
+   * stopped first (the pod serves nothing new from then on, and it holds
    * nothing a later launch needs). The wave after that one waits for it, so
    * at most one wave's old pods are stopping at a time; the rollout waits
    * for every such stop before it removes the replaced pods, rolls back or

@@ -188,10 +188,10 @@ class ServiceRollout {
     return watched.filter((w) => w.state.crashed !== undefined);
   }
 
-  private async stop(ref: PodRef): Promise<void> {
+  private async stop(ref: PodRef, onStopping?: () => void): Promise<void> {
     if (this.svc.name === PROXY_SERVICE) this.router?.proxyDown(ref.host);
     this.events("stop", `stopping pod ${ref.pod}`, ref.host, ref.slot, ref.pod);
-    await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs(ref));
+    await this.host(ref.host).stopPod(this.plan.owner, ref.pod, this.graceMs(ref), onStopping);
   }
 
   private async remove(ref: { host: string; pod: string; slot: number }, why: string): Promise<void> {
@@ -259,15 +259,19 @@ class ServiceRollout {
 
   /**
    * Carries out one track's steps in order, up to a stop in the background,
-   * which goes on after the track is done (see `background`). The track's
-   * new pod (launch, then gate) and whether its old pod was stopped are kept
-   * in `state` for the rollback.
+   * which goes on after the track is done (see `background`): the track is
+   * done once the old pod's main container has been told to stop (its
+   * sidecars, stopped first, have stopped by then), or the stop has ended.
+   * The track's new pod (launch, then gate) and whether its old pod was
+   * stopped are kept in `state` for the rollback.
    */
   private async runTrack(wave: number, track: Track, state: TrackState): Promise<void> {
     const split = track.steps.findIndex((s) => s.background);
     if (split < 0) return this.runSteps(track.steps, state);
     await this.runSteps(track.steps.slice(0, split), state);
-    const ended = this.runSteps(track.steps.slice(split), state).then(
+    let stopping!: () => void;
+    const begun = new Promise<void>((resolve) => (stopping = resolve));
+    const ended = this.runSteps(track.steps.slice(split), state, stopping).then(
       () => ({ failed: false }),
       (error: unknown) => {
         this.backgroundFailed = true;
@@ -275,6 +279,7 @@ class ServiceRollout {
       },
     );
     this.background.push({ wave, track, state, ended });
+    await Promise.race([begun, ended]);
   }
 
   /**
@@ -287,6 +292,15 @@ class ServiceRollout {
     await Promise.all(this.background.filter((b) => b.wave < wave).map((b) => b.ended));
   }
 
+  /**
+   * On the way out of a failure or an interruption: waits for the stops in
+   * the background, whatever their outcome, and loses the host of one that
+   * stopped answering, so that what follows leaves that host out.
+   */
+  private async stopsEnded(): Promise<void> {
+    for (const e of await this.backgroundEnded()) if (e.failed && e.error instanceof HostUnreachableError) this.loseHost(e.error);
+  }
+
   /** Waits until every stop in the background has ended; returns those not judged yet, and forgets them. */
   private async backgroundEnded(): Promise<Settled[]> {
     const pending = this.background;
@@ -295,7 +309,8 @@ class ServiceRollout {
     return Promise.all(pending.map(async (b) => ({ track: b.track, state: b.state, ...(await b.ended) })));
   }
 
-  private async runSteps(steps: readonly Track["steps"][number][], state: TrackState): Promise<void> {
+  /** `onStopping`: for a stop in the background, told when the old pod's main container has been told to stop. */
+  private async runSteps(steps: readonly Track["steps"][number][], state: TrackState, onStopping?: () => void): Promise<void> {
     for (const step of steps) {
       switch (step.verb) {
         case "pull":
@@ -321,7 +336,7 @@ class ServiceRollout {
           await this.router?.drain(this.svc.name, step.pod!, true);
           break;
         case "stop":
-          await this.stop(this.ref(step.pod!));
+          await this.stop(this.ref(step.pod!), step.background ? onStopping : undefined);
           state.oldStopped = true;
           break;
         case "remove": {
@@ -458,6 +473,8 @@ class ServiceRollout {
       // A track that failed, or was put back because its host stopped answering, no longer counts.
       const lost = new Set(ended.map((e) => e.track).filter((t) => !states.has(t) || failures.has(t)));
       for (const list of [replaced, watched]) for (let i = list.length - 1; i >= 0; i--) if (lost.has(list[i]!.track)) list.splice(i, 1);
+      // Nor are its hosts' steps all carried out.
+      for (const t of lost) for (const st of t.steps) this.done.delete(st.host);
       return failures.size > 0 ? onFailures("replace", states, failures) : undefined;
     };
 
@@ -522,7 +539,7 @@ class ServiceRollout {
     if (this.finished) return;
     this.finished = true;
     // Reached on a failure or an interruption too: a stop still under way ends first, whatever its outcome (the removal follows either way).
-    await this.backgroundEnded();
+    await this.stopsEnded();
     await Promise.all(
       replaced.flatMap(({ track }) => {
         const old = this.replaceOf.get(track.slot!);
@@ -585,7 +602,7 @@ class ServiceRollout {
     const name = this.svc.name;
     const rollback = this.svc.rollout!.onFailure === "rollback";
     // An old pod still stopping is started again only once its stop has ended; one whose stop failed still runs, and its undo only removes the new pod.
-    await this.backgroundEnded();
+    await this.stopsEnded();
     // A slot on a host that stopped answering cannot be put back now: the next pass does it.
     const toUndo = (rollback ? [...failed, ...replaced] : failed).filter((t) => !this.touchesLost(t.track));
     const results = await Promise.allSettled(toUndo.map((t) => this.undo(t)));

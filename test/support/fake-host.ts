@@ -194,14 +194,17 @@ export class FakeHost implements DockerHost {
     return { containers: [{ name: `${l.spec.name}-${l.slot}`, id: `${l.pod}-main` }] };
   }
 
-  async stopPod(_owner: string, pod: string, graceMs: number): Promise<void> {
+  async stopPod(_owner: string, pod: string, graceMs: number, onStopping?: () => void): Promise<void> {
     this.reach("stopping a container");
     const p = this.mine(pod);
     this.fleet.graces.set(pod, graceMs);
     if (p && p.state === "running" && this.fleet.stopTurns > 0) {
       p.state = "stopping";
       this.fleet.record(`${this.name} stop ${p.group}/${p.slot} ${p.image}`);
+      onStopping?.();
       for (let i = 0; i < this.fleet.stopTurns; i++) await new Promise((resolve) => setImmediate(resolve));
+      // The engine's answer comes at the end: a host lost meanwhile fails the stop, as a broken connection would.
+      this.reach("stopping a container");
       if (p.state === "stopping") p.state = "stopped";
       this.fleet.record(`${this.name} stopped ${p.group}/${p.slot} ${p.image}`);
       return;

@@ -46,6 +46,30 @@ describe("rollout: stops in the background (fake hosts)", function () {
     assert.deepEqual(running(fleet), ["new0 app:v2", "new1 app:v2", "new2 app:v2"]);
   });
 
+  it("the next wave waits until the old pod's main container has been told to stop, not only until the stop was asked for: sidecars stop first", async function () {
+    let fleetOf: FakeFleet | undefined;
+    const { fleet, result } = await roll({
+      image: "app:v2",
+      setup: (f) => {
+        f.stopTurns = 2;
+        fleetOf = f;
+      },
+      wrap: (name, h) =>
+        name === "h1"
+          ? (Object.assign(Object.create(h) as DockerHost, {
+              stopPod: async (owner: string, pod: string, grace: number, onStopping?: () => void) => {
+                for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+                fleetOf!.record(`h1 sidecars of ${pod} stopped`);
+                return h.stopPod(owner, pod, grace, onStopping);
+              },
+            }) as DockerHost)
+          : h,
+    });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.ok(at(fleet, "h1 sidecars of old0 stopped") < at(fleet, "h2 launch web/1 app:v2"), fleet.calls.join("\n"));
+    assert.ok(at(fleet, "h2 launch web/1 app:v2") < at(fleet, "h1 stopped web/0 app:v1"), "still in the background once main was told to stop");
+  });
+
   it("a later wave that fails rolls back once the stops under way have ended: every old pod runs again, no new pod is left", async function () {
     const { fleet, result } = await roll({
       image: "app:v2",
@@ -87,6 +111,29 @@ describe("rollout: stops in the background (fake hosts)", function () {
     assert.deepEqual(result.services[0]!.hosts?.waiting.map((w) => w.host), ["h1"]);
     assert.deepEqual(result.services[0]!.hosts?.converged, ["h2", "h3"]);
     assert.ok(running(fleet).includes("new1 app:v2") && running(fleet).includes("new2 app:v2"), running(fleet).join(", "));
+  });
+
+  it("a host lost during a stop in the background, and the next wave failing while that stop is under way: the rollback leaves that host out instead of failing on it", async function () {
+    const { fleet, result } = await roll({
+      image: "app:v2",
+      setup: (f) => {
+        f.stopTurns = 4;
+        f.onCall = (call) => {
+          if (call === "h1 stop web/0 app:v1") f.down.add("h1");
+        };
+      },
+      wrap: (name, h) =>
+        name === "h2"
+          ? (Object.assign(Object.create(h) as DockerHost, {
+              launchPod: async () => {
+                throw new Error("h2 refuses to launch");
+              },
+            }) as DockerHost)
+          : h,
+    });
+    assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
+    // Slot 1 never got its new pod, slot 2 was not reached; h1, lost, keeps what it had when it went (its new pod): the next pass takes it up.
+    assert.deepEqual(running(fleet), ["new0 app:v2", "old1 app:v1", "old2 app:v1"]);
   });
 
   it("property: with stops of any length, ready never drops below replicas − maxUnavailable, running never exceeds replicas + maxSurge, and the end state is all new or all old", async function () {
