@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { DockerHost, ObservedContainer } from "../../../reconciler/docker/types.ts";
 import { lookDifference, ResyncSweep, type LastLook } from "../../../reconciler/loop/resync-sweep.ts";
+import type { Timers } from "../../../reconciler/loop/timers.ts";
 import { FakeTimers } from "../../support/fake-timers.ts";
 
 type Seen = LastLook["containers"][number];
@@ -30,7 +31,8 @@ class LateTimers extends FakeTimers {
   }
 }
 
-function setup(names: string[], intervalMs: number, timers: FakeTimers = new FakeTimers()) {
+/** `clock`: what the sweep reads the time from, when it is not `timers` themselves. */
+function setup(names: string[], intervalMs: number, timers: FakeTimers = new FakeTimers(), clock: Timers = timers) {
   const engines = new Map(names.map((n) => [n, { containers: [pod(`${n}-p`)], down: false, hang: false, asked: [] } as Engine]));
   const all = new Map(
     names.map((n) => {
@@ -55,7 +57,7 @@ function setup(names: string[], intervalMs: number, timers: FakeTimers = new Fak
   const sweep = new ResyncSweep({
     owner: "o",
     intervalMs,
-    timers,
+    timers: clock,
     maxInFlight: 32,
     hosts: () => hosts,
     // What the last pass saw: each host's first pod, running and healthy.
@@ -93,6 +95,19 @@ describe("loop: the resync sweep", function () {
     assert.equal([...s.engines.values()].filter((e) => e.asked.length === 1).length, 100, "every host once in one interval (plus one timer's lateness)");
     const at = [...s.engines.values()].map((e) => e.asked[0]! - s.t0);
     assert.deepEqual(at.slice(0, 3), [105, 205, 305], "a gap (100 ms) apart, each 5 ms late, none later than that");
+    s.sweep.stop();
+  });
+
+  it("a clock set back waits no more than a gap: the next turn comes one gap later, not the clock's step later", async () => {
+    const timers = new FakeTimers();
+    let skew = 0;
+    const stepped: Timers = { now: () => timers.now() + skew, after: (ms, fn) => timers.after(ms, fn) };
+    const s = setup(["h1", "h2", "h3", "h4"], 4_000, timers, stepped);
+    s.sweep.start();
+    await timers.advance(1_500);
+    skew = -60_000; // the wall clock goes back a minute between the first turn and the second
+    await timers.advance(1_500);
+    assert.deepEqual([...s.engines.values()].map((e) => e.asked.length), [1, 1, 1, 0], "the third turn one gap after the second, whatever the clock says");
     s.sweep.stop();
   });
 
