@@ -1,7 +1,8 @@
 /**
- * dockerode loads without its BuildKit session helper's gRPC stack
- * (reconciler/docker/load-dockerode.ts), and still works. Run in a fresh
- * process: this one has loaded dockerode already, the usual way.
+ * dockerode loads without its BuildKit session helper's gRPC stack or
+ * docker-modem's ssh2 (reconciler/docker/load-dockerode.ts), and still
+ * works. Run in a fresh process: this one has loaded dockerode already, the
+ * usual way.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,25 +19,33 @@ function inFreshProcess(body: string): Record<string, unknown> {
 describe("loading dockerode", function () {
   this.timeout(20_000);
 
-  it("leaves @grpc/grpc-js, @grpc/proto-loader and protobufjs unloaded, and gives a working client class", function () {
+  it("leaves @grpc/grpc-js, @grpc/proto-loader, protobufjs and ssh2 unloaded, and gives a working client class", function () {
     const r = inFreshProcess(`
       const Docker = dockerode();
       const docker = new Docker({ socketPath: "/nonexistent.sock" });
-      const grpc = Object.keys(require.cache).filter((f) => /@grpc|protobufjs/.test(f));
-      console.log(JSON.stringify({ grpc, session: typeof require.cache[require.resolve("dockerode/lib/session.js")]?.exports, container: typeof docker.getContainer("x").inspect }));
+      const unloaded = Object.keys(require.cache).filter((f) => /@grpc|protobufjs|node_modules\\/ssh2\\//.test(f));
+      const modem = createRequire(require.resolve("dockerode"));
+      console.log(JSON.stringify({
+        unloaded,
+        session: typeof require.cache[require.resolve("dockerode/lib/session.js")]?.exports,
+        ssh: typeof require.cache[modem.resolve("docker-modem/lib/ssh.js")]?.exports,
+        container: typeof docker.getContainer("x").inspect,
+      }));
     `);
-    assert.deepEqual(r, { grpc: [], session: "function", container: "function" });
+    assert.deepEqual(r, { unloaded: [], session: "function", ssh: "function", container: "function" });
   });
 
-  it("loads the real session helper if it is ever called", function () {
+  it("a stand-in loads the real module when it is first called, and only then", function () {
     const r = inFreshProcess(`
       dockerode();
       const file = require.resolve("dockerode/lib/session.js");
       const standIn = require.cache[file].exports;
-      let error = "";
-      try { standIn(undefined, undefined, () => undefined); } catch (e) { error = String(e); }
-      console.log(JSON.stringify({ real: require.cache[file].exports !== standIn, grpc: Object.keys(require.cache).some((f) => f.includes("@grpc/grpc-js")) }));
+      const call = () => { try { standIn(undefined, undefined, () => undefined); } catch {} };
+      call();
+      const real = require.cache[file];
+      call();
+      console.log(JSON.stringify({ real: real.exports !== standIn, once: require.cache[file] === real, grpc: Object.keys(require.cache).some((f) => f.includes("@grpc/grpc-js")) }));
     `);
-    assert.deepEqual(r, { real: true, grpc: true });
+    assert.deepEqual(r, { real: true, once: true, grpc: true });
   });
 });
