@@ -3,7 +3,8 @@
  * to stop: the first `kill`, `die` or `stop` event the engine sent for it.
  * `docker stop` sends `kill` (SIGTERM) at once, while the container is still
  * listed as running until its process exits, so a test can tell a pod berth
- * has begun to stop from one still meant to run.
+ * has begun to stop from one still meant to run. `start` events are followed
+ * too: a pod stopped and started again (a rollback) is meant to run again.
  */
 import { engineClient } from "../../testbed/engines.ts";
 import type { BedHost } from "../../testbed/layout.ts";
@@ -18,12 +19,22 @@ export interface StopEvent {
   readonly at: number;
 }
 
-/** Follows the engines' container events for `owner`'s main containers from `since` (ms), keeping each container's first stop. */
-export async function recordStops(hosts: readonly BedHost[], owner: string, since: number): Promise<{ stops: Map<string, StopEvent>; close: () => void }> {
+export interface RecordedStops {
+  /** Each container's first stop. */
+  readonly stops: Map<string, StopEvent>;
+  /** Whether container `id` had been told to stop at `at` (ms), and not started again since. */
+  stoppingAt(id: string, at: number): boolean;
+  close(): void;
+}
+
+/** Follows the engines' container events for `owner`'s main containers from `since` (ms). */
+export async function recordStops(hosts: readonly BedHost[], owner: string, since: number): Promise<RecordedStops> {
   const stops = new Map<string, StopEvent>();
+  /** Every container's kill, die, stop and start events, in the order each engine sent them. */
+  const history = new Map<string, { stop: boolean; at: number }[]>();
   const streams = await Promise.all(
     hosts.map(async (h) => {
-      const filters = { type: ["container" as const], event: ["kill", "die", "stop"], label: [`berth.owner=${owner}`, "berth.container=main"] };
+      const filters = { type: ["container" as const], event: ["kill", "die", "stop", "start"], label: [`berth.owner=${owner}`, "berth.container=main"] };
       const stream = (await engineClient(h).getEvents({ since: Math.floor(since / 1000), filters })) as unknown as NodeJS.ReadableStream & { destroy(): void };
       let buf = "";
       stream.on("data", (chunk: Buffer) => {
@@ -31,14 +42,21 @@ export async function recordStops(hosts: readonly BedHost[], owner: string, sinc
         const lines = buf.split("\n");
         buf = lines.pop()!;
         for (const line of lines.filter(Boolean)) {
-          const e = JSON.parse(line) as { id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
-          if (stops.has(e.id)) continue;
+          const e = JSON.parse(line) as { id: string; Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+          const at = Math.floor(e.timeNano / 1e6);
+          const stop = e.Action !== "start";
+          history.set(e.id, [...(history.get(e.id) ?? []), { stop, at }]);
+          if (!stop || stops.has(e.id)) continue;
           const a = e.Actor.Attributes;
-          stops.set(e.id, { id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at: Math.floor(e.timeNano / 1e6) });
+          stops.set(e.id, { id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at });
         }
       });
       return stream;
     }),
   );
-  return { stops, close: () => streams.forEach((s) => s.destroy()) };
+  return {
+    stops,
+    stoppingAt: (id, at) => history.get(id)?.findLast((e) => e.at < at)?.stop === true,
+    close: () => streams.forEach((s) => s.destroy()),
+  };
 }

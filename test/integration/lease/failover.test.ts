@@ -88,7 +88,7 @@ describe("failover: the leader killed mid-rollout (issue 14)", function () {
       takeover = { maxMeant: 0, maxRunning: 0, at: "", samples: samples.length };
       for (const { at, pods } of samples) {
         // Told to stop before this list was asked for: the pod was on its way out, not meant to run.
-        const meant = pods.filter((c) => !((events.stops.get(c.Id)?.at ?? Infinity) < at));
+        const meant = pods.filter((c) => !events.stoppingAt(c.Id, at));
         takeover.maxRunning = Math.max(takeover.maxRunning, pods.length);
         if (meant.length > takeover.maxMeant) Object.assign(takeover, { maxMeant: meant.length, at: `${((at - tKill) / 1000).toFixed(1)} s after the kill: ${meant.map((c) => `slot ${c.Labels["berth.slot"]} ${c.Image.split(":").pop()}`).join(", ")}` });
       }
