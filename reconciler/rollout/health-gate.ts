@@ -45,6 +45,8 @@ export const POLL_MS = 200;
  */
 export const EARLY_POLL_MS = 20;
 export const EARLY_FOR_MS = 1_000;
+/** A look that ran the container's own test started a process in it: the next comes no sooner than this, even early. */
+export const EARLY_EXEC_POLL_MS = 100;
 
 function publishedAddress(host: DockerHost, status: ContainerStatus, containerPort: number): { host: string; port: number } | undefined {
   const b = status.ports.find((p) => p.containerPort === containerPort && p.protocol === "tcp");
@@ -92,8 +94,8 @@ async function passesOwnCheck(host: DockerHost, main: ContainerStatus): Promise<
   return r?.exitCode === 0;
 }
 
-/** One look at the pod: ready, not yet, or failed for good (with why). */
-async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean; failed?: string }> {
+/** One look at the pod: ready, not yet, or failed for good (with why); `execd` when it ran the container's own test. */
+async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean; failed?: string; execd?: boolean }> {
   const { host, spec } = input;
   const { failed, main } = await containerStates(input);
   if (failed || !main) return { ready: false, ...(failed ? { failed } : {}) };
@@ -103,7 +105,7 @@ async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean;
     case "image":
     case "exec":
       if (main.health === "unhealthy") return { ready: false, failed: "the engine reports it unhealthy" };
-      if (main.health === "starting") return { ready: await passesOwnCheck(host, main) };
+      if (main.health === "starting") return { ready: await passesOwnCheck(host, main), execd: main.healthTest !== undefined };
       return { ready: main.health === "healthy" || main.health === "none" };
     case "http": {
       const addr = publishedAddress(host, main, h.port);
@@ -136,7 +138,7 @@ export async function waitReady(input: GateInput, clock: Clock, prober: Prober):
     }
     if (now >= input.deadline) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: `progress deadline passed (${lastReason})` });
     // The last look of minReady comes when it ends, not up to a poll later.
-    const poll = now < earlyUntil ? EARLY_POLL_MS : POLL_MS;
+    const poll = now >= earlyUntil ? POLL_MS : r.execd ? EARLY_EXEC_POLL_MS : EARLY_POLL_MS;
     await clock.sleep(readySince === undefined ? poll : Math.min(poll, readySince + input.minReadyMs - now));
   }
 }

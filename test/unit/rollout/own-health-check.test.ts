@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { healthTestCommand } from "../../../reconciler/docker/dockerode-host.ts";
 import type { ContainerStatus, DockerHost } from "../../../reconciler/docker/types.ts";
-import { EARLY_FOR_MS, EARLY_POLL_MS, POLL_MS, waitReady } from "../../../reconciler/rollout/health-gate.ts";
+import { EARLY_EXEC_POLL_MS, EARLY_FOR_MS, EARLY_POLL_MS, POLL_MS, waitReady } from "../../../reconciler/rollout/health-gate.ts";
 import { fakeClock } from "../../support/fake-host.ts";
 import { pod } from "../plan/mock.ts";
 
@@ -53,13 +53,14 @@ describe("health gate: the container's own HEALTHCHECK, run before the engine's 
 
   it("a test that fails is not a verdict: the gate waits for the engine", async function () {
     const { h, execs } = host({ engineLooks: 3, check: "fails" });
-    assert.equal(await gate(h), 3 * EARLY_POLL_MS);
+    // Looked at every 100 ms, not 20: each look that runs the test starts a process in the container.
+    assert.equal(await gate(h), 3 * EARLY_EXEC_POLL_MS);
     assert.equal(execs.length, 3);
   });
 
   it("a test that cannot be run (no shell in the image) leaves it to the engine too", async function () {
     const { h } = host({ engineLooks: 2, check: "throws" });
-    assert.equal(await gate(h), 2 * EARLY_POLL_MS);
+    assert.equal(await gate(h), 2 * EARLY_EXEC_POLL_MS);
   });
 
   it("a container without a HEALTHCHECK test is not exec'd", async function () {
