@@ -75,7 +75,8 @@ async function floor(): Promise<number> {
 
 /**
  * Engines' floor for the rollout itself, with berth's guarantees (maxSurge 1;
- * an old pod may still be stopping while the next new one starts): with one
+ * an old pod may still be stopping while the next new one starts, not the
+ * one after it): with one
  * v1 container per engine, each in turn gets its v2 (create+start until
  * /healthz answers) and then its v1 is told to stop; once every stop has
  * ended and the last v2 has been up for the crash window, the v1s are
@@ -88,6 +89,8 @@ async function rolloutFloor(): Promise<number> {
   const fresh: Docker.Container[] = [];
   const stops: Promise<unknown>[] = [];
   for (const [i, h] of bed.hosts.entries()) {
+    // As in berth: a stop lets the next replica start, not the one after it.
+    if (i >= 2) await stops[i - 2];
     fresh.push(await startApp(h, "v2"));
     stops.push(old[i]!.stop());
   }
