@@ -14,6 +14,18 @@ import { FakeFleet, fakeClock } from "./fake-host.ts";
 
 export const V1 = "app:v1";
 
+/** A `wrap` for `roll`: the host named `host` refuses every launch, as an engine that cannot create containers would. */
+export function launchRefusedOn(host: string): (name: string, h: DockerHost) => DockerHost {
+  return (name, h) =>
+    name === host
+      ? (Object.assign(Object.create(h) as DockerHost, {
+          launchPod: async () => {
+            throw new Error(`${host} refuses to launch`);
+          },
+        }) as DockerHost)
+      : h;
+}
+
 export interface RollOptions {
   readonly replicas?: number;
   readonly image: string;

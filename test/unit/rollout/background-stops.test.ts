@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { DockerHost } from "../../../reconciler/docker/types.ts";
 import type { FakeFleet } from "../../support/fake-host.ts";
-import { roll, V1 } from "../../support/roll.ts";
+import { launchRefusedOn, roll, V1 } from "../../support/roll.ts";
 
 const at = (f: FakeFleet, call: string) => {
   const i = f.calls.indexOf(call);
@@ -74,14 +74,7 @@ describe("rollout: stops in the background (fake hosts)", function () {
     const { fleet, result } = await roll({
       image: "app:v2",
       setup: (f) => (f.stopTurns = 3),
-      wrap: (name, h) =>
-        name === "h3"
-          ? (Object.assign(Object.create(h) as DockerHost, {
-              launchPod: async () => {
-                throw new Error("h3 refuses to launch");
-              },
-            }) as DockerHost)
-          : h,
+      wrap: launchRefusedOn("h3"),
     });
     assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
     assert.ok(at(fleet, "h1 stopped web/0 app:v1") < at(fleet, "h1 start web/0 app:v1"), fleet.calls.join("\n"));
@@ -122,14 +115,7 @@ describe("rollout: stops in the background (fake hosts)", function () {
           if (call === "h1 stop web/0 app:v1") f.down.add("h1");
         };
       },
-      wrap: (name, h) =>
-        name === "h2"
-          ? (Object.assign(Object.create(h) as DockerHost, {
-              launchPod: async () => {
-                throw new Error("h2 refuses to launch");
-              },
-            }) as DockerHost)
-          : h,
+      wrap: launchRefusedOn("h2"),
     });
     assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
     // Slot 1 never got its new pod, slot 2 was not reached; h1, lost, keeps what it had when it went (its new pod): the next pass takes it up.

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { DockerHost } from "../../../reconciler/docker/types.ts";
 import { diffFleet } from "../../../reconciler/plan/diff.ts";
 import { FakeFleet } from "../../support/fake-host.ts";
-import { roll, V1 } from "../../support/roll.ts";
+import { launchRefusedOn, roll, V1 } from "../../support/roll.ts";
 import { container, pod, rollout, service } from "../plan/mock.ts";
 
 const fixedPort = { ports: [{ name: "http", container: "main", containerPort: 8080, hostPort: 8080, protocol: "tcp" as const }] };
@@ -51,14 +51,7 @@ describe("rollback under faults (fake hosts)", function () {
       rollout: { maxSurge: 1, maxUnavailable: 0 },
       // Slot 1's new pod fails its gate, after slot 0 was replaced stop-first.
       setup: (f) => f.brokenImages.add("never"),
-      wrap: (name, h) =>
-        name === "h2"
-          ? (Object.assign(Object.create(h) as DockerHost, {
-              launchPod: async () => {
-                throw new Error("h2 refuses to launch");
-              },
-            }) as DockerHost)
-          : h,
+      wrap: launchRefusedOn("h2"),
     });
     assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
     const h1 = fleet.calls.filter((c) => c.startsWith("h1 "));
