@@ -38,10 +38,12 @@ export interface GateInput {
 
 export const POLL_MS = 200;
 /**
- * For its first second the gate looks every 20 ms instead: a server that
- * starts fast answers a few ms after the engine has started it, and the
- * first look, right after the start, usually comes just before that. A
- * 200 ms wait then was 40 % of a wave on the bed (create+start 0.27–0.4 s).
+ * Until a pod first passes, and for its first second only, the gate looks
+ * every 20 ms instead: a server that starts fast answers a few ms after the
+ * engine has started it, and the first look, right after the start, usually
+ * comes just before that. A 200 ms wait then was 40 % of a wave on the bed
+ * (create+start 0.27–0.4 s). Once it passes, minReady is watched at the
+ * usual 200 ms.
  */
 export const EARLY_POLL_MS = 20;
 export const EARLY_FOR_MS = 1_000;
@@ -88,9 +90,8 @@ const OWN_CHECK_MAX_MS = 2_000;
  * that cannot be run (no shell in the image), leaves the verdict to the
  * engine, which alone decides "unhealthy" (its retries, its start period).
  */
-async function passesOwnCheck(host: DockerHost, main: ContainerStatus): Promise<boolean> {
-  if (!main.healthTest) return false;
-  const r = await host.exec(main.id, main.healthTest, Math.min(OWN_CHECK_MAX_MS, main.healthTimeoutMs ?? OWN_CHECK_MAX_MS)).catch(() => undefined);
+async function passesOwnCheck(host: DockerHost, main: ContainerStatus, test: readonly string[]): Promise<boolean> {
+  const r = await host.exec(main.id, test, Math.min(OWN_CHECK_MAX_MS, main.healthTimeoutMs ?? OWN_CHECK_MAX_MS)).catch(() => undefined);
   return r?.exitCode === 0;
 }
 
@@ -105,7 +106,7 @@ async function look(input: GateInput, prober: Prober): Promise<{ ready: boolean;
     case "image":
     case "exec":
       if (main.health === "unhealthy") return { ready: false, failed: "the engine reports it unhealthy" };
-      if (main.health === "starting") return { ready: await passesOwnCheck(host, main), execd: main.healthTest !== undefined };
+      if (main.health === "starting") return main.healthTest ? { ready: await passesOwnCheck(host, main, main.healthTest), execd: true } : { ready: false };
       return { ready: main.health === "healthy" || main.health === "none" };
     case "http": {
       const addr = publishedAddress(host, main, h.port);
@@ -138,7 +139,7 @@ export async function waitReady(input: GateInput, clock: Clock, prober: Prober):
     }
     if (now >= input.deadline) throw new NotReadyError({ host: input.host.name, pod: input.pod, reason: `progress deadline passed (${lastReason})` });
     // The last look of minReady comes when it ends, not up to a poll later.
-    const poll = now >= earlyUntil ? POLL_MS : r.execd ? EARLY_EXEC_POLL_MS : EARLY_POLL_MS;
-    await clock.sleep(readySince === undefined ? poll : Math.min(poll, readySince + input.minReadyMs - now));
+    const early = now < earlyUntil ? (r.execd ? EARLY_EXEC_POLL_MS : EARLY_POLL_MS) : POLL_MS;
+    await clock.sleep(readySince === undefined ? early : Math.min(POLL_MS, readySince + input.minReadyMs - now));
   }
 }
