@@ -20,8 +20,8 @@ export interface StopEvent {
 }
 
 export interface RecordedStops {
-  /** Each container's first stop. */
-  readonly stops: Map<string, StopEvent>;
+  /** Each container's first stop, so far. */
+  readonly stops: ReadonlyMap<string, StopEvent>;
   /** Whether container `id` had been told to stop at `at` (ms), and not started again since. */
   stoppingAt(id: string, at: number): boolean;
   close(): void;
@@ -29,9 +29,8 @@ export interface RecordedStops {
 
 /** Follows the engines' container events for `owner`'s main containers from `since` (ms). */
 export async function recordStops(hosts: readonly BedHost[], owner: string, since: number): Promise<RecordedStops> {
-  const stops = new Map<string, StopEvent>();
-  /** Every container's kill, die, stop and start events, in the order each engine sent them. */
-  const history = new Map<string, { stop: boolean; at: number }[]>();
+  /** Every container's kill, die, stop and start events, in the order its engine sent them. */
+  const history = new Map<string, (StopEvent & { stop: boolean })[]>();
   const streams = await Promise.all(
     hosts.map(async (h) => {
       const filters = { type: ["container" as const], event: ["kill", "die", "stop", "start"], label: [`berth.owner=${owner}`, "berth.container=main"] };
@@ -43,19 +42,24 @@ export async function recordStops(hosts: readonly BedHost[], owner: string, sinc
         buf = lines.pop()!;
         for (const line of lines.filter(Boolean)) {
           const e = JSON.parse(line) as { id: string; Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
-          const at = Math.floor(e.timeNano / 1e6);
-          const stop = e.Action !== "start";
-          history.set(e.id, [...(history.get(e.id) ?? []), { stop, at }]);
-          if (!stop || stops.has(e.id)) continue;
           const a = e.Actor.Attributes;
-          stops.set(e.id, { id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at });
+          let list = history.get(e.id);
+          if (!list) history.set(e.id, (list = []));
+          list.push({ id: e.id, host: h.name, slot: a["berth.slot"]!, image: a["image"]!, at: Math.floor(e.timeNano / 1e6), stop: e.Action !== "start" });
         }
       });
       return stream;
     }),
   );
   return {
-    stops,
+    get stops() {
+      const first = new Map<string, StopEvent>();
+      for (const [id, list] of history) {
+        const stop = list.find((e) => e.stop);
+        if (stop) first.set(id, stop);
+      }
+      return first;
+    },
     stoppingAt: (id, at) => history.get(id)?.findLast((e) => e.at < at)?.stop === true,
     close: () => streams.forEach((s) => s.destroy()),
   };
