@@ -32,6 +32,14 @@ function stopFails(h: DockerHost, pod: string): DockerHost {
   });
 }
 
+/** A `setup` for `roll`: stops take `stopTurns` turns, and h1 stops answering as soon as it begins to stop slot 0's old pod. */
+const h1LostMidStop = (stopTurns: number) => (f: FakeFleet) => {
+  f.stopTurns = stopTurns;
+  f.onCall = (call) => {
+    if (call === "h1 stop web/0 app:v1") f.down.add("h1");
+  };
+};
+
 describe("rollout: stops in the background (fake hosts)", function () {
   it("the next wave launches while the old pod of the one before is still stopping; the replaced pods go once every stop has ended", async function () {
     const { fleet, result } = await roll({ image: "app:v2", setup: (f) => (f.stopTurns = 3) });
@@ -93,12 +101,7 @@ describe("rollout: stops in the background (fake hosts)", function () {
   it("a host lost during a stop in the background is left out; the other hosts converge and the result says it waits for that host", async function () {
     const { fleet, result } = await roll({
       image: "app:v2",
-      setup: (f) => {
-        f.stopTurns = 2;
-        f.onCall = (call) => {
-          if (call === "h1 stop web/0 app:v1") f.down.add("h1");
-        };
-      },
+      setup: h1LostMidStop(2),
     });
     assert.equal(result.services[0]!.result, "waiting", JSON.stringify(result));
     assert.deepEqual(result.services[0]!.hosts?.waiting.map((w) => w.host), ["h1"]);
@@ -109,12 +112,7 @@ describe("rollout: stops in the background (fake hosts)", function () {
   it("a host lost during a stop in the background, and the next wave failing while that stop is under way: the rollback leaves that host out instead of failing on it", async function () {
     const { fleet, result } = await roll({
       image: "app:v2",
-      setup: (f) => {
-        f.stopTurns = 4;
-        f.onCall = (call) => {
-          if (call === "h1 stop web/0 app:v1") f.down.add("h1");
-        };
-      },
+      setup: h1LostMidStop(4),
       wrap: launchRefusedOn("h2"),
     });
     assert.equal(result.services[0]!.result, "rolled-back", JSON.stringify(result));
