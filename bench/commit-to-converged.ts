@@ -76,11 +76,10 @@ async function floor(): Promise<number> {
 /**
  * Engines' floor for the rollout itself, with berth's guarantees (maxSurge 1;
  * an old pod may still be stopping while the next new one starts, not the
- * one after it): with one
- * v1 container per engine, each in turn gets its v2 (create+start until
- * /healthz answers) and then its v1 is told to stop; once every stop has
- * ended and the last v2 has been up for the crash window, the v1s are
- * removed. No detection, plan or bookkeeping: what a rollout of this commit
+ * one after it): with one v1 container per engine, each in turn gets its v2
+ * (create+start until /healthz answers) and then its v1 is told to stop;
+ * once every stop has ended and the last v2 has been up for the crash
+ * window, the v1s are removed. No detection, plan or bookkeeping: what a rollout of this commit
  * cannot do without on these engines.
  */
 async function rolloutFloor(): Promise<number> {
